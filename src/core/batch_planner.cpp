@@ -1,0 +1,128 @@
+#include "core/batch_planner.hpp"
+
+#include <algorithm>
+
+namespace cdccraft {
+namespace {
+
+constexpr uint64_t kControlStream = 1;
+constexpr uint64_t kValueStream = 2;
+constexpr uint64_t kSchemaStream = 3;
+
+SchemaState initial_schema(uint64_t seed) {
+    RandomSource rng(seed, kSchemaStream);
+    return SchemaState(rng);
+}
+
+}  // namespace
+
+int64_t BatchPlan::updated_rows() const {
+    int64_t n = 0;
+    for (size_t g = 0; g < update_group_count; ++g) n += static_cast<int64_t>(update_groups[g].keys.size());
+    return n;
+}
+
+BatchPlanner::BatchPlanner(const RunConfig& config)
+    : config_(config),
+      control_(config.seed, kControlStream),
+      values_(config.seed, kValueStream),
+      codec_(config.seed),
+      schema_(initial_schema(config.seed)) {}
+
+bool BatchPlanner::finished() const {
+    return config_.total_records > 0 && records_planned_ >= config_.total_records;
+}
+
+bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
+    const int64_t rows = std::min(config_.batch_size, config_.snapshot_rows - snapshot_planned_);
+    if (rows <= 0) return false;
+    plan.batch_number = 0;
+    plan.evolution.reset();
+    plan.mutation = MutationKind::None;
+    plan.delete_keys.clear();
+    plan.update_group_count = 0;
+    plan_inserts(plan, rows);
+    snapshot_planned_ += rows;
+    return true;
+}
+
+void BatchPlanner::plan_batch(BatchPlan& plan) {
+    plan.batch_number = ++batches_planned_;
+    plan.evolution = schema_.evolve(plan.batch_number, config_, control_);
+    if (plan.evolution) schema_.apply(*plan.evolution);
+
+    int64_t rows = config_.batch_size;
+    if (config_.total_records > 0) rows = std::min(rows, config_.total_records - records_planned_);
+    plan_inserts(plan, rows);
+    records_planned_ += rows;
+    plan_mutation(plan);
+}
+
+void BatchPlanner::plan_inserts(BatchPlan& plan, int64_t rows) {
+    plan.insert_keys.clear();
+    for (int64_t i = 0; i < rows; ++i) {
+        plan.insert_keys.push_back(codec_.encode(next_ordinal_));
+        live_.insert(next_ordinal_++);
+    }
+    plan.insert_columns.clear();
+    for (ColumnId id : schema_.columns()) {
+        const ColumnSpec& spec = column_spec(id);
+        if (spec.generator == Generator::Key || spec.generator == Generator::ServerDefault) continue;
+        plan.insert_columns.push_back(id);
+        ColumnValues& out = plan.insert_values[id];
+        out.reset(spec.kind);
+        generate_values(spec, static_cast<size_t>(rows), values_, out);
+    }
+}
+
+void BatchPlanner::plan_mutation(BatchPlan& plan) {
+    plan.mutation = MutationKind::None;
+    plan.delete_keys.clear();
+    plan.update_group_count = 0;
+    if (!control_.chance(config_.mutation_probability)) return;
+    const bool update = control_.chance(config_.update_probability);
+    const int64_t most = std::max<int64_t>(1, config_.batch_size / 2);
+    const size_t rows = std::min<size_t>(static_cast<size_t>(control_.between(1, most)), live_.size());
+    if (rows == 0) return;
+    if (update) plan_update(plan, rows);
+    else plan_delete(plan, rows);
+}
+
+void BatchPlanner::plan_update(BatchPlan& plan, size_t rows) {
+    mutable_columns_.clear();
+    schema_.for_each_mutable([this](ColumnId id) { mutable_columns_.push_back(id); });
+    if (mutable_columns_.empty()) return;
+    plan.mutation = MutationKind::Update;
+
+    // Each row sets one random mutable column; rows setting the same column
+    // form a group, executed as one statement.
+    group_of_column_.fill(-1);
+    const uint64_t* chosen = live_.sample_front(rows, control_);
+    for (size_t i = 0; i < rows; ++i) {
+        const ColumnId column = mutable_columns_[control_.below(mutable_columns_.size())];
+        if (group_of_column_[column] < 0) {
+            group_of_column_[column] = static_cast<int16_t>(plan.update_group_count);
+            if (plan.update_groups.size() <= plan.update_group_count) plan.update_groups.emplace_back();
+            UpdateGroup& group = plan.update_groups[plan.update_group_count++];
+            group.column = column;
+            group.keys.clear();
+            group.values.reset(column_spec(column).kind);
+        }
+        UpdateGroup& group = plan.update_groups[group_of_column_[column]];
+        group.keys.push_back(codec_.encode(chosen[i]));
+        generate_values(column_spec(column), 1, values_, group.values);
+    }
+}
+
+void BatchPlanner::plan_delete(BatchPlan& plan, size_t rows) {
+    plan.mutation = MutationKind::Delete;
+    const uint64_t* chosen = live_.sample_front(rows, control_);
+    // Copy first: erasing reorders the dense array that chosen points into.
+    scratch_.assign(chosen, chosen + rows);
+    for (uint64_t ordinal : scratch_) {
+        plan.delete_keys.push_back(codec_.encode(ordinal));
+        live_.erase(ordinal);
+    }
+}
+
+}  // namespace cdccraft

@@ -1,0 +1,84 @@
+// Plans each batch of a run: its schema change, the rows it inserts, and the
+// existing rows it updates or deletes. Deterministic for a configuration and
+// seed; the PostgreSQL side only executes what is planned here.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/column_values.hpp"
+#include "core/key_codec.hpp"
+#include "core/live_key_set.hpp"
+#include "core/random_source.hpp"
+#include "core/run_config.hpp"
+#include "core/schema_state.hpp"
+
+namespace cdccraft {
+
+enum class MutationKind : uint8_t { None, Update, Delete };
+
+// The rows of an update that set the same column.
+struct UpdateGroup {
+    ColumnId column;
+    std::vector<Uuid> keys;
+    ColumnValues values;
+};
+
+struct BatchPlan {
+    int64_t batch_number = 0;  // 0 for the snapshot
+    std::optional<EvolutionStep> evolution;
+
+    // Inserted rows: keys, then one ColumnValues per generated column, in
+    // insert_columns order (the table's generated columns after evolution).
+    std::vector<Uuid> insert_keys;
+    std::vector<ColumnId> insert_columns;
+    std::array<ColumnValues, kColumnCount> insert_values;
+
+    MutationKind mutation = MutationKind::None;
+    std::vector<Uuid> delete_keys;
+    std::vector<UpdateGroup> update_groups;  // only [0, update_group_count) are in use
+    size_t update_group_count = 0;
+
+    const ColumnValues& values_of(ColumnId column) const { return insert_values[column]; }
+    int64_t updated_rows() const;
+};
+
+class BatchPlanner {
+public:
+    explicit BatchPlanner(const RunConfig& config);
+
+    const RunConfig& config() const { return config_; }
+    const SchemaState& schema() const { return schema_; }
+    const LiveKeySet& live_keys() const { return live_; }
+    int64_t batches_planned() const { return batches_planned_; }
+    bool finished() const;
+
+    // The next chunk of snapshot rows (inserts only); false when done.
+    bool plan_snapshot_chunk(BatchPlan& plan);
+    // The next batch of the run proper.
+    void plan_batch(BatchPlan& plan);
+
+private:
+    void plan_inserts(BatchPlan& plan, int64_t rows);
+    void plan_mutation(BatchPlan& plan);
+    void plan_update(BatchPlan& plan, size_t rows);
+    void plan_delete(BatchPlan& plan, size_t rows);
+
+    RunConfig config_;
+    RandomSource control_;  // decisions: evolution, mutations, key choice
+    RandomSource values_;   // generated column values
+    KeyCodec codec_;
+    SchemaState schema_;
+    LiveKeySet live_;
+    uint64_t next_ordinal_ = 0;
+    int64_t snapshot_planned_ = 0;
+    int64_t records_planned_ = 0;
+    int64_t batches_planned_ = 0;
+    std::vector<ColumnId> mutable_columns_;
+    std::vector<uint64_t> scratch_;
+    std::array<int16_t, kColumnCount> group_of_column_{};
+};
+
+}  // namespace cdccraft

@@ -1,0 +1,49 @@
+// Every column a simulated table can have: the original's base columns and
+// its pool of optional columns that schema evolution adds and drops.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace cdccraft {
+
+enum class ValueKind : uint8_t { Uuid, Text, Int4, Float8, Bool, Timestamp };
+
+enum class Generator : uint8_t {
+    Key,            // the primary key, from KeyCodec
+    ServerDefault,  // filled by the column's DEFAULT (created_at, updated_at)
+    PersonName,
+    ItemId,
+    Quantity,
+    TotalAmount,
+    PastTimestamp,  // microseconds before the run's anchor time, within 2 years
+    PromoCode,
+    DiscountRate,
+    Flag,
+    Choice,
+    TaxAmount,
+};
+
+struct ColumnSpec {
+    std::string_view name;
+    std::string_view sql_type;  // as written in CREATE/ALTER TABLE
+    ValueKind kind;
+    Generator generator;
+    bool is_protected;  // never dropped, never set by an update
+    bool is_optional;   // belongs to the evolution pool
+    bool not_null;
+    const std::string_view* choices;
+    size_t choice_count;
+};
+
+using ColumnId = uint8_t;
+
+inline constexpr size_t kBaseColumnCount = 8;
+inline constexpr size_t kPoolColumnCount = 10;
+inline constexpr size_t kColumnCount = kBaseColumnCount + kPoolColumnCount;
+inline constexpr ColumnId kKeyColumn = 0;
+
+const ColumnSpec& column_spec(ColumnId id);
+
+}  // namespace cdccraft

@@ -1,0 +1,42 @@
+// One column's generated values for a batch, stored by kind. Buffers keep
+// their capacity between batches, so the hot loop does not allocate.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/column_catalog.hpp"
+
+namespace cdccraft {
+
+struct ColumnValues {
+    ValueKind kind = ValueKind::Int4;
+    std::vector<int64_t> ints;  // Int4 values; Timestamp as microseconds before the anchor
+    std::vector<double> floats;
+    std::vector<uint8_t> bools;
+    std::string text_arena;
+    std::vector<uint32_t> text_ends;  // text i is text_arena[text_ends[i-1], text_ends[i])
+
+    void reset(ValueKind k) {
+        kind = k;
+        ints.clear();
+        floats.clear();
+        bools.clear();
+        text_arena.clear();
+        text_ends.clear();
+    }
+    size_t size() const;
+    std::string_view text(size_t i) const {
+        const uint32_t begin = i == 0 ? 0 : text_ends[i - 1];
+        return std::string_view(text_arena).substr(begin, text_ends[i] - begin);
+    }
+};
+
+class RandomSource;
+
+// Appends n values of the column's generator to out (out.kind must match).
+void generate_values(const ColumnSpec& column, size_t n, RandomSource& rng, ColumnValues& out);
+
+}  // namespace cdccraft

@@ -1,0 +1,161 @@
+#include "core/batch_planner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+using namespace cdccraft;
+
+namespace {
+
+RunConfig config_with(uint64_t seed, int64_t total = 50000, int64_t batch = 100) {
+    RunConfig c;
+    c.seed = seed;
+    c.total_records = total;
+    c.batch_size = batch;
+    c.snapshot_rows = 250;
+    validate(c);
+    return c;
+}
+
+// A digest of everything a batch does, to compare two runs.
+uint64_t digest(const BatchPlan& p, uint64_t h) {
+    auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001B3ULL; };
+    mix(static_cast<uint64_t>(p.batch_number));
+    if (p.evolution) mix(p.evolution->column * 2 + static_cast<int>(p.evolution->action));
+    for (const Uuid& k : p.insert_keys)
+        for (uint8_t b : k) mix(b);
+    for (ColumnId c : p.insert_columns) {
+        const ColumnValues& v = p.values_of(c);
+        for (int64_t x : v.ints) mix(static_cast<uint64_t>(x));
+        for (double x : v.floats) mix(static_cast<uint64_t>(x * 100));
+        for (uint8_t x : v.bools) mix(x);
+        for (char x : v.text_arena) mix(static_cast<uint8_t>(x));
+    }
+    mix(static_cast<uint64_t>(p.mutation));
+    for (const Uuid& k : p.delete_keys) mix(k[0] | (k[15] << 8));
+    for (size_t g = 0; g < p.update_group_count; ++g)
+        for (const Uuid& k : p.update_groups[g].keys) mix(k[1] | (k[14] << 8));
+    return h;
+}
+
+uint64_t run_digest(const RunConfig& c) {
+    BatchPlanner planner(c);
+    BatchPlan plan;
+    uint64_t h = 1469598103934665603ULL;
+    while (planner.plan_snapshot_chunk(plan)) h = digest(plan, h);
+    while (!planner.finished()) {
+        planner.plan_batch(plan);
+        h = digest(plan, h);
+    }
+    return h;
+}
+
+}  // namespace
+
+TEST(BatchPlanner, SameSeedSamePlans) {
+    EXPECT_EQ(run_digest(config_with(2024)), run_digest(config_with(2024)));
+    EXPECT_NE(run_digest(config_with(2024)), run_digest(config_with(2025)));
+}
+
+TEST(BatchPlanner, TotalRecordsAreExactAndLastBatchIsShort) {
+    BatchPlanner planner(config_with(1, 1050, 100));
+    BatchPlan plan;
+    int64_t inserted = 0;
+    while (!planner.finished()) {
+        planner.plan_batch(plan);
+        inserted += static_cast<int64_t>(plan.insert_keys.size());
+    }
+    EXPECT_EQ(inserted, 1050);
+    EXPECT_EQ(planner.batches_planned(), 11);
+    EXPECT_EQ(plan.insert_keys.size(), 50u);
+}
+
+// Replays every plan against a model table: no update or delete ever touches
+// a key that is not live, and the live set matches the model exactly.
+TEST(BatchPlanner, MutationsTouchOnlyLiveKeys) {
+    BatchPlanner planner(config_with(77, 40000, 200));
+    BatchPlan plan;
+    std::set<Uuid> table;
+    int64_t inserts = 0, updates = 0, deletes = 0;
+    auto insert_all = [&] {
+        for (const Uuid& k : plan.insert_keys) ASSERT_TRUE(table.insert(k).second);
+        inserts += static_cast<int64_t>(plan.insert_keys.size());
+    };
+    while (planner.plan_snapshot_chunk(plan)) insert_all();
+    while (!planner.finished()) {
+        planner.plan_batch(plan);
+        insert_all();
+        std::set<Uuid> touched;
+        for (size_t g = 0; g < plan.update_group_count; ++g) {
+            const UpdateGroup& group = plan.update_groups[g];
+            ASSERT_FALSE(column_spec(group.column).is_protected);
+            ASSERT_TRUE(planner.schema().has(group.column));
+            ASSERT_EQ(group.values.size(), group.keys.size());
+            for (const Uuid& k : group.keys) {
+                ASSERT_TRUE(table.count(k)) << "update of a deleted key";
+                ASSERT_TRUE(touched.insert(k).second) << "row updated twice in one batch";
+            }
+        }
+        updates += plan.updated_rows();
+        for (const Uuid& k : plan.delete_keys) ASSERT_EQ(table.erase(k), 1u) << "delete of a deleted key";
+        deletes += static_cast<int64_t>(plan.delete_keys.size());
+        ASSERT_LE(static_cast<int64_t>(plan.delete_keys.size() + plan.updated_rows()), 100);
+    }
+    EXPECT_EQ(planner.live_keys().size(), table.size());
+    EXPECT_EQ(static_cast<int64_t>(table.size()), inserts - deletes);
+    EXPECT_GT(updates, 0);
+    EXPECT_GT(deletes, 0);
+}
+
+TEST(BatchPlanner, InsertValuesCoverEveryGeneratedColumnInRange) {
+    RunConfig c = config_with(8, 20000, 500);
+    c.evolution_probability = 1.0;
+    c.add_probability = 1.0;
+    c.evolution_interval = 1;
+    c.max_additions = 10;
+    BatchPlanner planner(c);
+    BatchPlan plan;
+    while (!planner.finished()) {
+        planner.plan_batch(plan);
+        for (ColumnId id : plan.insert_columns) {
+            const ColumnSpec& spec = column_spec(id);
+            const ColumnValues& v = plan.values_of(id);
+            ASSERT_EQ(v.size(), plan.insert_keys.size()) << spec.name;
+            for (size_t i = 0; i < v.size(); ++i) {
+                switch (spec.generator) {
+                    case Generator::ItemId: ASSERT_TRUE(v.ints[i] >= 1 && v.ints[i] <= 10000); break;
+                    case Generator::Quantity: ASSERT_TRUE(v.ints[i] >= 1 && v.ints[i] <= 10); break;
+                    case Generator::TotalAmount: ASSERT_TRUE(v.floats[i] >= 5 && v.floats[i] <= 10000); break;
+                    case Generator::TaxAmount: ASSERT_TRUE(v.floats[i] >= 0 && v.floats[i] <= 500); break;
+                    case Generator::DiscountRate: ASSERT_TRUE(v.floats[i] >= 0 && v.floats[i] <= 0.5); break;
+                    case Generator::PastTimestamp:
+                        ASSERT_TRUE(v.ints[i] >= 0 && v.ints[i] < 2LL * 365 * 86400 * 1000000);
+                        break;
+                    case Generator::PromoCode: {
+                        const auto code = v.text(i);
+                        ASSERT_EQ(code.size(), 5u);
+                        for (char ch : code) ASSERT_TRUE(ch >= 'A' && ch <= 'Z');
+                        break;
+                    }
+                    case Generator::Choice: {
+                        bool known = false;
+                        for (size_t k = 0; k < spec.choice_count; ++k) known |= spec.choices[k] == v.text(i);
+                        ASSERT_TRUE(known) << v.text(i);
+                        break;
+                    }
+                    case Generator::PersonName: ASSERT_NE(v.text(i).find(' '), std::string_view::npos); break;
+                    default: break;
+                }
+            }
+        }
+    }
+    EXPECT_EQ(planner.schema().additions(), 10);
+}
+
+TEST(BatchPlanner, AmountsHaveTwoDecimals) {
+    BatchPlanner planner(config_with(4, 2000, 500));
+    BatchPlan plan;
+    planner.plan_batch(plan);
+    for (double v : plan.values_of(4).floats) EXPECT_DOUBLE_EQ(v, static_cast<double>(static_cast<int64_t>(v * 100 + 0.5)) / 100);
+}

@@ -1,0 +1,57 @@
+#include "core/run_config.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace cdccraft;
+
+TEST(RunConfig, DerivesPublicationAndSlotNames) {
+    RunConfig c;
+    c.table_name = "Order Lines";
+    validate(c);
+    EXPECT_EQ(c.publication_name, "Order Lines_pub");
+    EXPECT_EQ(c.slot_name, "order_lines_slot");
+}
+
+TEST(RunConfig, RejectsOutOfRangeValues) {
+    auto fails = [](auto mutate) {
+        RunConfig c;
+        mutate(c);
+        try {
+            validate(c);
+        } catch (const ConfigError& e) {
+            return e.kind();
+        }
+        ADD_FAILURE() << "accepted";
+        return ConfigErrorKind::InvalidName;
+    };
+    EXPECT_EQ(fails([](RunConfig& c) { c.batch_size = 0; }), ConfigErrorKind::InvalidValue);
+    EXPECT_EQ(fails([](RunConfig& c) { c.total_records = -1; }), ConfigErrorKind::InvalidValue);
+    EXPECT_EQ(fails([](RunConfig& c) { c.snapshot_rows = -5; }), ConfigErrorKind::InvalidValue);
+    EXPECT_EQ(fails([](RunConfig& c) { c.mutation_probability = 1.5; }), ConfigErrorKind::InvalidValue);
+    EXPECT_EQ(fails([](RunConfig& c) { c.evolution_interval = 0; }), ConfigErrorKind::InvalidValue);
+    EXPECT_EQ(fails([](RunConfig& c) { c.table_name = ""; }), ConfigErrorKind::InvalidName);
+    EXPECT_EQ(fails([](RunConfig& c) { c.table_name = std::string(64, 'x'); }), ConfigErrorKind::NameTooLong);
+    EXPECT_EQ(fails([](RunConfig& c) { c.slot_name = "Bad-Slot"; }), ConfigErrorKind::InvalidName);
+}
+
+TEST(RunConfig, ReplicaIdentityParses) {
+    EXPECT_EQ(parse_replica_identity("full"), ReplicaIdentity::Full);
+    EXPECT_EQ(parse_replica_identity("default"), ReplicaIdentity::Default);
+    EXPECT_THROW(parse_replica_identity("nothing"), ConfigError);
+}
+
+TEST(RunConfig, WireRoundTrips) {
+    RunConfig c;
+    c.table_name = "we\"ird\nname\\x";
+    c.seed = 18446744073709551615ULL;
+    c.mutation_probability = 0.1;
+    c.evolve = false;
+    validate(c);
+    RunConfig back = from_wire(to_wire(c));
+    EXPECT_EQ(to_wire(back), to_wire(c));
+    EXPECT_EQ(back.table_name, c.table_name);
+    EXPECT_EQ(back.seed, c.seed);
+    EXPECT_EQ(back.mutation_probability, 0.1);
+    EXPECT_FALSE(back.evolve);
+    EXPECT_THROW(from_wire("nonsense"), ConfigError);
+}
