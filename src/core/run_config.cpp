@@ -77,9 +77,11 @@ std::string unescape(std::string_view s) {
     return out;
 }
 
+// The shortest of %.15g and %.17g that reads back as the same double.
 std::string format_double(double v) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
+    std::snprintf(buf, sizeof buf, "%.15g", v);
+    if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
     return buf;
 }
 
@@ -140,7 +142,7 @@ void validate(RunConfig& c) {
     require(c.max_drops >= 0 && c.max_drops <= 15, "max_drops", "between 0 and 15 (the droppable columns)");
     require_probability(c.mutation_probability, "mutation_probability");
     require_probability(c.update_probability, "update_probability");
-    require(std::isfinite(c.rows_per_second) && c.rows_per_second >= 0, "rows_per_second",
+    require(std::isfinite(c.changes_per_second) && c.changes_per_second >= 0, "changes_per_second",
             "zero (unlimited) or positive");
 }
 
@@ -167,8 +169,57 @@ std::string to_wire(const RunConfig& c) {
     put("max_drops", std::to_string(c.max_drops));
     put("mutation_probability", format_double(c.mutation_probability));
     put("update_probability", format_double(c.update_probability));
-    put("rows_per_second", format_double(c.rows_per_second));
+    put("changes_per_second", format_double(c.changes_per_second));
     return w;
+}
+
+std::string to_json(const RunConfig& c) {
+    std::string j = "{";
+    auto key = [&j](std::string_view k) {
+        if (j.size() > 1) j += ", ";
+        j.append("\"").append(k).append("\": ");
+    };
+    auto str = [&](std::string_view k, std::string_view v) {
+        key(k);
+        j += '"';
+        for (unsigned char ch : v) {
+            if (ch == '"' || ch == '\\') j.append("\\").push_back(static_cast<char>(ch));
+            else if (ch < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+                j += buf;
+            } else j.push_back(static_cast<char>(ch));
+        }
+        j += '"';
+    };
+    auto num = [&](std::string_view k, const std::string& v) {
+        key(k);
+        j += v;
+    };
+    auto flag = [&](std::string_view k, bool v) {
+        key(k);
+        j += v ? "true" : "false";
+    };
+    str("table_name", c.table_name);
+    str("schema_name", c.schema_name);
+    str("publication_name", c.publication_name);
+    str("slot_name", c.slot_name);
+    num("total_records", std::to_string(c.total_records));
+    num("batch_size", std::to_string(c.batch_size));
+    num("snapshot_rows", std::to_string(c.snapshot_rows));
+    flag("evolve", c.evolve);
+    str("replica_identity", replica_identity_name(c.replica_identity));
+    flag("create_slot", c.create_slot);
+    num("seed", std::to_string(static_cast<int64_t>(c.seed)));
+    num("evolution_interval", std::to_string(c.evolution_interval));
+    num("evolution_probability", format_double(c.evolution_probability));
+    num("add_probability", format_double(c.add_probability));
+    num("max_additions", std::to_string(c.max_additions));
+    num("max_drops", std::to_string(c.max_drops));
+    num("mutation_probability", format_double(c.mutation_probability));
+    num("update_probability", format_double(c.update_probability));
+    num("changes_per_second", format_double(c.changes_per_second));
+    return j + "}";
 }
 
 RunConfig from_wire(std::string_view wire) {
@@ -201,7 +252,7 @@ RunConfig from_wire(std::string_view wire) {
         else if (key == "max_drops") c.max_drops = parse_int(key, value);
         else if (key == "mutation_probability") c.mutation_probability = parse_double(key, value);
         else if (key == "update_probability") c.update_probability = parse_double(key, value);
-        else if (key == "rows_per_second") c.rows_per_second = parse_double(key, value);
+        else if (key == "changes_per_second") c.changes_per_second = parse_double(key, value);
         else malformed(line);
     }
     return c;

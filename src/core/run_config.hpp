@@ -30,7 +30,7 @@ struct RunConfig {
     int64_t max_drops = 3;
     double mutation_probability = 0.5;
     double update_probability = 0.5;  // of a mutation being an update rather than a delete
-    double rows_per_second = 0;       // 0: as fast as the server allows
+    double changes_per_second = 0;       // 0: as fast as the server allows
 
     // Batches the run will commit; 0 when it runs until stopped.
     int64_t planned_batches() const;
@@ -61,6 +61,8 @@ std::string_view replica_identity_name(ReplicaIdentity identity);
 ReplicaIdentity parse_replica_identity(std::string_view text);  // throws ConfigError
 
 std::string to_wire(const RunConfig& config);
+// The parameters as a flat JSON object, for the run catalog and summaries.
+std::string to_json(const RunConfig& config);
 RunConfig from_wire(std::string_view wire);  // throws ConfigError on malformed text
 
 }  // namespace cdccraft

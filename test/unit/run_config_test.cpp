@@ -55,3 +55,15 @@ TEST(RunConfig, WireRoundTrips) {
     EXPECT_FALSE(back.evolve);
     EXPECT_THROW(from_wire("nonsense"), ConfigError);
 }
+
+TEST(RunConfig, JsonIsFlatAndEscaped) {
+    RunConfig c;
+    c.table_name = "a\"b";
+    c.seed = 7;
+    validate(c);
+    const std::string j = to_json(c);
+    EXPECT_NE(j.find("\"table_name\": \"a\\\"b\""), std::string::npos) << j;
+    EXPECT_NE(j.find("\"evolution_probability\": 0.2,"), std::string::npos) << j;
+    EXPECT_NE(j.find("\"evolve\": true"), std::string::npos) << j;
+    EXPECT_NE(j.find("\"seed\": 7"), std::string::npos) << j;
+}

@@ -1,0 +1,186 @@
+#include "pg/batch_executor.hpp"
+
+namespace cdccraft::pg {
+namespace {
+
+Oid array_type_of(ValueKind kind) {
+    switch (kind) {
+        case ValueKind::Uuid: return UUIDARRAYOID;
+        case ValueKind::Text: return TEXTARRAYOID;
+        case ValueKind::Int4: return INT4ARRAYOID;
+        case ValueKind::Float8: return FLOAT8ARRAYOID;
+        case ValueKind::Bool: return BOOLARRAYOID;
+        case ValueKind::Timestamp: return TIMESTAMPARRAYOID;
+    }
+    return InvalidOid;
+}
+
+Datum uuid_array(const std::vector<Uuid>& keys) {
+    const int n = static_cast<int>(keys.size());
+    auto* bytes = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * Max(n, 1)));
+    auto* elems = static_cast<Datum*>(palloc(sizeof(Datum) * Max(n, 1)));
+    for (int i = 0; i < n; ++i) {
+        memcpy(bytes[i].data, keys[i].data(), UUID_LEN);
+        elems[i] = UUIDPGetDatum(&bytes[i]);
+    }
+    return PointerGetDatum(construct_array(elems, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+}
+
+Datum values_array(const ColumnValues& v, Timestamp anchor) {
+    const int n = static_cast<int>(v.size());
+    auto* elems = static_cast<Datum*>(palloc(sizeof(Datum) * Max(n, 1)));
+    switch (v.kind) {
+        case ValueKind::Text:
+            for (int i = 0; i < n; ++i) {
+                const std::string_view s = v.text(i);
+                elems[i] = PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
+            }
+            return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+        case ValueKind::Int4:
+            for (int i = 0; i < n; ++i) elems[i] = Int32GetDatum(static_cast<int32>(v.ints[i]));
+            return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+        case ValueKind::Float8:
+            for (int i = 0; i < n; ++i) elems[i] = Float8GetDatum(v.floats[i]);
+            return PointerGetDatum(construct_array(elems, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+        case ValueKind::Bool:
+            for (int i = 0; i < n; ++i) elems[i] = BoolGetDatum(v.bools[i] != 0);
+            return PointerGetDatum(construct_array(elems, n, BOOLOID, 1, true, TYPALIGN_CHAR));
+        case ValueKind::Timestamp:
+            for (int i = 0; i < n; ++i) elems[i] = TimestampGetDatum(anchor - v.ints[i]);
+            return PointerGetDatum(construct_array(elems, n, TIMESTAMPOID, sizeof(Timestamp), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+        case ValueKind::Uuid: break;
+    }
+    elog(ERROR, "cdccraft: no array form for this column kind");
+    return (Datum)0;
+}
+
+void append_array_cast(StringInfo sql, int param, const ColumnSpec& spec) {
+    appendStringInfo(sql, "$%d::%.*s[]", param, static_cast<int>(spec.sql_type.size()), spec.sql_type.data());
+}
+
+SPIPlanPtr keep(const char* sql, int nargs, Oid* types) {
+    SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
+    if (plan == nullptr) elog(ERROR, "SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result), sql);
+    if (SPI_keepplan(plan) != 0) elog(ERROR, "SPI_keepplan failed");
+    return plan;
+}
+
+void check_rows(const char* what, int ret, int expected_ret, uint64 expected_rows, const WorkerRun* run) {
+    if (ret != expected_ret)
+        elog(ERROR, "cdccraft %s returned %s", what, SPI_result_code_string(ret));
+    if (SPI_processed != expected_rows)
+        ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+                        errmsg("cdccraft %s of batch %lld touched %llu rows of %s, not %llu", what,
+                               (long long)run->plan->batch_number, (unsigned long long)SPI_processed,
+                               run->qualified_table, (unsigned long long)expected_rows),
+                        errdetail("Another session changed the simulated table's rows."),
+                        errhint("Leave the table to cdccraft while a run is active.")));
+}
+
+SPIPlanPtr insert_plan(WorkerRun* run) {
+    if (run->insert_plan) return run->insert_plan;
+    const BatchPlan& plan = *run->plan;
+    StringInfoData sql;
+    initStringInfo(&sql);
+    Oid types[kColumnCount + 1];
+    types[0] = UUIDARRAYOID;
+    appendStringInfo(&sql, "INSERT INTO %s (id", run->qualified_table);
+    for (ColumnId id : plan.insert_columns) appendStringInfo(&sql, ", %s", quoted_name(column_spec(id).name));
+    appendStringInfoString(&sql, ") SELECT * FROM unnest($1::pg_catalog.uuid[]");
+    int nargs = 1;
+    for (ColumnId id : plan.insert_columns) {
+        appendStringInfoString(&sql, ", ");
+        append_array_cast(&sql, nargs + 1, column_spec(id));
+        types[nargs++] = array_type_of(column_spec(id).kind);
+    }
+    appendStringInfoChar(&sql, ')');
+    run->insert_plan = keep(sql.data, nargs, types);
+    return run->insert_plan;
+}
+
+SPIPlanPtr update_plan(WorkerRun* run, ColumnId column) {
+    if (run->update_plans[column]) return run->update_plans[column];
+    const ColumnSpec& spec = column_spec(column);
+    StringInfoData sql;
+    initStringInfo(&sql);
+    appendStringInfo(&sql, "UPDATE %s AS t SET %s = v.val, updated_at = pg_catalog.now() FROM unnest("
+                           "$1::pg_catalog.uuid[], ",
+                     run->qualified_table, quoted_name(spec.name));
+    append_array_cast(&sql, 2, spec);
+    appendStringInfoString(&sql, ") AS v(id, val) WHERE t.id = v.id");
+    Oid types[] = {UUIDARRAYOID, array_type_of(spec.kind)};
+    run->update_plans[column] = keep(sql.data, 2, types);
+    return run->update_plans[column];
+}
+
+SPIPlanPtr delete_plan(WorkerRun* run) {
+    if (run->delete_plan) return run->delete_plan;
+    StringInfoData sql;
+    initStringInfo(&sql);
+    appendStringInfo(&sql, "DELETE FROM %s WHERE id = ANY ($1::pg_catalog.uuid[])", run->qualified_table);
+    Oid types[] = {UUIDARRAYOID};
+    run->delete_plan = keep(sql.data, 1, types);
+    return run->delete_plan;
+}
+
+void free_plan(SPIPlanPtr* plan) {
+    if (*plan) SPI_freeplan(*plan);
+    *plan = nullptr;
+}
+
+}  // namespace
+
+void forget_table_plans(WorkerRun* run) {
+    free_plan(&run->insert_plan);
+    free_plan(&run->delete_plan);
+    for (SPIPlanPtr& p : run->update_plans) free_plan(&p);
+}
+
+void execute_evolution(WorkerRun* run) {
+    const EvolutionStep& step = *run->plan->evolution;
+    const ColumnSpec& spec = column_spec(step.column);
+    StringInfoData sql;
+    initStringInfo(&sql);
+    if (step.action == EvolutionAction::Add)
+        appendStringInfo(&sql, "ALTER TABLE %s ADD COLUMN %s %.*s", run->qualified_table, quoted_name(spec.name),
+                         static_cast<int>(spec.sql_type.size()), spec.sql_type.data());
+    else
+        appendStringInfo(&sql, "ALTER TABLE %s DROP COLUMN %s", run->qualified_table, quoted_name(spec.name));
+    spi_run(sql.data, SPI_OK_UTILITY);
+    forget_table_plans(run);
+}
+
+void execute_inserts(WorkerRun* run) {
+    const BatchPlan& plan = *run->plan;
+    if (plan.insert_keys.empty()) return;
+    Datum values[kColumnCount + 1];
+    values[0] = uuid_array(plan.insert_keys);
+    int nargs = 1;
+    for (ColumnId id : plan.insert_columns) values[nargs++] = values_array(plan.values_of(id), run->anchor);
+    const int ret = SPI_execute_plan(insert_plan(run), values, nullptr, false, 0);
+    check_rows("insert", ret, SPI_OK_INSERT, plan.insert_keys.size(), run);
+}
+
+int64 execute_updates(WorkerRun* run) {
+    const BatchPlan& plan = *run->plan;
+    int64 rows = 0;
+    for (size_t g = 0; g < plan.update_group_count; ++g) {
+        const UpdateGroup& group = plan.update_groups[g];
+        Datum values[] = {uuid_array(group.keys), values_array(group.values, run->anchor)};
+        const int ret = SPI_execute_plan(update_plan(run, group.column), values, nullptr, false, 0);
+        check_rows("update", ret, SPI_OK_UPDATE, group.keys.size(), run);
+        rows += static_cast<int64>(group.keys.size());
+    }
+    return rows;
+}
+
+int64 execute_deletes(WorkerRun* run) {
+    const BatchPlan& plan = *run->plan;
+    if (plan.delete_keys.empty()) return 0;
+    Datum values[] = {uuid_array(plan.delete_keys)};
+    const int ret = SPI_execute_plan(delete_plan(run), values, nullptr, false, 0);
+    check_rows("delete", ret, SPI_OK_DELETE, plan.delete_keys.size(), run);
+    return static_cast<int64>(plan.delete_keys.size());
+}
+
+}  // namespace cdccraft::pg

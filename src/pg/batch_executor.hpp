@@ -1,0 +1,17 @@
+// Turns a planned batch into a few prepared statements: one multi-row
+// INSERT, one UPDATE per updated column and one DELETE, each fed by arrays.
+#pragma once
+
+#include "pg/worker_run.hpp"
+
+namespace cdccraft::pg {
+
+// Inside an open transaction with SPI connected.
+void execute_evolution(WorkerRun* run);
+void execute_inserts(WorkerRun* run);
+int64 execute_updates(WorkerRun* run);
+int64 execute_deletes(WorkerRun* run);
+// Forgets prepared statements whose text names the table's columns.
+void forget_table_plans(WorkerRun* run);
+
+}  // namespace cdccraft::pg

@@ -1,0 +1,23 @@
+// The worker's writes to cdccraft.run and cdccraft.schema_change. They run
+// as the catalog's owner (the worker otherwise acts as the run's role, who
+// may read but not write the catalog), inside the caller's transaction.
+#pragma once
+
+#include "pg/worker_run.hpp"
+
+namespace cdccraft::pg {
+
+// Looks up the catalog's owner; marks runs whose worker is gone as interrupted.
+void catalog_prepare(WorkerRun* run);
+// Records a new run in state 'starting' and returns its id. Raises a clear
+// error if the table already has an active run.
+int64 catalog_insert_run(WorkerRun* run, const char* config_wire);
+// The newest run that created the table with this oid; 0 if none.
+int64 catalog_run_of_table(WorkerRun* run, Oid relid);
+void catalog_record_objects(WorkerRun* run);
+void catalog_mark_running(WorkerRun* run);
+// Counters of the batch in plan, and its schema change if any.
+void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 deletes);
+void catalog_finish(WorkerRun* run, const char* state, const char* error);
+
+}  // namespace cdccraft::pg

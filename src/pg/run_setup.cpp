@@ -1,0 +1,220 @@
+#include "pg/run_setup.hpp"
+
+#include "pg/batch_executor.hpp"
+#include "pg/core_guard.hpp"
+#include "pg/run_catalog.hpp"
+
+namespace cdccraft::pg {
+namespace {
+
+const char* launch_config = nullptr;
+
+void begin_step(const WorkerRun* run, const char* step) {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    PushActiveSnapshot(GetTransactionSnapshot());
+    char activity[128];
+    snprintf(activity, sizeof activity, "cdccraft run %lld: setup: %s", (long long)run->run_id, step);
+    pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+void end_step() {
+    SPI_finish();
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    pgstat_report_stat(false);
+    pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+bool exists(const char* sql, const char* a, const char* b = nullptr) {
+    const Oid types[] = {TEXTOID, TEXTOID};
+    const Datum values[] = {CStringGetTextDatum(a), b ? CStringGetTextDatum(b) : (Datum)0};
+    spi_run_args(sql, b ? 2 : 1, types, values, SPI_OK_SELECT);
+    return SPI_processed > 0;
+}
+
+Oid table_oid(const RunConfig& c) {
+    const Oid types[] = {TEXTOID, TEXTOID};
+    const Datum values[] = {CStringGetTextDatum(c.schema_name.c_str()), CStringGetTextDatum(c.table_name.c_str())};
+    spi_run_args("SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                 "WHERE n.nspname = $1 AND c.relname = $2",
+                 2, types, values, SPI_OK_SELECT);
+    if (SPI_processed == 0) return InvalidOid;
+    bool isnull;
+    return DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+// Refuses names that are taken, before anything is created or recorded.
+void check_names_free(WorkerRun* run) {
+    const RunConfig& c = *run->config;
+    const Oid existing = table_oid(c);
+    if (OidIsValid(existing)) {
+        const int64 owner_run = catalog_run_of_table(run, existing);
+        if (owner_run == 0)
+            ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
+                            errmsg("relation %s already exists", run->qualified_table),
+                            errdetail("cdccraft creates the table it simulates, and this one was not created by "
+                                      "cdccraft."),
+                            errhint("Choose another table_name or schema_name.")));
+        ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE), errmsg("relation %s already exists", run->qualified_table),
+                        errdetail("It was created by cdccraft run %lld.", (long long)owner_run),
+                        errhint("Remove it with cdccraft_cleanup(%lld), or choose another table_name.",
+                                (long long)owner_run)));
+    }
+    if (exists("SELECT FROM pg_catalog.pg_publication WHERE pubname = $1", c.publication_name.c_str()))
+        ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
+                        errmsg("publication \"%s\" already exists", c.publication_name.c_str()),
+                        errhint("Pass another publication_name, or drop the publication.")));
+    if (c.create_slot && exists("SELECT FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", c.slot_name.c_str()))
+        ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
+                        errmsg("replication slot \"%s\" already exists", c.slot_name.c_str()),
+                        errhint("Pass another slot_name, or drop the slot with pg_drop_replication_slot.")));
+}
+
+void append_column_definition(StringInfo sql, const ColumnSpec& spec) {
+    appendStringInfo(sql, "%s %.*s", quoted_name(spec.name), static_cast<int>(spec.sql_type.size()),
+                     spec.sql_type.data());
+    if (spec.generator == Generator::Key) appendStringInfoString(sql, " PRIMARY KEY");
+    else if (spec.not_null) appendStringInfoString(sql, " NOT NULL");
+    if (spec.generator == Generator::ServerDefault) appendStringInfoString(sql, " DEFAULT pg_catalog.now()");
+}
+
+}  // namespace
+
+void set_launch_config(const char* wire) { launch_config = wire; }
+
+void setup_record_run(WorkerRun* run) {
+    begin_step(run, "recording the run");
+    BatchPlanner* planner = nullptr;
+    BatchPlan* plan = nullptr;
+    const char* wire = launch_config;
+    CDCCRAFT_CORE({
+        planner = new BatchPlanner(from_wire(wire));
+        plan = new BatchPlan();
+    });
+    run->planner = planner;
+    run->plan = plan;
+    run->config = &planner->config();
+    const RunConfig& c = *run->config;
+    run->qualified_table = MemoryContextStrdup(
+        TopMemoryContext, quote_qualified_identifier(c.schema_name.c_str(), c.table_name.c_str()));
+
+    spi_run("SELECT LOCALTIMESTAMP", SPI_OK_SELECT);
+    bool isnull;
+    run->anchor = DatumGetTimestamp(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+    catalog_prepare(run);
+    check_names_free(run);
+    run->run_id = catalog_insert_run(run, wire);
+    end_step();
+}
+
+void setup_create_table(WorkerRun* run) {
+    begin_step(run, "creating the table");
+    const RunConfig& c = *run->config;
+    if (!exists("SELECT FROM pg_catalog.pg_namespace WHERE nspname = $1", c.schema_name.c_str())) {
+        StringInfoData sql;
+        initStringInfo(&sql);
+        appendStringInfo(&sql, "CREATE SCHEMA %s", quote_identifier(c.schema_name.c_str()));
+        spi_run(sql.data, SPI_OK_UTILITY);
+        run->created_schema = true;
+    }
+    StringInfoData sql;
+    initStringInfo(&sql);
+    appendStringInfo(&sql, "CREATE TABLE %s (", run->qualified_table);
+    bool first = true;
+    for (ColumnId id : run->planner->schema().columns()) {
+        if (!first) appendStringInfoString(&sql, ", ");
+        append_column_definition(&sql, column_spec(id));
+        first = false;
+    }
+    appendStringInfoChar(&sql, ')');
+    spi_run(sql.data, SPI_OK_UTILITY);
+    run->created_table = true;
+    if (c.replica_identity == ReplicaIdentity::Full) {
+        resetStringInfo(&sql);
+        appendStringInfo(&sql, "ALTER TABLE %s REPLICA IDENTITY FULL", run->qualified_table);
+        spi_run(sql.data, SPI_OK_UTILITY);
+    }
+    run->relid = table_oid(c);
+    catalog_record_objects(run);
+    end_step();
+}
+
+void setup_insert_snapshot(WorkerRun* run) {
+    begin_step(run, "inserting snapshot rows");
+    for (;;) {
+        bool more = false;
+        CDCCRAFT_CORE(more = run->planner->plan_snapshot_chunk(*run->plan));
+        if (!more) break;
+        execute_inserts(run);
+        CHECK_FOR_INTERRUPTS();
+    }
+    end_step();
+}
+
+void setup_create_publication(WorkerRun* run) {
+    begin_step(run, "creating the publication");
+    StringInfoData sql;
+    initStringInfo(&sql);
+    appendStringInfo(&sql, "CREATE PUBLICATION %s FOR TABLE %s",
+                     quote_identifier(run->config->publication_name.c_str()), run->qualified_table);
+    spi_run(sql.data, SPI_OK_UTILITY);
+    run->created_publication = true;
+    catalog_record_objects(run);
+    end_step();
+}
+
+// A transaction that has written nothing: a logical slot cannot be created
+// in one that has.
+void setup_create_slot(WorkerRun* run) {
+    if (!run->config->create_slot) return;
+    begin_step(run, "creating the replication slot");
+    const Oid types[] = {TEXTOID};
+    const Datum values[] = {CStringGetTextDatum(run->config->slot_name.c_str())};
+    spi_run_args("SELECT pg_catalog.pg_create_logical_replication_slot($1::pg_catalog.name, 'pgoutput')", 1, types, values,
+                 SPI_OK_SELECT);
+    run->created_slot = true;
+    end_step();
+}
+
+void setup_mark_running(WorkerRun* run) {
+    begin_step(run, "starting");
+    catalog_record_objects(run);
+    catalog_mark_running(run);
+    end_step();
+}
+
+void undo_setup(WorkerRun* run) {
+    begin_step(run, "removing what setup created");
+    const RunConfig& c = *run->config;
+    StringInfoData sql;
+    initStringInfo(&sql);
+    if (run->created_slot) {
+        const Oid types[] = {TEXTOID};
+        const Datum values[] = {CStringGetTextDatum(c.slot_name.c_str())};
+        spi_run_args("SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots "
+                     "WHERE slot_name = $1::pg_catalog.name",
+                     1, types, values, SPI_OK_SELECT);
+    }
+    if (run->created_publication) {
+        appendStringInfo(&sql, "DROP PUBLICATION IF EXISTS %s", quote_identifier(c.publication_name.c_str()));
+        spi_run(sql.data, SPI_OK_UTILITY);
+    }
+    if (run->created_table) {
+        resetStringInfo(&sql);
+        appendStringInfo(&sql, "DROP TABLE IF EXISTS %s", run->qualified_table);
+        spi_run(sql.data, SPI_OK_UTILITY);
+    }
+    if (run->created_schema) {
+        resetStringInfo(&sql);
+        appendStringInfo(&sql, "DROP SCHEMA IF EXISTS %s", quote_identifier(c.schema_name.c_str()));
+        spi_run(sql.data, SPI_OK_UTILITY);
+    }
+    run->created_slot = run->created_publication = run->created_table = run->created_schema = false;
+    if (run->run_id != 0) catalog_record_objects(run);
+    end_step();
+}
+
+}  // namespace cdccraft::pg

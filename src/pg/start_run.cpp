@@ -1,0 +1,205 @@
+// cdccraft_start: checks what can be checked in the caller, launches the
+// worker, and waits until the worker reports that setup is done or failed.
+//
+// The caller writes nothing: the worker records the run itself, so it never
+// waits for the caller's transaction, and the caller's transaction holds no
+// xid that the slot's creation would have to wait for.
+#include "pg/postgres_api.hpp"
+
+#include "pg/core_guard.hpp"
+#include "pg/launch_handoff.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(cdccraft_start);
+}
+
+namespace cdccraft::pg {
+namespace {
+
+enum StartArg {
+    kTableName,
+    kSchemaName,
+    kTotalRecords,
+    kBatchSize,
+    kSnapshotRows,
+    kEvolve,
+    kReplicaIdentity,
+    kPublicationName,
+    kSlotName,
+    kCreateSlot,
+    kSeed,
+    kEvolutionInterval,
+    kEvolutionProbability,
+    kAddProbability,
+    kMaxAdditions,
+    kMaxDrops,
+    kMutationProbability,
+    kUpdateProbability,
+    kChangesPerSecond,
+    kStartArgCount
+};
+
+const char* const kArgNames[kStartArgCount] = {
+    "table_name",    "schema_name",     "total_records",         "batch_size",      "snapshot_rows",
+    "evolve",        "replica_identity", "publication_name",     "slot_name",       "create_slot",
+    "seed",          "evolution_interval", "evolution_probability", "add_probability", "max_additions",
+    "max_drops",     "mutation_probability", "update_probability", "changes_per_second"};
+
+bool nullable_arg(int arg) { return arg == kPublicationName || arg == kSlotName || arg == kSeed; }
+
+void check_no_null_arguments(FunctionCallInfo fcinfo) {
+    for (int arg = 0; arg < kStartArgCount; ++arg) {
+        if (PG_ARGISNULL(arg) && !nullable_arg(arg))
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                            errmsg("%s must not be NULL", kArgNames[arg])));
+    }
+}
+
+const char* text_arg(FunctionCallInfo fcinfo, int arg) {
+    return PG_ARGISNULL(arg) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(arg));
+}
+
+void check_server_can_run() {
+    if (wal_level < WAL_LEVEL_LOGICAL)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("cdccraft needs wal_level = logical"),
+                        errdetail("The server runs with wal_level = %s.",
+                                  GetConfigOption("wal_level", false, false)),
+                        errhint("Set wal_level = logical in postgresql.conf and restart the server.")));
+
+    HeapTuple role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(GetUserId()));
+    if (!HeapTupleIsValid(role)) elog(ERROR, "cache lookup failed for role %u", GetUserId());
+    const bool can_login = ((Form_pg_authid)GETSTRUCT(role))->rolcanlogin;
+    ReleaseSysCache(role);
+    if (!can_login)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("role \"%s\" cannot start a cdccraft run because it cannot log in",
+                               GetUserNameFromId(GetUserId(), false)),
+                        errdetail("The cdccraft worker connects as the role that starts the run, and on "
+                                  "PostgreSQL 15 a background worker can only connect as a role with LOGIN."),
+                        errhint("Start the run as a role with LOGIN, or ALTER ROLE ... LOGIN.")));
+}
+
+void check_caller_transaction(bool create_slot) {
+    if (create_slot && TransactionIdIsValid(GetTopTransactionIdIfAny()))
+        ereport(ERROR, (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+                        errmsg("cdccraft_start cannot run in a transaction that has already written data"),
+                        errdetail("Creating the run's logical replication slot waits for every transaction "
+                                  "that has written data to end, including this one."),
+                        errhint("Call cdccraft_start in its own transaction, or pass create_slot => false.")));
+}
+
+uint64 random_seed() {
+    uint64 seed = 0;
+    if (!pg_strong_random(&seed, sizeof seed))
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a random seed")));
+    return seed & INT64CONST(0x7FFFFFFFFFFFFFFF);  // shown as a positive bigint
+}
+
+// Fills config from the arguments and validates it in the core; returns the
+// configuration as text in wire (palloc'd).
+char* build_config_wire(FunctionCallInfo fcinfo) {
+    const char* table = text_arg(fcinfo, kTableName);
+    const char* schema = text_arg(fcinfo, kSchemaName);
+    const char* identity = text_arg(fcinfo, kReplicaIdentity);
+    const char* publication = text_arg(fcinfo, kPublicationName);
+    const char* slot = text_arg(fcinfo, kSlotName);
+    const uint64 seed = PG_ARGISNULL(kSeed) ? random_seed() : (uint64)PG_GETARG_INT64(kSeed);
+    return core_string([&] {
+        RunConfig c;
+        c.table_name = table;
+        c.schema_name = schema;
+        c.publication_name = publication;
+        c.slot_name = slot;
+        c.total_records = PG_GETARG_INT64(kTotalRecords);
+        c.batch_size = PG_GETARG_INT32(kBatchSize);
+        c.snapshot_rows = PG_GETARG_INT32(kSnapshotRows);
+        c.evolve = PG_GETARG_BOOL(kEvolve);
+        c.replica_identity = parse_replica_identity(identity);
+        c.create_slot = PG_GETARG_BOOL(kCreateSlot);
+        c.seed = seed;
+        c.evolution_interval = PG_GETARG_INT32(kEvolutionInterval);
+        c.evolution_probability = PG_GETARG_FLOAT8(kEvolutionProbability);
+        c.add_probability = PG_GETARG_FLOAT8(kAddProbability);
+        c.max_additions = PG_GETARG_INT32(kMaxAdditions);
+        c.max_drops = PG_GETARG_INT32(kMaxDrops);
+        c.mutation_probability = PG_GETARG_FLOAT8(kMutationProbability);
+        c.update_probability = PG_GETARG_FLOAT8(kUpdateProbability);
+        c.changes_per_second = PG_GETARG_FLOAT8(kChangesPerSecond);
+        validate(c);
+        std::string wire = to_wire(c);
+        if (wire.size() >= sizeof(LaunchHandoff::config_wire)) throw std::length_error("run configuration too long");
+        return wire;
+    });
+}
+
+BackgroundWorkerHandle* launch_worker(dsm_segment* segment) {
+    BackgroundWorker worker;
+    memset(&worker, 0, sizeof worker);
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    worker.bgw_restart_time = BGW_NEVER_RESTART;
+    strlcpy(worker.bgw_library_name, "cdccraft", BGW_MAXLEN);
+    strlcpy(worker.bgw_function_name, "cdccraft_worker_main", BGW_MAXLEN);
+    snprintf(worker.bgw_name, BGW_MAXLEN, "cdccraft worker started by PID %d", MyProcPid);
+    strlcpy(worker.bgw_type, "cdccraft worker", BGW_MAXLEN);
+    worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(segment));
+    worker.bgw_notify_pid = MyProcPid;
+    WorkerLaunchArgs args{MyDatabaseId, GetUserId()};
+    memcpy(worker.bgw_extra, &args, sizeof args);
+
+    BackgroundWorkerHandle* handle = nullptr;
+    if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+                        errmsg("could not start a cdccraft worker: no background worker slot is free"),
+                        errhint("Raise max_worker_processes (now %d), or stop another run.", max_worker_processes)));
+    return handle;
+}
+
+// Waits for the worker's setup outcome. Cancelling the wait leaves the run
+// going; it is then visible in cdccraft_runs.
+int64 await_setup(LaunchHandoff* handoff, BackgroundWorkerHandle* handle) {
+    for (;;) {
+        const auto status = static_cast<SetupStatus>(pg_atomic_read_u32(&handoff->status));
+        if (status != SetupStatus::Pending) {
+            pg_read_barrier();
+            if (status == SetupStatus::Ready) return handoff->run_id;
+            ereport(ERROR, (errcode(handoff->sqlerrcode), errmsg("%s", handoff->message),
+                            handoff->detail[0] ? errdetail("%s", handoff->detail) : 0,
+                            handoff->hint[0] ? errhint("%s", handoff->hint) : 0));
+        }
+        pid_t pid;
+        if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED &&
+            pg_atomic_read_u32(&handoff->status) == static_cast<uint32>(SetupStatus::Pending))
+            ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
+                            errmsg("cdccraft worker exited before its setup finished"),
+                            errhint("The server log has the worker's error.")));
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+    }
+}
+
+}  // namespace
+}  // namespace cdccraft::pg
+
+using namespace cdccraft::pg;
+
+extern "C" Datum cdccraft_start(PG_FUNCTION_ARGS) {
+    check_no_null_arguments(fcinfo);
+    check_server_can_run();
+    check_caller_transaction(PG_GETARG_BOOL(kCreateSlot));
+    const char* wire = build_config_wire(fcinfo);
+
+    dsm_segment* segment = dsm_create(sizeof(LaunchHandoff), 0);
+    auto* handoff = static_cast<LaunchHandoff*>(dsm_segment_address(segment));
+    memset(handoff, 0, sizeof *handoff);
+    handoff->caller_pgprocno = MyProc->pgprocno;
+    pg_atomic_init_u32(&handoff->status, static_cast<uint32>(SetupStatus::Pending));
+    strlcpy(handoff->config_wire, wire, sizeof handoff->config_wire);
+
+    BackgroundWorkerHandle* handle = launch_worker(segment);
+    const int64 run_id = await_setup(handoff, handle);
+    dsm_detach(segment);
+    PG_RETURN_INT64(run_id);
+}

@@ -1,0 +1,114 @@
+// cdccraft_wait: blocks until a run ends, with a NOTICE of progress at most
+// once a second. It only reads, so cancelling it leaves the run going.
+#include "pg/postgres_api.hpp"
+
+extern "C" {
+#include "utils/lsyscache.h"
+PG_FUNCTION_INFO_V1(cdccraft_wait);
+}
+
+namespace {
+
+constexpr long kPollMs = 100;
+
+struct Progress {
+    bool found;
+    bool active;
+    int64 batches, inserts, updates, deletes;
+    double rate;
+};
+
+// One fresh look at the run through the cdccraft_runs view.
+Progress read_progress(const char* view, int64 run_id) {
+    // pg_stat_activity, which tells whether the worker is alive, is otherwise
+    // cached for the whole transaction.
+    pgstat_clear_backend_activity_snapshot();
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT state IN ('starting', 'running'), batches, inserts, updates, deletes, "
+             "coalesce(changes_per_second, 0)::float8 FROM %s WHERE run_id = $1",
+             view);
+    Oid types[] = {INT8OID};
+    Datum values[] = {Int64GetDatum(run_id)};
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    if (SPI_execute_with_args(sql, 1, types, values, nullptr, false, 1) != SPI_OK_SELECT)
+        elog(ERROR, "could not read cdccraft run %lld", (long long)run_id);
+    Progress p{};
+    p.found = SPI_processed == 1;
+    if (p.found) {
+        HeapTuple row = SPI_tuptable->vals[0];
+        TupleDesc desc = SPI_tuptable->tupdesc;
+        bool isnull;
+        p.active = DatumGetBool(SPI_getbinval(row, desc, 1, &isnull));
+        p.batches = DatumGetInt64(SPI_getbinval(row, desc, 2, &isnull));
+        p.inserts = DatumGetInt64(SPI_getbinval(row, desc, 3, &isnull));
+        p.updates = DatumGetInt64(SPI_getbinval(row, desc, 4, &isnull));
+        p.deletes = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
+        p.rate = DatumGetFloat8(SPI_getbinval(row, desc, 6, &isnull));
+    }
+    SPI_finish();
+    return p;
+}
+
+Datum summary_of(const char* schema, int64 run_id) {
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT %s.cdccraft_summary($1)", schema);
+    Oid types[] = {INT8OID};
+    Datum values[] = {Int64GetDatum(run_id)};
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    if (SPI_execute_with_args(sql, 1, types, values, nullptr, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+        elog(ERROR, "could not summarise cdccraft run %lld", (long long)run_id);
+    bool isnull;
+    Datum summary = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    summary = SPI_datumTransfer(summary, false, -1);
+    SPI_finish();
+    return summary;
+}
+
+int64 interval_micros(const Interval* span) {
+    return span->time + (int64)span->day * USECS_PER_DAY + (int64)span->month * DAYS_PER_MONTH * USECS_PER_DAY;
+}
+
+}  // namespace
+
+extern "C" Datum cdccraft_wait(PG_FUNCTION_ARGS) {
+    if (PG_ARGISNULL(0))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("run_id must not be NULL")));
+    const int64 run_id = PG_GETARG_INT64(0);
+    if (IsolationUsesXactSnapshot())
+        ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+                        errmsg("cdccraft_wait cannot see a run's progress in a REPEATABLE READ or SERIALIZABLE "
+                               "transaction"),
+                        errhint("Call it in a READ COMMITTED transaction.")));
+    const TimestampTz started = GetCurrentTimestamp();
+    int64 timeout_us = -1;
+    if (!PG_ARGISNULL(1)) {
+        timeout_us = interval_micros(PG_GETARG_INTERVAL_P(1));
+        if (timeout_us < 0)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("timeout must not be negative")));
+    }
+    const char* schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+    const char* view = psprintf("%s.cdccraft_runs", schema);
+
+    TimestampTz last_notice = started;
+    int64 last_batches = -1;
+    for (;;) {
+        const Progress p = read_progress(view, run_id);
+        if (!p.found)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("cdccraft run %lld does not exist", (long long)run_id)));
+        if (!p.active) break;
+        const TimestampTz now = GetCurrentTimestamp();
+        if (timeout_us >= 0 && now - started >= timeout_us) break;
+        if (now - last_notice >= USECS_PER_SEC && p.batches != last_batches) {
+            ereport(NOTICE, (errmsg("[Batch %lld] Inserts: %lld, Updates: %lld, Deletes: %lld (%.0f changes/s)",
+                                    (long long)p.batches, (long long)p.inserts, (long long)p.updates,
+                                    (long long)p.deletes, p.rate)));
+            last_notice = now;
+            last_batches = p.batches;
+        }
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kPollMs, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+    }
+    PG_RETURN_DATUM(summary_of(schema, run_id));
+}

@@ -1,0 +1,258 @@
+// The cdccraft background worker: worker_spi's skeleton around a run.
+//
+// SIGTERM (server shutdown, pg_terminate_backend, cdccraft_stop) and SIGINT
+// (pg_cancel_backend) both stop the run: the batch in flight is cancelled and
+// rolls back whole, and the run is recorded as stopped.
+#include "pg/postgres_api.hpp"
+
+#include "pg/batch_executor.hpp"
+#include "pg/core_guard.hpp"
+#include "pg/launch_handoff.hpp"
+#include "pg/run_catalog.hpp"
+#include "pg/run_setup.hpp"
+#include "pg/worker_run.hpp"
+
+extern "C" {
+PGDLLEXPORT void cdccraft_worker_main(Datum main_arg);
+}
+
+namespace cdccraft::pg {
+
+extern int ddl_lock_timeout_ms;
+
+namespace {
+
+volatile sig_atomic_t stop_requested = false;
+
+void handle_stop_signal(SIGNAL_ARGS) {
+    const int save_errno = errno;
+    stop_requested = true;
+    if (!proc_exit_inprogress) {
+        InterruptPending = true;
+        QueryCancelPending = true;
+    }
+    SetLatch(MyLatch);
+    errno = save_errno;
+}
+
+LaunchHandoff* handoff = nullptr;
+dsm_segment* handoff_segment = nullptr;
+
+void release_caller(SetupStatus status) {
+    if (handoff == nullptr) return;
+    pg_write_barrier();
+    pg_atomic_write_u32(&handoff->status, static_cast<uint32>(status));
+    SetLatch(&ProcGlobal->allProcs[handoff->caller_pgprocno].procLatch);
+    dsm_detach(handoff_segment);
+    handoff = nullptr;
+}
+
+void report_setup_failure(const ErrorData* error, const WorkerRun* run) {
+    if (handoff == nullptr) return;
+    if (stop_requested) {
+        handoff->sqlerrcode = ERRCODE_QUERY_CANCELED;
+        snprintf(handoff->message, sizeof handoff->message, "cdccraft run %lld was stopped during its setup",
+                 (long long)run->run_id);
+    } else {
+        handoff->sqlerrcode = error->sqlerrcode;
+        strlcpy(handoff->message, error->message ? error->message : "", sizeof handoff->message);
+        strlcpy(handoff->detail, error->detail ? error->detail : "", sizeof handoff->detail);
+        strlcpy(handoff->hint, error->hint ? error->hint : "", sizeof handoff->hint);
+    }
+    release_caller(SetupStatus::Failed);
+}
+
+// Records the outcome; cancellation is held off so a second stop signal
+// cannot interrupt the bookkeeping.
+const char* final_state = nullptr;
+const char* final_error = nullptr;
+
+void record_outcome(WorkerRun* run) {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, "cdccraft: recording the run's outcome");
+    catalog_finish(run, final_state, final_error);
+    SPI_finish();
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    pgstat_report_stat(true);
+    pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+[[noreturn]] void finish(WorkerRun* run, const char* state, const ErrorData* error) {
+    HOLD_CANCEL_INTERRUPTS();
+    QueryCancelPending = false;
+    final_state = state;
+    final_error = error ? error->message : nullptr;
+    ErrorData* bookkeeping_error = nullptr;
+    if (run->run_id != 0 && !attempt(record_outcome, run, &bookkeeping_error))
+        ereport(WARNING, (errmsg("cdccraft run %lld could not record its outcome (%s): %s", (long long)run->run_id,
+                                 state, bookkeeping_error->message)));
+    ereport(LOG, (errmsg("cdccraft run %lld %s: %lld batches, inserts %lld, updates %lld, deletes %lld",
+                         (long long)run->run_id, state, (long long)run->batches, (long long)run->inserts,
+                         (long long)run->updates, (long long)run->deletes),
+                  error ? errdetail("%s", error->message) : 0));
+    proc_exit(0);
+}
+
+[[noreturn]] void fail_setup(WorkerRun* run, ErrorData* error) {
+    HOLD_CANCEL_INTERRUPTS();
+    QueryCancelPending = false;
+    ErrorData* undo_error = nullptr;
+    if (run->config != nullptr && !attempt(undo_setup, run, &undo_error))
+        ereport(WARNING, (errmsg("cdccraft run %lld could not remove what its setup created: %s",
+                                 (long long)run->run_id, undo_error->message)));
+    report_setup_failure(error, run);
+    finish(run, stop_requested ? "stopped" : "failed", error);
+}
+
+void run_batch(WorkerRun* run) {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    PushActiveSnapshot(GetTransactionSnapshot());
+    CDCCRAFT_CORE(run->planner->plan_batch(*run->plan));
+    const BatchPlan& plan = *run->plan;
+
+    char activity[160];
+    snprintf(activity, sizeof activity, "cdccraft run %lld: batch %lld: insert %zu, %s %lld%s",
+             (long long)run->run_id, (long long)plan.batch_number, plan.insert_keys.size(),
+             plan.mutation == MutationKind::Delete ? "delete" : "update",
+             (long long)(plan.delete_keys.size() + plan.updated_rows()), plan.evolution ? ", evolve" : "");
+    pgstat_report_activity(STATE_RUNNING, activity);
+
+    if (plan.evolution) {
+        char timeout[32];
+        snprintf(timeout, sizeof timeout, "%d", ddl_lock_timeout_ms);
+        SetConfigOption("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION);
+        execute_evolution(run);
+        SetConfigOption("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION);
+    }
+    execute_inserts(run);
+    const int64 updates = execute_updates(run);
+    const int64 deletes = execute_deletes(run);
+    const int64 inserts = static_cast<int64>(plan.insert_keys.size());
+    catalog_record_batch(run, inserts, updates, deletes);
+
+    SPI_finish();
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    pgstat_report_stat(false);
+    pgstat_report_activity(STATE_IDLE, nullptr);
+
+    run->batches = plan.batch_number;
+    run->inserts += inserts;
+    run->updates += updates;
+    run->deletes += deletes;
+}
+
+void log_batch(const WorkerRun* run) {
+    const BatchPlan& plan = *run->plan;
+    if (plan.evolution) {
+        const ColumnSpec& col = column_spec(plan.evolution->column);
+        ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] %s column '%.*s'", (long long)run->run_id,
+                             (long long)plan.batch_number,
+                             plan.evolution->action == EvolutionAction::Add ? "Added" : "Dropped",
+                             static_cast<int>(col.name.size()), col.name.data())));
+    }
+    if (plan.batch_number % 10 == 0)
+        ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] Inserts: %lld, Updates: %lld, Deletes: %lld",
+                             (long long)run->run_id, (long long)plan.batch_number, (long long)run->inserts,
+                             (long long)run->updates, (long long)run->deletes)));
+}
+
+// Holds the run to changes_per_second, waiting on the latch so that a stop
+// request or postmaster death ends the wait at once.
+void pace(const WorkerRun* run, TimestampTz started) {
+    const double rate = run->config->changes_per_second;
+    if (rate <= 0) return;
+    const double changes = static_cast<double>(run->inserts + run->updates + run->deletes);
+    const TimestampTz due = started + static_cast<int64>(changes / rate * USECS_PER_SEC);
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        if (stop_requested) return;
+        const TimestampTz now = GetCurrentTimestamp();
+        if (now >= due) return;
+        const long wait_ms = Max(1L, static_cast<long>((due - now) / 1000));
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+        }
+    }
+}
+
+void name_worker(const WorkerRun* run) {
+    char name[64];
+    snprintf(name, sizeof name, "cdccraft run %lld", (long long)run->run_id);
+    SetConfigOption("application_name", name, PGC_USERSET, PGC_S_SESSION);
+}
+
+WorkerRun* new_worker_run() {
+    WorkerRun* run = nullptr;
+    CDCCRAFT_CORE(run = new WorkerRun());
+    return run;
+}
+
+}  // namespace
+}  // namespace cdccraft::pg
+
+using namespace cdccraft::pg;
+
+void cdccraft_worker_main(Datum main_arg) {
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    pqsignal(SIGTERM, handle_stop_signal);
+    pqsignal(SIGINT, handle_stop_signal);
+    BackgroundWorkerUnblockSignals();
+
+    WorkerLaunchArgs args;
+    memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof args);
+    CurrentResourceOwner = ResourceOwnerCreate(nullptr, "cdccraft worker");
+    handoff_segment = dsm_attach(DatumGetUInt32(main_arg));
+    if (handoff_segment == nullptr) {
+        // The caller gave up before the worker started; nothing was created.
+        ereport(LOG, (errmsg("cdccraft worker exiting: the session that started it is gone")));
+        proc_exit(0);
+    }
+    dsm_pin_mapping(handoff_segment);
+    handoff = static_cast<LaunchHandoff*>(dsm_segment_address(handoff_segment));
+    set_launch_config(MemoryContextStrdup(TopMemoryContext, handoff->config_wire));
+
+    BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
+    // Every name the worker uses is schema-qualified; this keeps the role's
+    // own objects from shadowing pg_catalog's operators and functions.
+    SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION);
+    SetConfigOption("application_name", "cdccraft run (starting)", PGC_USERSET, PGC_S_SESSION);
+
+    WorkerRun* run = new_worker_run();
+    run->role = args.role;
+    ErrorData* error = nullptr;
+    if (!attempt(setup_record_run, run, &error)) {
+        // Nothing was created or recorded yet.
+        report_setup_failure(error, run);
+        proc_exit(0);
+    }
+    name_worker(run);
+    handoff->run_id = run->run_id;
+    if (!attempt(setup_create_table, run, &error) || !attempt(setup_insert_snapshot, run, &error) ||
+        !attempt(setup_create_publication, run, &error) || !attempt(setup_create_slot, run, &error) ||
+        !attempt(setup_mark_running, run, &error) || stop_requested)
+        fail_setup(run, error);
+    release_caller(SetupStatus::Ready);
+
+    const TimestampTz started = GetCurrentTimestamp();
+    for (;;) {
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+        }
+        if (stop_requested) finish(run, "stopped", nullptr);
+        if (run->planner->finished()) finish(run, "completed", nullptr);
+        if (!attempt(run_batch, run, &error)) finish(run, stop_requested ? "stopped" : "failed", stop_requested ? nullptr : error);
+        log_batch(run);
+        pace(run, started);
+    }
+}

@@ -1,0 +1,51 @@
+// The state of one run inside its worker. It lives for the whole process and
+// holds the core objects by pointer, so no frame that calls PostgreSQL owns a
+// C++ object with a destructor.
+#pragma once
+
+#include "pg/postgres_api.hpp"
+
+#include "core/batch_planner.hpp"
+
+namespace cdccraft::pg {
+
+struct WorkerRun {
+    int64 run_id = 0;
+    Oid role = InvalidOid;
+    Oid catalog_owner = InvalidOid;
+    Oid relid = InvalidOid;
+    BatchPlanner* planner = nullptr;
+    BatchPlan* plan = nullptr;
+    const RunConfig* config = nullptr;
+    const char* qualified_table = nullptr;  // quoted, in TopMemoryContext
+    Timestamp anchor = 0;                   // purchased_at values are this minus an offset
+
+    bool created_schema = false;
+    bool created_table = false;
+    bool created_publication = false;
+    bool created_slot = false;
+
+    // Committed totals.
+    int64 batches = 0;
+    int64 inserts = 0;
+    int64 updates = 0;
+    int64 deletes = 0;
+
+    // Prepared statements, kept across transactions; rebuilt after DDL.
+    SPIPlanPtr insert_plan = nullptr;
+    SPIPlanPtr delete_plan = nullptr;
+    SPIPlanPtr update_plans[kColumnCount] = {};
+    SPIPlanPtr record_batch_plan = nullptr;
+};
+
+// Runs fn(run) under PG_TRY. On a PostgreSQL error the transaction is aborted,
+// *error receives a copy of the error (in TopMemoryContext) and false is
+// returned. fn must not hold C++ objects with destructors.
+bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error);
+
+// SPI helpers for the worker: each raises an ERROR unless SPI returns expected.
+void spi_run(const char* sql, int expected);
+void spi_run_args(const char* sql, int nargs, const Oid* types, const Datum* values, int expected);
+const char* quoted_name(std::string_view name);  // palloc'd quote_identifier of a core name
+
+}  // namespace cdccraft::pg

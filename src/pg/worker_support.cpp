@@ -1,0 +1,40 @@
+#include "pg/worker_run.hpp"
+
+namespace cdccraft::pg {
+
+bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
+    MemoryContext caller_context = CurrentMemoryContext;
+    volatile bool ok = true;
+    PG_TRY();
+    {
+        fn(run);
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(TopMemoryContext);
+        *error = CopyErrorData();
+        FlushErrorState();
+        AbortCurrentTransaction();
+        MemoryContextSwitchTo(caller_context);
+        ok = false;
+    }
+    PG_END_TRY();
+    return ok;
+}
+
+void spi_run(const char* sql, int expected) {
+    const int ret = SPI_execute(sql, false, 0);
+    if (ret != expected) elog(ERROR, "SPI_execute returned %s for: %s", SPI_result_code_string(ret), sql);
+}
+
+void spi_run_args(const char* sql, int nargs, const Oid* types, const Datum* values, int expected) {
+    const int ret = SPI_execute_with_args(sql, nargs, const_cast<Oid*>(types), const_cast<Datum*>(values), nullptr,
+                                          false, 0);
+    if (ret != expected) elog(ERROR, "SPI_execute_with_args returned %s for: %s", SPI_result_code_string(ret), sql);
+}
+
+const char* quoted_name(std::string_view name) {
+    return quote_identifier(pnstrdup(name.data(), name.size()));
+}
+
+}  // namespace cdccraft::pg
