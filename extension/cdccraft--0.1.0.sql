@@ -128,12 +128,12 @@ AS 'MODULE_PATHNAME', 'cdccraft_start';
 COMMENT ON FUNCTION cdccraft_start IS
     'creates a table, its snapshot rows, publication and slot, and starts a worker that simulates its change traffic; returns the run id';
 
-CREATE FUNCTION cdccraft_wait(run_id bigint, timeout interval DEFAULT NULL)
+CREATE FUNCTION cdccraft_wait(run_id bigint, timeout interval DEFAULT NULL, until_batch bigint DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'cdccraft_wait';
 COMMENT ON FUNCTION cdccraft_wait IS
-    'waits until a run ends (or the timeout passes), with a progress NOTICE at most once a second; returns its summary';
+    'waits until a run ends, has committed until_batch batches, or the timeout passes, with a progress NOTICE at most once a second; returns its summary';
 
 CREATE FUNCTION cdccraft_summary(run_id bigint DEFAULT NULL)
 RETURNS jsonb

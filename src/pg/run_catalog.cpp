@@ -53,15 +53,14 @@ void catalog_prepare(WorkerRun* run) {
                   0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
 }
 
-int64 catalog_insert_run(WorkerRun* run, const char* config_wire) {
+void catalog_check_no_active_run(WorkerRun* run) {
     const RunConfig& c = *run->config;
-    const Oid types[] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT4OID, TEXTOID};
-    const Oid args_probe_types[] = {TEXTOID, TEXTOID};
-    const Datum probe[] = {text_datum(c.schema_name), text_datum(c.table_name)};
+    const Oid types[] = {TEXTOID, TEXTOID};
+    const Datum values[] = {text_datum(c.schema_name), text_datum(c.table_name)};
     exec_as_owner(run,
                   "SELECT id FROM cdccraft.run WHERE schema_name = $1 AND table_name = $2 "
                   "AND state IN ('starting', 'running')",
-                  2, args_probe_types, probe, nullptr, SPI_OK_SELECT);
+                  2, types, values, nullptr, SPI_OK_SELECT);
     if (SPI_processed > 0) {
         bool isnull;
         const int64 other = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -70,6 +69,11 @@ int64 catalog_insert_run(WorkerRun* run, const char* config_wire) {
                         errdetail("Run %lld is using it.", (long long)other),
                         errhint("Stop it with cdccraft_stop(%lld) or choose another table_name.", (long long)other)));
     }
+}
+
+int64 catalog_insert_run(WorkerRun* run, const char* config_wire) {
+    const RunConfig& c = *run->config;
+    const Oid types[] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT4OID, TEXTOID};
     const Datum parameters_datum = CStringGetTextDatum(core_string([&] { return to_json(c); }));
     const Datum values[] = {ObjectIdGetDatum(run->role),
                             text_datum(c.schema_name),

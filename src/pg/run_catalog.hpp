@@ -9,8 +9,10 @@ namespace cdccraft::pg {
 
 // Looks up the catalog's owner; marks runs whose worker is gone as interrupted.
 void catalog_prepare(WorkerRun* run);
-// Records a new run in state 'starting' and returns its id. Raises a clear
-// error if the table already has an active run.
+// Raises a clear error if the run's table has an active run already.
+void catalog_check_no_active_run(WorkerRun* run);
+// Records a new run in state 'starting' and returns its id; the unique index
+// on active runs backs up the check above when two starts race.
 int64 catalog_insert_run(WorkerRun* run, const char* config_wire);
 // The newest run that created the table with this oid; 0 if none.
 int64 catalog_run_of_table(WorkerRun* run, Oid relid);

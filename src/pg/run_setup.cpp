@@ -105,6 +105,7 @@ void setup_record_run(WorkerRun* run) {
     run->anchor = DatumGetTimestamp(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
     catalog_prepare(run);
+    catalog_check_no_active_run(run);
     check_names_free(run);
     run->run_id = catalog_insert_run(run, wire);
     end_step();

@@ -1,5 +1,6 @@
-// cdccraft_wait: blocks until a run ends, with a NOTICE of progress at most
-// once a second. It only reads, so cancelling it leaves the run going.
+// cdccraft_wait: blocks until a run ends (or has committed until_batch
+// batches, or the timeout passes), with a NOTICE of progress at most once a
+// second. It only reads, so cancelling it leaves the run going.
 #include "pg/postgres_api.hpp"
 
 extern "C" {
@@ -87,6 +88,12 @@ extern "C" Datum cdccraft_wait(PG_FUNCTION_ARGS) {
         if (timeout_us < 0)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("timeout must not be negative")));
     }
+    int64 until_batch = -1;
+    if (!PG_ARGISNULL(2)) {
+        until_batch = PG_GETARG_INT64(2);
+        if (until_batch < 0)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("until_batch must not be negative")));
+    }
     const char* schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
     const char* view = psprintf("%s.cdccraft_runs", schema);
 
@@ -96,7 +103,7 @@ extern "C" Datum cdccraft_wait(PG_FUNCTION_ARGS) {
         const Progress p = read_progress(view, run_id);
         if (!p.found)
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("cdccraft run %lld does not exist", (long long)run_id)));
-        if (!p.active) break;
+        if (!p.active || (until_batch >= 0 && p.batches >= until_batch)) break;
         const TimestampTz now = GetCurrentTimestamp();
         if (timeout_us >= 0 && now - started >= timeout_us) break;
         if (now - last_notice >= USECS_PER_SEC && p.batches != last_batches) {

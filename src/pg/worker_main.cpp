@@ -164,17 +164,19 @@ void log_batch(const WorkerRun* run) {
 }
 
 // Holds the run to changes_per_second, waiting on the latch so that a stop
-// request or postmaster death ends the wait at once.
+// request or postmaster death ends the wait at once. Cancellation is held
+// off here: it exists to abort a batch in flight, and between batches the
+// stop flag alone is enough.
 void pace(const WorkerRun* run, TimestampTz started) {
     const double rate = run->config->changes_per_second;
     if (rate <= 0) return;
     const double changes = static_cast<double>(run->inserts + run->updates + run->deletes);
     const TimestampTz due = started + static_cast<int64>(changes / rate * USECS_PER_SEC);
+    HOLD_CANCEL_INTERRUPTS();
     for (;;) {
         CHECK_FOR_INTERRUPTS();
-        if (stop_requested) return;
         const TimestampTz now = GetCurrentTimestamp();
-        if (now >= due) return;
+        if (stop_requested || now >= due) break;
         const long wait_ms = Max(1L, static_cast<long>((due - now) / 1000));
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
@@ -183,6 +185,7 @@ void pace(const WorkerRun* run, TimestampTz started) {
             ProcessConfigFile(PGC_SIGHUP);
         }
     }
+    RESUME_CANCEL_INTERRUPTS();
 }
 
 void name_worker(const WorkerRun* run) {
