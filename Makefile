@@ -18,6 +18,8 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-register -ffp-contract=off
 SHLIB_LINK = -lstdc++
 
+# Rebuild objects when a header they include changes.
+override autodepend = yes
 # The server's JIT bitcode (clang, C++14) is optional and cannot build C++17.
 override with_llvm = no
 

@@ -121,7 +121,8 @@ CREATE FUNCTION cdccraft_start(
     max_drops integer DEFAULT 3,
     mutation_probability double precision DEFAULT 0.5,
     update_probability double precision DEFAULT 0.5,
-    changes_per_second double precision DEFAULT 0)
+    changes_per_second double precision DEFAULT 0,
+    slot_plugin text DEFAULT 'pgoutput')
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'cdccraft_start';

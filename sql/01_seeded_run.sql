@@ -49,8 +49,9 @@ SELECT c.batch, c.action, c.column_name, EXISTS (SELECT FROM numbered m WHERE m.
 SELECT md5(string_agg(id::text, ',' ORDER BY id)) AS keys_digest FROM sales \gset
 SELECT :'keys_digest' AS keys_digest;
 SELECT to_jsonb(t) - '{created_at,updated_at,purchased_at}'::text[] AS first_rows FROM sales t ORDER BY id LIMIT 3;
--- purchased_at lies within the two years before the run started.
-SELECT bool_and(purchased_at BETWEEN localtimestamp - interval '730 days 1 hour' AND localtimestamp) AS purchased_in_last_two_years,
+-- purchased_at lies within the two years before the run started (in the
+-- server's time zone, as created_at).
+SELECT bool_and(purchased_at BETWEEN created_at - interval '730 days 1 hour' AND created_at) AS purchased_in_last_two_years,
        bool_and(updated_at >= created_at) AS updated_after_created
   FROM sales;
 

@@ -65,4 +65,4 @@ SELECT cdccraft_cleanup(:busy_id);
 SELECT pg_drop_replication_slot('taken_slot');
 DROP PUBLICATION taken_pub;
 DROP TABLE not_ours;
-DROP EXTENSION cdccraft;
+

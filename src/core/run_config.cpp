@@ -130,6 +130,7 @@ void validate(RunConfig& c) {
     if (derived_slot) c.slot_name = default_slot_name(c.table_name);
     check_identifier(c.publication_name, "publication_name");
     check_slot_name(c.slot_name, derived_slot);
+    check_identifier(c.slot_plugin, "slot_plugin");
 
     require(c.total_records >= 0, "total_records", "zero (run until stopped) or positive");
     require(c.batch_size >= 1 && c.batch_size <= 100000, "batch_size", "between 1 and 100000");
@@ -161,6 +162,7 @@ std::string to_wire(const RunConfig& c) {
     put("evolve", c.evolve ? "1" : "0");
     put("replica_identity", std::string(replica_identity_name(c.replica_identity)));
     put("create_slot", c.create_slot ? "1" : "0");
+    put("slot_plugin", c.slot_plugin);
     put("seed", std::to_string(c.seed));
     put("evolution_interval", std::to_string(c.evolution_interval));
     put("evolution_probability", format_double(c.evolution_probability));
@@ -210,6 +212,7 @@ std::string to_json(const RunConfig& c) {
     flag("evolve", c.evolve);
     str("replica_identity", replica_identity_name(c.replica_identity));
     flag("create_slot", c.create_slot);
+    str("slot_plugin", c.slot_plugin);
     num("seed", std::to_string(static_cast<int64_t>(c.seed)));
     num("evolution_interval", std::to_string(c.evolution_interval));
     num("evolution_probability", format_double(c.evolution_probability));
@@ -244,6 +247,7 @@ RunConfig from_wire(std::string_view wire) {
         else if (key == "evolve") c.evolve = value == "1";
         else if (key == "replica_identity") c.replica_identity = parse_replica_identity(value);
         else if (key == "create_slot") c.create_slot = value == "1";
+        else if (key == "slot_plugin") c.slot_plugin = value;
         else if (key == "seed") c.seed = static_cast<uint64_t>(std::strtoull(value.c_str(), nullptr, 10));
         else if (key == "evolution_interval") c.evolution_interval = parse_int(key, value);
         else if (key == "evolution_probability") c.evolution_probability = parse_double(key, value);

@@ -22,6 +22,7 @@ struct RunConfig {
     bool evolve = true;
     ReplicaIdentity replica_identity = ReplicaIdentity::Full;
     bool create_slot = true;
+    std::string slot_plugin = "pgoutput";  // the slot's logical decoding output plugin
     uint64_t seed = 0;
     int64_t evolution_interval = 25;
     double evolution_probability = 0.2;

@@ -172,10 +172,11 @@ void setup_create_publication(WorkerRun* run) {
 void setup_create_slot(WorkerRun* run) {
     if (!run->config->create_slot) return;
     begin_step(run, "creating the replication slot");
-    const Oid types[] = {TEXTOID};
-    const Datum values[] = {CStringGetTextDatum(run->config->slot_name.c_str())};
-    spi_run_args("SELECT pg_catalog.pg_create_logical_replication_slot($1::pg_catalog.name, 'pgoutput')", 1, types, values,
-                 SPI_OK_SELECT);
+    const Oid types[] = {TEXTOID, TEXTOID};
+    const Datum values[] = {CStringGetTextDatum(run->config->slot_name.c_str()),
+                            CStringGetTextDatum(run->config->slot_plugin.c_str())};
+    spi_run_args("SELECT pg_catalog.pg_create_logical_replication_slot($1::pg_catalog.name, $2::pg_catalog.name)", 2,
+                 types, values, SPI_OK_SELECT);
     run->created_slot = true;
     end_step();
 }

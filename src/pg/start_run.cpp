@@ -36,6 +36,7 @@ enum StartArg {
     kMutationProbability,
     kUpdateProbability,
     kChangesPerSecond,
+    kSlotPlugin,
     kStartArgCount
 };
 
@@ -43,7 +44,8 @@ const char* const kArgNames[kStartArgCount] = {
     "table_name",    "schema_name",     "total_records",         "batch_size",      "snapshot_rows",
     "evolve",        "replica_identity", "publication_name",     "slot_name",       "create_slot",
     "seed",          "evolution_interval", "evolution_probability", "add_probability", "max_additions",
-    "max_drops",     "mutation_probability", "update_probability", "changes_per_second"};
+    "max_drops",     "mutation_probability", "update_probability", "changes_per_second",
+    "slot_plugin"};
 
 bool nullable_arg(int arg) { return arg == kPublicationName || arg == kSlotName || arg == kSeed; }
 
@@ -104,6 +106,7 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
     const char* identity = text_arg(fcinfo, kReplicaIdentity);
     const char* publication = text_arg(fcinfo, kPublicationName);
     const char* slot = text_arg(fcinfo, kSlotName);
+    const char* plugin = text_arg(fcinfo, kSlotPlugin);
     const uint64 seed = PG_ARGISNULL(kSeed) ? random_seed() : (uint64)PG_GETARG_INT64(kSeed);
     return core_string([&] {
         RunConfig c;
@@ -117,6 +120,7 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
         c.evolve = PG_GETARG_BOOL(kEvolve);
         c.replica_identity = parse_replica_identity(identity);
         c.create_slot = PG_GETARG_BOOL(kCreateSlot);
+        c.slot_plugin = plugin;
         c.seed = seed;
         c.evolution_interval = PG_GETARG_INT32(kEvolutionInterval);
         c.evolution_probability = PG_GETARG_FLOAT8(kEvolutionProbability);

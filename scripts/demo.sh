@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: a throwaway PostgreSQL 15 cluster with
+# wal_level = logical, the extension installed, one simulation with progress
+# lines, and its report. DEMO_RECORDS sets the run's size (default 1000000).
+source "$(dirname "$0")/lib.sh"
+
+records=${DEMO_RECORDS:-1000000}
+port=${DEMO_PORT:-54329}
+
+ensure_packages
+ensure_os_user
+build_and_install
+
+cluster=$(mktemp -d /tmp/cdccraft-demo.XXXXXX)
+[ "$(id -u)" -eq 0 ] && chown "$CDCCRAFT_OS_USER" "$cluster"
+stop_cluster() { as_os_user "$PG_BIN/pg_ctl -D '$cluster/data' -m fast stop >/dev/null 2>&1 || true"; rm -rf "$cluster"; }
+trap stop_cluster EXIT
+
+echo "== starting a throwaway cluster in $cluster (port $port)"
+as_os_user "$PG_BIN/initdb -D '$cluster/data' -U postgres --auth=trust >/dev/null"
+as_os_user "cat >> '$cluster/data/postgresql.conf'" <<CONF
+wal_level = logical
+port = $port
+listen_addresses = ''
+unix_socket_directories = '$cluster'
+CONF
+as_os_user "$PG_BIN/pg_ctl -D '$cluster/data' -l '$cluster/server.log' -w start >/dev/null"
+
+psql_demo() { as_os_user "psql -X -q -h '$cluster' -p $port -U postgres -d postgres $*"; }
+psql_demo -v ON_ERROR_STOP=1 <<SQL
+CREATE EXTENSION cdccraft;
+\echo == cdccraft_start(total_records => $records)
+SELECT cdccraft_start(total_records => $records) AS run_id \gset
+\echo == run :run_id started; waiting for it, with progress
+SELECT cdccraft_wait(:run_id) IS NOT NULL AS finished \gset
+\pset format unaligned
+\pset tuples_only on
+SELECT cdccraft_report(:run_id);
+\echo
+SELECT format('Slot %s holds %s of WAL for %s changes; %s changes/s.', slot_name,
+              pg_size_pretty(slot_retained_bytes), inserts + updates + deletes, changes_per_second)
+  FROM cdccraft_runs WHERE run_id = :run_id;
+SELECT format('Row count %s = snapshot %s + inserts %s - deletes %s', (SELECT count(*) FROM sales), snapshot_rows,
+              inserts, deletes)
+  FROM cdccraft_runs WHERE run_id = :run_id;
+SQL

@@ -1,0 +1,27 @@
+-- slot_plugin: a test_decoding slot, readable as text by pg_recvlogical,
+-- reconciles with the summary line by line.
+SET client_min_messages = warning;
+SELECT cdccraft_start(table_name => 'plain_text', total_records => 4000, batch_size => 100, seed => 5,
+                      evolution_interval => 5, slot_plugin => 'test_decoding') AS run_id \gset
+SELECT s->>'state' AS state, s->'parameters'->>'slot_plugin' AS slot_plugin FROM cdccraft_wait(:run_id) s;
+SELECT plugin FROM pg_replication_slots WHERE slot_name = 'plain_text_slot';
+SELECT count(*) FILTER (WHERE data LIKE 'table public.plain_text: INSERT:%') = (s->>'inserts')::bigint AS inserts_match,
+       count(*) FILTER (WHERE data LIKE 'table public.plain_text: UPDATE:%') = (s->>'updates')::bigint AS updates_match,
+       count(*) FILTER (WHERE data LIKE 'table public.plain_text: DELETE:%') = (s->>'deletes')::bigint AS deletes_match
+  FROM pg_logical_slot_peek_changes('plain_text_slot', NULL, NULL), cdccraft_summary(:run_id) s
+ GROUP BY s;
+SELECT cdccraft_cleanup(:run_id);
+-- An unknown plugin fails the setup, which removes what it had created.
+-- (The error's text depends on the server build.)
+DO $$
+BEGIN
+    PERFORM cdccraft_start(table_name => 'no_plugin', total_records => 10, slot_plugin => 'no_such_plugin');
+    RAISE EXCEPTION 'an unknown plugin was accepted';
+EXCEPTION WHEN OTHERS THEN
+    IF SQLERRM = 'an unknown plugin was accepted' THEN RAISE; END IF;
+END;
+$$;
+SELECT count(*) AS tables_left FROM pg_class WHERE relname = 'no_plugin';
+SELECT count(*) AS publications_left FROM pg_publication WHERE pubname = 'no_plugin_pub';
+SELECT state, last_error IS NOT NULL AS has_error FROM cdccraft_runs WHERE table_name = 'no_plugin';
+DROP EXTENSION cdccraft;

@@ -1,0 +1,61 @@
+# Starting a run is refused, clearly and without leaving anything behind,
+# when the server or the calling role cannot support it.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+# wal_level below logical: refused before anything is created.
+my $minimal = PostgreSQL::Test::Cluster->new('minimal_wal');
+$minimal->init;
+$minimal->start;
+$minimal->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
+my ($rc, $out, $err) = $minimal->psql('postgres', 'SELECT cdccraft_start()');
+isnt($rc, 0, 'start fails when wal_level is not logical');
+like($err, qr/ERROR:  cdccraft needs wal_level = logical/, 'the error names wal_level');
+like($err, qr/HINT:  Set wal_level = logical in postgresql.conf and restart the server/, 'with a hint');
+is($minimal->safe_psql('postgres', "SELECT count(*) FROM pg_class WHERE relname = 'sales'"),
+    '0', 'no table was created');
+$minimal->stop;
+
+my $node = PostgreSQL::Test::Cluster->new('logical');
+$node->init(allows_streaming => 'logical');
+$node->start;
+$node->safe_psql(
+    'postgres', q{
+    CREATE EXTENSION cdccraft;
+    CREATE ROLE cannot_login NOLOGIN;
+    GRANT CREATE ON SCHEMA public TO cannot_login;
+    CREATE ROLE no_replication LOGIN;
+    GRANT CREATE ON SCHEMA public TO no_replication;
+    GRANT CREATE ON DATABASE postgres TO no_replication;
+});
+
+# A role without LOGIN cannot be a background worker's user on PostgreSQL 15.
+($rc, $out, $err) = $node->psql('postgres', 'SET ROLE cannot_login; SELECT cdccraft_start()');
+like($err, qr/ERROR:  role "cannot_login" cannot start a cdccraft run because it cannot log in/,
+    'a role without LOGIN gets a clear error');
+
+# A role without REPLICATION cannot get a slot: setup fails at the slot, and
+# the table and publication it had created are removed.
+($rc, $out, $err) = $node->psql('postgres', "SELECT cdccraft_start(table_name => 'mine', total_records => 100)",
+    extra_params => [ '-U', 'no_replication' ]);
+like($err, qr/ERROR:  must be superuser or replication role to use replication slots/, 'no slot without REPLICATION');
+is( $node->safe_psql(
+        'postgres', q{
+        SELECT (SELECT count(*) FROM pg_class WHERE relname = 'mine') || '/' ||
+               (SELECT count(*) FROM pg_publication WHERE pubname = 'mine_pub') || '/' ||
+               (SELECT count(*) FROM pg_replication_slots)}),
+    '0/0/0',
+    'the failed setup left no table, publication or slot');
+is( $node->safe_psql(
+        'postgres', "SELECT state || ': ' || last_error FROM cdccraft_runs WHERE table_name = 'mine'",
+        extra_params => [ '-U', 'no_replication' ]),
+    'failed: must be superuser or replication role to use replication slots',
+    'the failure is recorded, visible to the role that started the run');
+is($node->safe_psql('postgres', "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cdccraft worker'"),
+    '0', 'no worker is left');
+
+$node->stop;
+done_testing();
