@@ -29,9 +29,7 @@ BatchPlanner::BatchPlanner(const RunConfig& config)
       codec_(config.seed),
       schema_(initial_schema(config.seed)) {}
 
-bool BatchPlanner::finished() const {
-    return config_.total_records > 0 && records_planned_ >= config_.total_records;
-}
+bool BatchPlanner::finished() const { return config_.total_records > 0 && records_planned_ >= config_.total_records; }
 
 bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
     const int64_t rows = std::min(config_.batch_size, config_.snapshot_rows - snapshot_planned_);
@@ -84,8 +82,10 @@ void BatchPlanner::plan_mutation(BatchPlan& plan) {
     const int64_t most = std::max<int64_t>(1, config_.batch_size / 2);
     const size_t rows = std::min<size_t>(static_cast<size_t>(control_.between(1, most)), live_.size());
     if (rows == 0) return;
-    if (update) plan_update(plan, rows);
-    else plan_delete(plan, rows);
+    if (update)
+        plan_update(plan, rows);
+    else
+        plan_delete(plan, rows);
 }
 
 void BatchPlanner::plan_update(BatchPlan& plan, size_t rows) {

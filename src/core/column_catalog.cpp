@@ -14,8 +14,8 @@ constexpr ColumnSpec choice(std::string_view name, const std::string_view (&valu
     return {name, "text", ValueKind::Text, Generator::Choice, false, true, false, values, N};
 }
 
-constexpr ColumnSpec plain(std::string_view name, std::string_view type, ValueKind kind, Generator gen,
-                           bool optional, bool not_null = false) {
+constexpr ColumnSpec plain(std::string_view name, std::string_view type, ValueKind kind, Generator gen, bool optional,
+                           bool not_null = false) {
     return {name, type, kind, gen, false, optional, not_null, nullptr, 0};
 }
 

@@ -23,8 +23,7 @@ void check_identifier(const std::string& name, std::string_view what) {
     if (name.find('\0') != std::string::npos)
         throw ConfigError(ConfigErrorKind::InvalidName, std::string(what) + " must not contain a zero byte");
     if (name.size() > kMaxIdentifierBytes)
-        throw ConfigError(ConfigErrorKind::NameTooLong,
-                          std::string(what) + " " + quoted(name) + " is too long",
+        throw ConfigError(ConfigErrorKind::NameTooLong, std::string(what) + " " + quoted(name) + " is too long",
                           "Names are limited to " + std::to_string(kMaxIdentifierBytes) + " bytes.");
 }
 
@@ -47,9 +46,12 @@ void check_slot_name(const std::string& name, bool derived) {
 std::string default_slot_name(const std::string& table) {
     std::string slot;
     for (unsigned char c : table) {
-        if (c >= 'A' && c <= 'Z') slot.push_back(static_cast<char>(c - 'A' + 'a'));
-        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') slot.push_back(static_cast<char>(c));
-        else slot.push_back('_');
+        if (c >= 'A' && c <= 'Z')
+            slot.push_back(static_cast<char>(c - 'A' + 'a'));
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')
+            slot.push_back(static_cast<char>(c));
+        else
+            slot.push_back('_');
     }
     return slot + "_slot";
 }
@@ -57,9 +59,12 @@ std::string default_slot_name(const std::string& table) {
 std::string escape(std::string_view s) {
     std::string out;
     for (char c : s) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else out.push_back(c);
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out.push_back(c);
     }
     return out;
 }
@@ -185,12 +190,14 @@ std::string to_json(const RunConfig& c) {
         key(k);
         j += '"';
         for (unsigned char ch : v) {
-            if (ch == '"' || ch == '\\') j.append("\\").push_back(static_cast<char>(ch));
+            if (ch == '"' || ch == '\\')
+                j.append("\\").push_back(static_cast<char>(ch));
             else if (ch < 0x20) {
                 char buf[8];
                 std::snprintf(buf, sizeof buf, "\\u%04x", ch);
                 j += buf;
-            } else j.push_back(static_cast<char>(ch));
+            } else
+                j.push_back(static_cast<char>(ch));
         }
         j += '"';
     };
@@ -237,27 +244,48 @@ RunConfig from_wire(std::string_view wire) {
         if (eq == std::string_view::npos) malformed(line);
         const std::string_view key = line.substr(0, eq);
         const std::string value = unescape(line.substr(eq + 1));
-        if (key == "table_name") c.table_name = value;
-        else if (key == "schema_name") c.schema_name = value;
-        else if (key == "publication_name") c.publication_name = value;
-        else if (key == "slot_name") c.slot_name = value;
-        else if (key == "total_records") c.total_records = parse_int(key, value);
-        else if (key == "batch_size") c.batch_size = parse_int(key, value);
-        else if (key == "snapshot_rows") c.snapshot_rows = parse_int(key, value);
-        else if (key == "evolve") c.evolve = value == "1";
-        else if (key == "replica_identity") c.replica_identity = parse_replica_identity(value);
-        else if (key == "create_slot") c.create_slot = value == "1";
-        else if (key == "slot_plugin") c.slot_plugin = value;
-        else if (key == "seed") c.seed = static_cast<uint64_t>(std::strtoull(value.c_str(), nullptr, 10));
-        else if (key == "evolution_interval") c.evolution_interval = parse_int(key, value);
-        else if (key == "evolution_probability") c.evolution_probability = parse_double(key, value);
-        else if (key == "add_probability") c.add_probability = parse_double(key, value);
-        else if (key == "max_additions") c.max_additions = parse_int(key, value);
-        else if (key == "max_drops") c.max_drops = parse_int(key, value);
-        else if (key == "mutation_probability") c.mutation_probability = parse_double(key, value);
-        else if (key == "update_probability") c.update_probability = parse_double(key, value);
-        else if (key == "changes_per_second") c.changes_per_second = parse_double(key, value);
-        else malformed(line);
+        if (key == "table_name")
+            c.table_name = value;
+        else if (key == "schema_name")
+            c.schema_name = value;
+        else if (key == "publication_name")
+            c.publication_name = value;
+        else if (key == "slot_name")
+            c.slot_name = value;
+        else if (key == "total_records")
+            c.total_records = parse_int(key, value);
+        else if (key == "batch_size")
+            c.batch_size = parse_int(key, value);
+        else if (key == "snapshot_rows")
+            c.snapshot_rows = parse_int(key, value);
+        else if (key == "evolve")
+            c.evolve = value == "1";
+        else if (key == "replica_identity")
+            c.replica_identity = parse_replica_identity(value);
+        else if (key == "create_slot")
+            c.create_slot = value == "1";
+        else if (key == "slot_plugin")
+            c.slot_plugin = value;
+        else if (key == "seed")
+            c.seed = static_cast<uint64_t>(std::strtoull(value.c_str(), nullptr, 10));
+        else if (key == "evolution_interval")
+            c.evolution_interval = parse_int(key, value);
+        else if (key == "evolution_probability")
+            c.evolution_probability = parse_double(key, value);
+        else if (key == "add_probability")
+            c.add_probability = parse_double(key, value);
+        else if (key == "max_additions")
+            c.max_additions = parse_int(key, value);
+        else if (key == "max_drops")
+            c.max_drops = parse_int(key, value);
+        else if (key == "mutation_probability")
+            c.mutation_probability = parse_double(key, value);
+        else if (key == "update_probability")
+            c.update_probability = parse_double(key, value);
+        else if (key == "changes_per_second")
+            c.changes_per_second = parse_double(key, value);
+        else
+            malformed(line);
     }
     return c;
 }

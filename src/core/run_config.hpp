@@ -14,8 +14,8 @@ enum class ReplicaIdentity : uint8_t { Full, Default };
 struct RunConfig {
     std::string table_name = "sales";
     std::string schema_name = "public";
-    std::string publication_name;  // empty: <table>_pub
-    std::string slot_name;         // empty: <table>_slot
+    std::string publication_name;     // empty: <table>_pub
+    std::string slot_name;            // empty: <table>_slot
     int64_t total_records = 1000000;  // 0: until stopped
     int64_t batch_size = 500;
     int64_t snapshot_rows = 1000;
@@ -31,7 +31,7 @@ struct RunConfig {
     int64_t max_drops = 3;
     double mutation_probability = 0.5;
     double update_probability = 0.5;  // of a mutation being an update rather than a delete
-    double changes_per_second = 0;       // 0: as fast as the server allows
+    double changes_per_second = 0;    // 0: as fast as the server allows
 
     // Batches the run will commit; 0 when it runs until stopped.
     int64_t planned_batches() const;

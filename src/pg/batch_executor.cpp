@@ -41,13 +41,15 @@ Datum values_array(const ColumnValues& v, Timestamp anchor) {
             return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
         case ValueKind::Float8:
             for (int i = 0; i < n; ++i) elems[i] = Float8GetDatum(v.floats[i]);
-            return PointerGetDatum(construct_array(elems, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+            return PointerGetDatum(
+                construct_array(elems, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
         case ValueKind::Bool:
             for (int i = 0; i < n; ++i) elems[i] = BoolGetDatum(v.bools[i] != 0);
             return PointerGetDatum(construct_array(elems, n, BOOLOID, 1, true, TYPALIGN_CHAR));
         case ValueKind::Timestamp:
             for (int i = 0; i < n; ++i) elems[i] = TimestampGetDatum(anchor - v.ints[i]);
-            return PointerGetDatum(construct_array(elems, n, TIMESTAMPOID, sizeof(Timestamp), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+            return PointerGetDatum(
+                construct_array(elems, n, TIMESTAMPOID, sizeof(Timestamp), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
         case ValueKind::Uuid: break;
     }
     elog(ERROR, "cdccraft: no array form for this column kind");
@@ -66,8 +68,7 @@ SPIPlanPtr keep(const char* sql, int nargs, Oid* types) {
 }
 
 void check_rows(const char* what, int ret, int expected_ret, uint64 expected_rows, const WorkerRun* run) {
-    if (ret != expected_ret)
-        elog(ERROR, "cdccraft %s returned %s", what, SPI_result_code_string(ret));
+    if (ret != expected_ret) elog(ERROR, "cdccraft %s returned %s", what, SPI_result_code_string(ret));
     if (SPI_processed != expected_rows)
         ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
                         errmsg("cdccraft %s of batch %lld touched %llu rows of %s, not %llu", what,
@@ -103,8 +104,9 @@ SPIPlanPtr update_plan(WorkerRun* run, ColumnId column) {
     const ColumnSpec& spec = column_spec(column);
     StringInfoData sql;
     initStringInfo(&sql);
-    appendStringInfo(&sql, "UPDATE %s AS t SET %s = v.val, updated_at = pg_catalog.now() FROM unnest("
-                           "$1::pg_catalog.uuid[], ",
+    appendStringInfo(&sql,
+                     "UPDATE %s AS t SET %s = v.val, updated_at = pg_catalog.now() FROM unnest("
+                     "$1::pg_catalog.uuid[], ",
                      run->qualified_table, quoted_name(spec.name));
     append_array_cast(&sql, 2, spec);
     appendStringInfoString(&sql, ") AS v(id, val) WHERE t.id = v.id");

@@ -50,11 +50,11 @@ char* adopt_malloced(char* s);
 }  // namespace cdccraft::pg
 
 // Runs a core statement; on an exception raises it as a PostgreSQL ERROR.
-#define CDCCRAFT_CORE(statement)                                                           \
-    do {                                                                                   \
-        ::cdccraft::pg::CoreFailure core_failure_;                                         \
-        if (!::cdccraft::pg::core_call([&]() { statement; }, core_failure_))               \
-            ::cdccraft::pg::raise_core_failure(core_failure_);                             \
+#define CDCCRAFT_CORE(statement)                                             \
+    do {                                                                     \
+        ::cdccraft::pg::CoreFailure core_failure_;                           \
+        if (!::cdccraft::pg::core_call([&]() { statement; }, core_failure_)) \
+            ::cdccraft::pg::raise_core_failure(core_failure_);               \
     } while (0)
 
 namespace cdccraft::pg {

@@ -30,8 +30,8 @@ void restore_user(const OwnerSwitch& s) { SetUserIdAndSecContext(s.saved_user, s
 void exec_as_owner(const WorkerRun* run, const char* sql, int nargs, const Oid* types, const Datum* values,
                    const char* nulls, int expected) {
     const OwnerSwitch s = become_owner(run);
-    const int ret = SPI_execute_with_args(sql, nargs, const_cast<Oid*>(types), const_cast<Datum*>(values), nulls,
-                                          false, 0);
+    const int ret =
+        SPI_execute_with_args(sql, nargs, const_cast<Oid*>(types), const_cast<Datum*>(values), nulls, false, 0);
     restore_user(s);
     if (ret != expected) elog(ERROR, "cdccraft catalog statement failed (%s): %s", SPI_result_code_string(ret), sql);
 }
@@ -86,11 +86,12 @@ int64 catalog_insert_run(WorkerRun* run, const char* config_wire) {
                             Int32GetDatum(MyProcPid),
                             parameters_datum};
     const char nulls[] = {' ', ' ', ' ', ' ', c.create_slot ? ' ' : 'n', ' ', ' ', ' ', ' ', ' '};
-    exec_as_owner(run,
-                  "INSERT INTO cdccraft.run (owner, schema_name, table_name, publication_name, slot_name, config, "
-                  "seed, snapshot_rows, worker_pid, parameters) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) "
-                  "RETURNING id",
-                  10, types, values, nulls, SPI_OK_INSERT_RETURNING);
+    exec_as_owner(
+        run,
+        "INSERT INTO cdccraft.run (owner, schema_name, table_name, publication_name, slot_name, config, "
+        "seed, snapshot_rows, worker_pid, parameters) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) "
+        "RETURNING id",
+        10, types, values, nulls, SPI_OK_INSERT_RETURNING);
     bool isnull;
     return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -107,9 +108,8 @@ int64 catalog_run_of_table(WorkerRun* run, Oid relid) {
 
 void catalog_record_objects(WorkerRun* run) {
     const Oid types[] = {INT8OID, OIDOID, BOOLOID, BOOLOID, BOOLOID};
-    const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid),
-                            BoolGetDatum(run->created_schema), BoolGetDatum(run->created_publication),
-                            BoolGetDatum(run->created_slot)};
+    const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid), BoolGetDatum(run->created_schema),
+                            BoolGetDatum(run->created_publication), BoolGetDatum(run->created_slot)};
     exec_as_owner(run,
                   "UPDATE cdccraft.run SET relid = $2, created_schema = $3, created_publication = $4, "
                   "created_slot = $5 WHERE id = $1",
@@ -132,13 +132,12 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
     if (plan.evolution) {
         const ColumnSpec& col = column_spec(plan.evolution->column);
         const Oid types[] = {INT8OID, OIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
-        const Datum values[] = {
-            Int64GetDatum(run->run_id),
-            ObjectIdGetDatum(run->relid),
-            Int64GetDatum(plan.batch_number),
-            CStringGetTextDatum(plan.evolution->action == EvolutionAction::Add ? "ADD" : "DROP"),
-            PointerGetDatum(cstring_to_text_with_len(col.name.data(), col.name.size())),
-            PointerGetDatum(cstring_to_text_with_len(col.sql_type.data(), col.sql_type.size()))};
+        const Datum values[] = {Int64GetDatum(run->run_id),
+                                ObjectIdGetDatum(run->relid),
+                                Int64GetDatum(plan.batch_number),
+                                CStringGetTextDatum(plan.evolution->action == EvolutionAction::Add ? "ADD" : "DROP"),
+                                PointerGetDatum(cstring_to_text_with_len(col.name.data(), col.name.size())),
+                                PointerGetDatum(cstring_to_text_with_len(col.sql_type.data(), col.sql_type.size()))};
         char sql[1024];
         snprintf(sql, sizeof sql,
                  "WITH change AS (INSERT INTO cdccraft.schema_change (run_id, batch, action, column_name, "
@@ -157,8 +156,9 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
         if (p == nullptr || SPI_keepplan(p) != 0) elog(ERROR, "could not prepare the cdccraft counter update");
         run->record_batch_plan = p;
     }
-    const Datum values[] = {Int64GetDatum(run->run_id), Int64GetDatum(plan.batch_number), Int64GetDatum(inserts),
-                            Int64GetDatum(updates),     Int64GetDatum(deletes),           Int32GetDatum(schema.additions()),
+    const Datum values[] = {Int64GetDatum(run->run_id),   Int64GetDatum(plan.batch_number),
+                            Int64GetDatum(inserts),       Int64GetDatum(updates),
+                            Int64GetDatum(deletes),       Int32GetDatum(schema.additions()),
                             Int32GetDatum(schema.drops())};
     const OwnerSwitch s = become_owner(run);
     const int ret = SPI_execute_plan(run->record_batch_plan, const_cast<Datum*>(values), nullptr, false, 0);

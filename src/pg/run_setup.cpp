@@ -37,9 +37,10 @@ bool exists(const char* sql, const char* a, const char* b = nullptr) {
 Oid table_oid(const RunConfig& c) {
     const Oid types[] = {TEXTOID, TEXTOID};
     const Datum values[] = {CStringGetTextDatum(c.schema_name.c_str()), CStringGetTextDatum(c.table_name.c_str())};
-    spi_run_args("SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                 "WHERE n.nspname = $1 AND c.relname = $2",
-                 2, types, values, SPI_OK_SELECT);
+    spi_run_args(
+        "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $2",
+        2, types, values, SPI_OK_SELECT);
     if (SPI_processed == 0) return InvalidOid;
     bool isnull;
     return DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -52,11 +53,11 @@ void check_names_free(WorkerRun* run) {
     if (OidIsValid(existing)) {
         const int64 owner_run = catalog_run_of_table(run, existing);
         if (owner_run == 0)
-            ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
-                            errmsg("relation %s already exists", run->qualified_table),
-                            errdetail("cdccraft creates the table it simulates, and this one was not created by "
-                                      "cdccraft."),
-                            errhint("Choose another table_name or schema_name.")));
+            ereport(ERROR,
+                    (errcode(ERRCODE_DUPLICATE_TABLE), errmsg("relation %s already exists", run->qualified_table),
+                     errdetail("cdccraft creates the table it simulates, and this one was not created by "
+                               "cdccraft."),
+                     errhint("Choose another table_name or schema_name.")));
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE), errmsg("relation %s already exists", run->qualified_table),
                         errdetail("It was created by cdccraft run %lld.", (long long)owner_run),
                         errhint("Remove it with cdccraft_cleanup(%lld), or choose another table_name.",
@@ -66,7 +67,8 @@ void check_names_free(WorkerRun* run) {
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                         errmsg("publication \"%s\" already exists", c.publication_name.c_str()),
                         errhint("Pass another publication_name, or drop the publication.")));
-    if (c.create_slot && exists("SELECT FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", c.slot_name.c_str()))
+    if (c.create_slot &&
+        exists("SELECT FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", c.slot_name.c_str()))
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                         errmsg("replication slot \"%s\" already exists", c.slot_name.c_str()),
                         errhint("Pass another slot_name, or drop the slot with pg_drop_replication_slot.")));
@@ -75,8 +77,10 @@ void check_names_free(WorkerRun* run) {
 void append_column_definition(StringInfo sql, const ColumnSpec& spec) {
     appendStringInfo(sql, "%s %.*s", quoted_name(spec.name), static_cast<int>(spec.sql_type.size()),
                      spec.sql_type.data());
-    if (spec.generator == Generator::Key) appendStringInfoString(sql, " PRIMARY KEY");
-    else if (spec.not_null) appendStringInfoString(sql, " NOT NULL");
+    if (spec.generator == Generator::Key)
+        appendStringInfoString(sql, " PRIMARY KEY");
+    else if (spec.not_null)
+        appendStringInfoString(sql, " NOT NULL");
     if (spec.generator == Generator::ServerDefault) appendStringInfoString(sql, " DEFAULT pg_catalog.now()");
 }
 
@@ -97,8 +101,8 @@ void setup_record_run(WorkerRun* run) {
     run->plan = plan;
     run->config = &planner->config();
     const RunConfig& c = *run->config;
-    run->qualified_table = MemoryContextStrdup(
-        TopMemoryContext, quote_qualified_identifier(c.schema_name.c_str(), c.table_name.c_str()));
+    run->qualified_table =
+        MemoryContextStrdup(TopMemoryContext, quote_qualified_identifier(c.schema_name.c_str(), c.table_name.c_str()));
 
     spi_run("SELECT LOCALTIMESTAMP", SPI_OK_SELECT);
     bool isnull;
@@ -196,9 +200,10 @@ void undo_setup(WorkerRun* run) {
     if (run->created_slot) {
         const Oid types[] = {TEXTOID};
         const Datum values[] = {CStringGetTextDatum(c.slot_name.c_str())};
-        spi_run_args("SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots "
-                     "WHERE slot_name = $1::pg_catalog.name",
-                     1, types, values, SPI_OK_SELECT);
+        spi_run_args(
+            "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots "
+            "WHERE slot_name = $1::pg_catalog.name",
+            1, types, values, SPI_OK_SELECT);
     }
     if (run->created_publication) {
         appendStringInfo(&sql, "DROP PUBLICATION IF EXISTS %s", quote_identifier(c.publication_name.c_str()));

@@ -41,19 +41,17 @@ enum StartArg {
 };
 
 const char* const kArgNames[kStartArgCount] = {
-    "table_name",    "schema_name",     "total_records",         "batch_size",      "snapshot_rows",
-    "evolve",        "replica_identity", "publication_name",     "slot_name",       "create_slot",
-    "seed",          "evolution_interval", "evolution_probability", "add_probability", "max_additions",
-    "max_drops",     "mutation_probability", "update_probability", "changes_per_second",
-    "slot_plugin"};
+    "table_name", "schema_name",          "total_records",         "batch_size",         "snapshot_rows",
+    "evolve",     "replica_identity",     "publication_name",      "slot_name",          "create_slot",
+    "seed",       "evolution_interval",   "evolution_probability", "add_probability",    "max_additions",
+    "max_drops",  "mutation_probability", "update_probability",    "changes_per_second", "slot_plugin"};
 
 bool nullable_arg(int arg) { return arg == kPublicationName || arg == kSlotName || arg == kSeed; }
 
 void check_no_null_arguments(FunctionCallInfo fcinfo) {
     for (int arg = 0; arg < kStartArgCount; ++arg) {
         if (PG_ARGISNULL(arg) && !nullable_arg(arg))
-            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                            errmsg("%s must not be NULL", kArgNames[arg])));
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", kArgNames[arg])));
     }
 }
 
@@ -63,10 +61,8 @@ const char* text_arg(FunctionCallInfo fcinfo, int arg) {
 
 void check_server_can_run() {
     if (wal_level < WAL_LEVEL_LOGICAL)
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("cdccraft needs wal_level = logical"),
-                        errdetail("The server runs with wal_level = %s.",
-                                  GetConfigOption("wal_level", false, false)),
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE), errmsg("cdccraft needs wal_level = logical"),
+                        errdetail("The server runs with wal_level = %s.", GetConfigOption("wal_level", false, false)),
                         errhint("Set wal_level = logical in postgresql.conf and restart the server.")));
 
     HeapTuple role = SearchSysCache1(AUTHOID, ObjectIdGetDatum(GetUserId()));
@@ -175,9 +171,9 @@ int64 await_setup(LaunchHandoff* handoff, BackgroundWorkerHandle* handle) {
         pid_t pid;
         if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED &&
             pg_atomic_read_u32(&handoff->status) == static_cast<uint32>(SetupStatus::Pending))
-            ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
-                            errmsg("cdccraft worker exited before its setup finished"),
-                            errhint("The server log has the worker's error.")));
+            ereport(ERROR,
+                    (errcode(ERRCODE_CONNECTION_FAILURE), errmsg("cdccraft worker exited before its setup finished"),
+                     errhint("The server log has the worker's error.")));
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();

@@ -73,8 +73,7 @@ int64 interval_micros(const Interval* span) {
 }  // namespace
 
 extern "C" Datum cdccraft_wait(PG_FUNCTION_ARGS) {
-    if (PG_ARGISNULL(0))
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("run_id must not be NULL")));
+    if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("run_id must not be NULL")));
     const int64 run_id = PG_GETARG_INT64(0);
     if (IsolationUsesXactSnapshot())
         ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
@@ -102,7 +101,8 @@ extern "C" Datum cdccraft_wait(PG_FUNCTION_ARGS) {
     for (;;) {
         const Progress p = read_progress(view, run_id);
         if (!p.found)
-            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("cdccraft run %lld does not exist", (long long)run_id)));
+            ereport(ERROR,
+                    (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("cdccraft run %lld does not exist", (long long)run_id)));
         if (!p.active || (until_batch >= 0 && p.batches >= until_batch)) break;
         const TimestampTz now = GetCurrentTimestamp();
         if (timeout_us >= 0 && now - started >= timeout_us) break;

@@ -117,8 +117,8 @@ void run_batch(WorkerRun* run) {
     const BatchPlan& plan = *run->plan;
 
     char activity[160];
-    snprintf(activity, sizeof activity, "cdccraft run %lld: batch %lld: insert %zu, %s %lld%s",
-             (long long)run->run_id, (long long)plan.batch_number, plan.insert_keys.size(),
+    snprintf(activity, sizeof activity, "cdccraft run %lld: batch %lld: insert %zu, %s %lld%s", (long long)run->run_id,
+             (long long)plan.batch_number, plan.insert_keys.size(),
              plan.mutation == MutationKind::Delete ? "delete" : "update",
              (long long)(plan.delete_keys.size() + plan.updated_rows()), plan.evolution ? ", evolve" : "");
     pgstat_report_activity(STATE_RUNNING, activity);
@@ -254,7 +254,8 @@ void cdccraft_worker_main(Datum main_arg) {
         }
         if (stop_requested) finish(run, "stopped", nullptr);
         if (run->planner->finished()) finish(run, "completed", nullptr);
-        if (!attempt(run_batch, run, &error)) finish(run, stop_requested ? "stopped" : "failed", stop_requested ? nullptr : error);
+        if (!attempt(run_batch, run, &error))
+            finish(run, stop_requested ? "stopped" : "failed", stop_requested ? nullptr : error);
         log_batch(run);
         pace(run, started);
     }

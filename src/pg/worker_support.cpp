@@ -5,6 +5,8 @@ namespace cdccraft::pg {
 bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
     MemoryContext caller_context = CurrentMemoryContext;
     volatile bool ok = true;
+    // PostgreSQL's own layout of PG_TRY blocks.
+    // clang-format off
     PG_TRY();
     {
         fn(run);
@@ -19,6 +21,7 @@ bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
         ok = false;
     }
     PG_END_TRY();
+    // clang-format on
     return ok;
 }
 
@@ -28,13 +31,11 @@ void spi_run(const char* sql, int expected) {
 }
 
 void spi_run_args(const char* sql, int nargs, const Oid* types, const Datum* values, int expected) {
-    const int ret = SPI_execute_with_args(sql, nargs, const_cast<Oid*>(types), const_cast<Datum*>(values), nullptr,
-                                          false, 0);
+    const int ret =
+        SPI_execute_with_args(sql, nargs, const_cast<Oid*>(types), const_cast<Datum*>(values), nullptr, false, 0);
     if (ret != expected) elog(ERROR, "SPI_execute_with_args returned %s for: %s", SPI_result_code_string(ret), sql);
 }
 
-const char* quoted_name(std::string_view name) {
-    return quote_identifier(pnstrdup(name.data(), name.size()));
-}
+const char* quoted_name(std::string_view name) { return quote_identifier(pnstrdup(name.data(), name.size())); }
 
 }  // namespace cdccraft::pg

@@ -157,5 +157,6 @@ TEST(BatchPlanner, AmountsHaveTwoDecimals) {
     BatchPlanner planner(config_with(4, 2000, 500));
     BatchPlan plan;
     planner.plan_batch(plan);
-    for (double v : plan.values_of(4).floats) EXPECT_DOUBLE_EQ(v, static_cast<double>(static_cast<int64_t>(v * 100 + 0.5)) / 100);
+    for (double v : plan.values_of(4).floats)
+        EXPECT_DOUBLE_EQ(v, static_cast<double>(static_cast<int64_t>(v * 100 + 0.5)) / 100);
 }
