@@ -209,6 +209,7 @@ BEGIN
              WHEN 'starting' THEN 'Starting' ELSE initcap(s->>'state') END, s->>'run_id', s->>'table');
     lines := lines || format('Batches: %s, Inserts: %s, Updates: %s, Deletes: %s',
         s->>'batches', s->>'inserts', s->>'updates', s->>'deletes');
+    lines := lines || format('Seed: %s (the same seed and parameters replay this run)', s->>'seed');
     IF s->>'last_error' IS NOT NULL THEN
         lines := lines || format('Error: %s', s->>'last_error');
     END IF;

@@ -19,14 +19,15 @@ struct Progress {
     double rate;
 };
 
-// One fresh look at the run through the cdccraft_runs view.
+// One fresh look at the run through the cdccraft_runs view. A run is active
+// until its outcome is recorded and its worker has exited.
 Progress read_progress(const char* view, int64 run_id) {
     // pg_stat_activity, which tells whether the worker is alive, is otherwise
     // cached for the whole transaction.
     pgstat_clear_backend_activity_snapshot();
     char sql[512];
     snprintf(sql, sizeof sql,
-             "SELECT state IN ('starting', 'running'), batches, inserts, updates, deletes, "
+             "SELECT state IN ('starting', 'running') OR worker_pid IS NOT NULL, batches, inserts, updates, deletes, "
              "coalesce(changes_per_second, 0)::float8 FROM %s WHERE run_id = $1",
              view);
     Oid types[] = {INT8OID};
