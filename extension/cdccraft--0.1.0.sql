@@ -22,7 +22,7 @@ CREATE TABLE cdccraft.run (
     created_schema boolean NOT NULL DEFAULT false,
     created_publication boolean NOT NULL DEFAULT false,
     created_slot boolean NOT NULL DEFAULT false,
-    snapshot_rows bigint NOT NULL,
+    snapshot_rows bigint NOT NULL DEFAULT 0,
     batches bigint NOT NULL DEFAULT 0,
     inserts bigint NOT NULL DEFAULT 0,
     updates bigint NOT NULL DEFAULT 0,
@@ -34,6 +34,7 @@ CREATE TABLE cdccraft.run (
     started_at timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz,
     worker_pid integer,
+    worker_started_at timestamptz,
     last_error text
 );
 -- At most one active run per table, even when two starts race.
@@ -77,8 +78,10 @@ SELECT r.id AS run_id,
        round((r.inserts + r.updates + r.deletes)
              / nullif(extract(epoch FROM coalesce(r.finished_at, clock_timestamp()) - r.started_at), 0), 1)
            AS changes_per_second,
-       pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint AS slot_retained_bytes,
+       CASE WHEN NOT pg_is_in_recovery()
+            THEN pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint END AS slot_retained_bytes,
        w.pid AS worker_pid,
+       w.backend_start AS worker_started_at,
        r.last_error,
        r.parameters,
        r.original_schema,
@@ -88,7 +91,8 @@ SELECT r.id AS run_id,
        r.created_publication,
        r.created_slot
   FROM cdccraft.run r
-  LEFT JOIN pg_stat_activity w ON w.pid = r.worker_pid AND w.backend_type = 'cdccraft worker'
+  LEFT JOIN pg_stat_activity w
+         ON w.pid = r.worker_pid AND w.backend_start = r.worker_started_at AND w.backend_type = 'cdccraft worker'
   LEFT JOIN pg_replication_slots s ON s.slot_name = r.slot_name AND s.database = current_database()
  WHERE CASE WHEN EXISTS (SELECT FROM pg_roles o WHERE o.oid = r.owner) THEN pg_has_role(r.owner, 'USAGE')
             ELSE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) END;
@@ -126,6 +130,9 @@ CREATE FUNCTION cdccraft_start(
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'cdccraft_start';
+-- A run takes a background worker slot and creates a table, a publication
+-- and a slot: granted by a superuser, not to everyone.
+REVOKE EXECUTE ON FUNCTION cdccraft_start FROM PUBLIC;
 COMMENT ON FUNCTION cdccraft_start IS
     'creates a table, its snapshot rows, publication and slot, and starts a worker that simulates its change traffic; returns the run id';
 
@@ -269,12 +276,23 @@ BEGIN
     -- The worker runs as the run's owner, so the caller may signal it exactly
     -- when it may see the run.
     PERFORM pg_terminate_backend(a.pid)
-       FROM pg_stat_activity a WHERE a.pid = r.worker_pid AND a.backend_type = 'cdccraft worker';
+       FROM pg_stat_activity a
+      WHERE a.pid = r.worker_pid AND a.backend_start = r.worker_started_at AND a.backend_type = 'cdccraft worker';
     RETURN @extschema@.cdccraft_wait(target, timeout);
 END;
 $$;
 COMMENT ON FUNCTION cdccraft_stop IS
     'stops a run (NULL: the only active one); the batch in flight rolls back whole; returns the summary once the worker has exited';
+
+-- What cleanup may drop, judged against every run, and the release of those
+-- claims once dropped: the caller cannot read or write the catalog itself.
+CREATE FUNCTION cdccraft.cleanup_claims(run_id bigint, OUT publication boolean, OUT slot boolean)
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'cdccraft_cleanup_claims';
+CREATE FUNCTION cdccraft.release_claims(run_id bigint)
+RETURNS void
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'cdccraft_release_claims';
 
 CREATE FUNCTION cdccraft_cleanup(run_id bigint)
 RETURNS jsonb
@@ -283,6 +301,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     r record;
+    claims record;
     dropped text[] := ARRAY[]::text[];
 BEGIN
     IF run_id IS NULL THEN
@@ -298,16 +317,15 @@ BEGIN
             MESSAGE = format('cdccraft run %s is still active', r.run_id),
             HINT = format('Stop it first with cdccraft_stop(%s).', r.run_id);
     END IF;
+    claims := cdccraft.cleanup_claims(r.run_id);
     -- Drop only what this run created and still stands as it left it: the
     -- table by oid, the publication and slot unless a newer run took the name.
+    -- The drops run with the caller's own rights.
     IF r.relid IS NOT NULL AND to_regclass(format('%I.%I', r.schema_name, r.table_name)) = r.relid THEN
         EXECUTE format('DROP TABLE %I.%I', r.schema_name, r.table_name);
         dropped := dropped || format('table %I.%I', r.schema_name, r.table_name);
     END IF;
-    IF r.created_publication
-       AND EXISTS (SELECT FROM pg_publication p WHERE p.pubname = r.publication_name)
-       AND NOT EXISTS (SELECT FROM @extschema@.cdccraft_runs n
-                        WHERE n.run_id > r.run_id AND n.publication_name = r.publication_name) THEN
+    IF claims.publication AND EXISTS (SELECT FROM pg_publication p WHERE p.pubname = r.publication_name) THEN
         EXECUTE format('DROP PUBLICATION %I', r.publication_name);
         dropped := dropped || format('publication %I', r.publication_name);
     END IF;
@@ -317,12 +335,11 @@ BEGIN
         EXECUTE format('DROP SCHEMA IF EXISTS %I', r.schema_name);
         dropped := dropped || format('schema %I', r.schema_name);
     END IF;
+    PERFORM cdccraft.release_claims(r.run_id);
     -- Last: dropping a slot cannot be rolled back, so it comes after every
     -- step that could still fail.
-    IF r.created_slot
-       AND EXISTS (SELECT FROM pg_replication_slots s WHERE s.slot_name = r.slot_name)
-       AND NOT EXISTS (SELECT FROM @extschema@.cdccraft_runs n
-                        WHERE n.run_id > r.run_id AND n.slot_name = r.slot_name) THEN
+    IF claims.slot AND EXISTS (SELECT FROM pg_replication_slots s
+                                WHERE s.slot_name = r.slot_name AND s.database = current_database()) THEN
         PERFORM pg_drop_replication_slot(r.slot_name);
         dropped := dropped || format('slot %s', r.slot_name);
     END IF;

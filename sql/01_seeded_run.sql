@@ -3,6 +3,8 @@
 CREATE EXTENSION cdccraft;
 -- cdccraft_wait's progress NOTICEs depend on timing.
 SET client_min_messages = warning;
+-- PL/pgSQL line numbers are not part of the contract.
+\set SHOW_CONTEXT never
 
 SELECT cdccraft_start(total_records => 20000, batch_size => 200, snapshot_rows => 300, seed => 42,
                       evolution_interval => 10) AS run_id \gset

@@ -1,5 +1,7 @@
 -- evolve => false: no schema change, the final schema is the original.
 SET client_min_messages = warning;
+-- PL/pgSQL line numbers are not part of the contract.
+\set SHOW_CONTEXT never
 SELECT cdccraft_start(table_name => 'static_sales', total_records => 15000, batch_size => 100, seed => 7,
                       evolve => false, evolution_interval => 1, evolution_probability => 1) AS run_id \gset
 SELECT s->>'state' AS state, s->'batches' AS batches, s->'inserts' AS inserts, s->'evolution' AS evolution,

@@ -1,6 +1,8 @@
 -- A run until stopped: visible in pg_stat_activity while it runs, stopped
 -- between or within a batch, and every committed batch accounted for.
 SET client_min_messages = warning;
+-- PL/pgSQL line numbers are not part of the contract.
+\set SHOW_CONTEXT never
 SELECT cdccraft_start(table_name => 'endless', total_records => 0, batch_size => 50, seed => 3,
                       changes_per_second => 2000) AS run_id \gset
 SELECT state FROM cdccraft_runs WHERE run_id = :run_id;

@@ -1,5 +1,7 @@
 -- Names with capitals, spaces and quotes are quoted everywhere.
 SET client_min_messages = warning;
+-- PL/pgSQL line numbers are not part of the contract.
+\set SHOW_CONTEXT never
 SELECT cdccraft_start(table_name => 'Order "Lines" 2024', schema_name => 'My Schema', total_records => 3000,
                       batch_size => 100, seed => 11, evolution_interval => 3, evolution_probability => 1)
        AS run_id \gset

@@ -1,6 +1,8 @@
 -- slot_plugin: a test_decoding slot, readable as text by pg_recvlogical,
 -- reconciles with the summary line by line.
 SET client_min_messages = warning;
+-- PL/pgSQL line numbers are not part of the contract.
+\set SHOW_CONTEXT never
 SELECT cdccraft_start(table_name => 'plain_text', total_records => 4000, batch_size => 100, seed => 5,
                       evolution_interval => 5, slot_plugin => 'test_decoding') AS run_id \gset
 SELECT s->>'state' AS state, s->'parameters'->>'slot_plugin' AS slot_plugin FROM cdccraft_wait(:run_id) s;

@@ -27,10 +27,16 @@ $node->safe_psql(
     CREATE EXTENSION cdccraft;
     CREATE ROLE cannot_login NOLOGIN;
     GRANT CREATE ON SCHEMA public TO cannot_login;
+    CREATE ROLE not_granted LOGIN;
     CREATE ROLE no_replication LOGIN;
+    GRANT EXECUTE ON FUNCTION cdccraft_start TO cannot_login, no_replication;
     GRANT CREATE ON SCHEMA public TO no_replication;
     GRANT CREATE ON DATABASE postgres TO no_replication;
 });
+
+# Starting runs is not granted to PUBLIC.
+($rc, $out, $err) = $node->psql('postgres', 'SELECT cdccraft_start()', extra_params => [ '-U', 'not_granted' ]);
+like($err, qr/ERROR:  permission denied for function cdccraft_start/, 'cdccraft_start needs a grant');
 
 # A role without LOGIN cannot be a background worker's user on PostgreSQL 15.
 ($rc, $out, $err) = $node->psql('postgres', 'SET ROLE cannot_login; SELECT cdccraft_start()');

@@ -30,7 +30,7 @@ struct ColumnValues {
     size_t size() const;
     std::string_view text(size_t i) const {
         const uint32_t begin = i == 0 ? 0 : text_ends[i - 1];
-        return std::string_view(text_arena).substr(begin, text_ends[i] - begin);
+        return std::string_view(text_arena.data() + begin, text_ends[i] - begin);
     }
 };
 

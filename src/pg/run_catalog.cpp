@@ -1,5 +1,6 @@
 #include "pg/run_catalog.hpp"
 
+#include "pg/catalog_access.hpp"
 #include "pg/core_guard.hpp"
 
 namespace cdccraft::pg {
@@ -10,46 +11,18 @@ constexpr const char* kSchemaOfTable =
     "pg_catalog.format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum) FROM pg_catalog.pg_attribute a "
     "WHERE a.attrelid = $2 AND a.attnum > 0 AND NOT a.attisdropped)";
 
-// Switches to the catalog owner for one statement; the transaction's abort
-// restores the previous user if the statement fails.
-struct OwnerSwitch {
-    Oid saved_user;
-    int saved_context;
-};
-
-OwnerSwitch become_owner(const WorkerRun* run) {
-    OwnerSwitch s;
-    GetUserIdAndSecContext(&s.saved_user, &s.saved_context);
-    SetUserIdAndSecContext(run->catalog_owner,
-                           s.saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-    return s;
-}
-
-void restore_user(const OwnerSwitch& s) { SetUserIdAndSecContext(s.saved_user, s.saved_context); }
-
-void exec_as_owner(const WorkerRun* run, const char* sql, int nargs, const Oid* types, const Datum* values,
-                   const char* nulls, int expected) {
-    const OwnerSwitch s = become_owner(run);
-    const int ret =
-        SPI_execute_with_args(sql, nargs, const_cast<Oid*>(types), const_cast<Datum*>(values), nulls, false, 0);
-    restore_user(s);
-    if (ret != expected) elog(ERROR, "cdccraft catalog statement failed (%s): %s", SPI_result_code_string(ret), sql);
-}
-
 Datum text_datum(const std::string& s) { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); }
 
 }  // namespace
 
 void catalog_prepare(WorkerRun* run) {
-    spi_run("SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'cdccraft.run'::pg_catalog.regclass",
-            SPI_OK_SELECT);
-    bool isnull;
-    run->catalog_owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    exec_as_owner(run,
+    run->catalog_owner = catalog_owner();
+    exec_as_owner(run->catalog_owner,
                   "UPDATE cdccraft.run r SET state = 'interrupted', finished_at = pg_catalog.now(), "
                   "last_error = 'the worker ended without recording an outcome (server crash or restart)' "
                   "WHERE r.state IN ('starting', 'running') AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a "
-                  "WHERE a.pid = r.worker_pid AND a.backend_type = 'cdccraft worker')",
+                  "WHERE a.pid = r.worker_pid AND a.backend_start = r.worker_started_at "
+                  "AND a.backend_type = 'cdccraft worker')",
                   0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
 }
 
@@ -57,7 +30,7 @@ void catalog_check_no_active_run(WorkerRun* run) {
     const RunConfig& c = *run->config;
     const Oid types[] = {TEXTOID, TEXTOID};
     const Datum values[] = {text_datum(c.schema_name), text_datum(c.table_name)};
-    exec_as_owner(run,
+    exec_as_owner(run->catalog_owner,
                   "SELECT id FROM cdccraft.run WHERE schema_name = $1 AND table_name = $2 "
                   "AND state IN ('starting', 'running')",
                   2, types, values, nullptr, SPI_OK_SELECT);
@@ -73,7 +46,8 @@ void catalog_check_no_active_run(WorkerRun* run) {
 
 int64 catalog_insert_run(WorkerRun* run, const char* config_wire) {
     const RunConfig& c = *run->config;
-    const Oid types[] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT4OID, TEXTOID};
+    const Oid types[] = {OIDOID,  TEXTOID, TEXTOID, TEXTOID,        TEXTOID,
+                         TEXTOID, INT8OID, INT4OID, TIMESTAMPTZOID, TEXTOID};
     const Datum parameters_datum = CStringGetTextDatum(core_string([&] { return to_json(c); }));
     const Datum values[] = {ObjectIdGetDatum(run->role),
                             text_datum(c.schema_name),
@@ -82,14 +56,14 @@ int64 catalog_insert_run(WorkerRun* run, const char* config_wire) {
                             c.create_slot ? text_datum(c.slot_name) : (Datum)0,
                             CStringGetTextDatum(config_wire),
                             Int64GetDatum(static_cast<int64>(c.seed)),
-                            Int64GetDatum(c.snapshot_rows),
                             Int32GetDatum(MyProcPid),
+                            TimestampTzGetDatum(MyStartTimestamp),
                             parameters_datum};
     const char nulls[] = {' ', ' ', ' ', ' ', c.create_slot ? ' ' : 'n', ' ', ' ', ' ', ' ', ' '};
     exec_as_owner(
-        run,
+        run->catalog_owner,
         "INSERT INTO cdccraft.run (owner, schema_name, table_name, publication_name, slot_name, config, "
-        "seed, snapshot_rows, worker_pid, parameters) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) "
+        "seed, worker_pid, worker_started_at, parameters) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) "
         "RETURNING id",
         10, types, values, nulls, SPI_OK_INSERT_RETURNING);
     bool isnull;
@@ -99,8 +73,8 @@ int64 catalog_insert_run(WorkerRun* run, const char* config_wire) {
 int64 catalog_run_of_table(WorkerRun* run, Oid relid) {
     const Oid types[] = {OIDOID};
     const Datum values[] = {ObjectIdGetDatum(relid)};
-    exec_as_owner(run, "SELECT pg_catalog.max(id) FROM cdccraft.run WHERE relid = $1", 1, types, values, nullptr,
-                  SPI_OK_SELECT);
+    exec_as_owner(run->catalog_owner, "SELECT pg_catalog.max(id) FROM cdccraft.run WHERE relid = $1", 1, types, values,
+                  nullptr, SPI_OK_SELECT);
     bool isnull;
     const Datum id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
     return isnull ? 0 : DatumGetInt64(id);
@@ -110,10 +84,17 @@ void catalog_record_objects(WorkerRun* run) {
     const Oid types[] = {INT8OID, OIDOID, BOOLOID, BOOLOID, BOOLOID};
     const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid), BoolGetDatum(run->created_schema),
                             BoolGetDatum(run->created_publication), BoolGetDatum(run->created_slot)};
-    exec_as_owner(run,
+    exec_as_owner(run->catalog_owner,
                   "UPDATE cdccraft.run SET relid = $2, created_schema = $3, created_publication = $4, "
                   "created_slot = $5 WHERE id = $1",
                   5, types, values, nullptr, SPI_OK_UPDATE);
+}
+
+void catalog_record_snapshot(WorkerRun* run, int64 rows) {
+    const Oid types[] = {INT8OID, INT8OID};
+    const Datum values[] = {Int64GetDatum(run->run_id), Int64GetDatum(rows)};
+    exec_as_owner(run->catalog_owner, "UPDATE cdccraft.run SET snapshot_rows = $2 WHERE id = $1", 2, types, values,
+                  nullptr, SPI_OK_UPDATE);
 }
 
 void catalog_mark_running(WorkerRun* run) {
@@ -123,7 +104,7 @@ void catalog_mark_running(WorkerRun* run) {
     snprintf(sql, sizeof sql,
              "UPDATE cdccraft.run SET state = 'running', original_schema = %s, final_schema = %s WHERE id = $1",
              kSchemaOfTable, kSchemaOfTable);
-    exec_as_owner(run, sql, 2, types, values, nullptr, SPI_OK_UPDATE);
+    exec_as_owner(run->catalog_owner, sql, 2, types, values, nullptr, SPI_OK_UPDATE);
 }
 
 void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 deletes) {
@@ -143,11 +124,11 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                  "WITH change AS (INSERT INTO cdccraft.schema_change (run_id, batch, action, column_name, "
                  "column_type) VALUES ($1, $3, $4, $5, $6)) UPDATE cdccraft.run SET final_schema = %s WHERE id = $1",
                  kSchemaOfTable);
-        exec_as_owner(run, sql, 6, types, values, nullptr, SPI_OK_UPDATE);
+        exec_as_owner(run->catalog_owner, sql, 6, types, values, nullptr, SPI_OK_UPDATE);
     }
     if (run->record_batch_plan == nullptr) {
         const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID};
-        const OwnerSwitch s = become_owner(run);
+        const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
         SPIPlanPtr p = SPI_prepare(
             "UPDATE cdccraft.run SET batches = $2, inserts = inserts + $3, updates = updates + $4, "
             "deletes = deletes + $5, additions = $6, drops = $7 WHERE id = $1",
@@ -160,7 +141,7 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                             Int64GetDatum(inserts),       Int64GetDatum(updates),
                             Int64GetDatum(deletes),       Int32GetDatum(schema.additions()),
                             Int32GetDatum(schema.drops())};
-    const OwnerSwitch s = become_owner(run);
+    const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
     const int ret = SPI_execute_plan(run->record_batch_plan, const_cast<Datum*>(values), nullptr, false, 0);
     restore_user(s);
     if (ret != SPI_OK_UPDATE || SPI_processed != 1)
@@ -178,7 +159,7 @@ void catalog_finish(WorkerRun* run, const char* state, const char* error) {
              "UPDATE cdccraft.run SET state = $3, last_error = $4, finished_at = pg_catalog.now(), "
              "final_schema = COALESCE(%s, final_schema) WHERE id = $1",
              kSchemaOfTable);
-    exec_as_owner(run, sql, 4, types, values, nulls, SPI_OK_UPDATE);
+    exec_as_owner(run->catalog_owner, sql, 4, types, values, nulls, SPI_OK_UPDATE);
 }
 
 }  // namespace cdccraft::pg

@@ -17,6 +17,7 @@ int64 catalog_insert_run(WorkerRun* run, const char* config_wire);
 // The newest run that created the table with this oid; 0 if none.
 int64 catalog_run_of_table(WorkerRun* run, Oid relid);
 void catalog_record_objects(WorkerRun* run);
+void catalog_record_snapshot(WorkerRun* run, int64 rows);
 void catalog_mark_running(WorkerRun* run);
 // Counters of the batch in plan, and its schema change if any.
 void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 deletes);

@@ -10,22 +10,12 @@ namespace {
 const char* launch_config = nullptr;
 
 void begin_step(const WorkerRun* run, const char* step) {
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    PushActiveSnapshot(GetTransactionSnapshot());
     char activity[128];
     snprintf(activity, sizeof activity, "cdccraft run %lld: setup: %s", (long long)run->run_id, step);
-    pgstat_report_activity(STATE_RUNNING, activity);
+    begin_worker_transaction(activity);
 }
 
-void end_step() {
-    SPI_finish();
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    pgstat_report_stat(false);
-    pgstat_report_activity(STATE_IDLE, nullptr);
-}
+void end_step() { commit_worker_transaction(); }
 
 bool exists(const char* sql, const char* a, const char* b = nullptr) {
     const Oid types[] = {TEXTOID, TEXTOID};
@@ -147,15 +137,25 @@ void setup_create_table(WorkerRun* run) {
     end_step();
 }
 
+// One transaction for all snapshot rows, in chunks of batch_size whose
+// arrays are freed chunk by chunk; the rows are counted in the same
+// transaction.
 void setup_insert_snapshot(WorkerRun* run) {
     begin_step(run, "inserting snapshot rows");
+    MemoryContext chunk_context =
+        AllocSetContextCreate(CurrentMemoryContext, "cdccraft snapshot chunk", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext outer = MemoryContextSwitchTo(chunk_context);
     for (;;) {
         bool more = false;
         CDCCRAFT_CORE(more = run->planner->plan_snapshot_chunk(*run->plan));
         if (!more) break;
         execute_inserts(run);
+        MemoryContextReset(chunk_context);
         CHECK_FOR_INTERRUPTS();
     }
+    MemoryContextSwitchTo(outer);
+    MemoryContextDelete(chunk_context);
+    catalog_record_snapshot(run, run->config->snapshot_rows);
     end_step();
 }
 
@@ -194,6 +194,7 @@ void setup_mark_running(WorkerRun* run) {
 
 void undo_setup(WorkerRun* run) {
     begin_step(run, "removing what setup created");
+    set_local_lock_timeout();
     const RunConfig& c = *run->config;
     StringInfoData sql;
     initStringInfo(&sql);

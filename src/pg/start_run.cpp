@@ -60,6 +60,10 @@ const char* text_arg(FunctionCallInfo fcinfo, int arg) {
 }
 
 void check_server_can_run() {
+    if (RecoveryInProgress())
+        ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+                        errmsg("cdccraft cannot start a run on a server in recovery"),
+                        errhint("Start the run on the primary.")));
     if (wal_level < WAL_LEVEL_LOGICAL)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE), errmsg("cdccraft needs wal_level = logical"),
                         errdetail("The server runs with wal_level = %s.", GetConfigOption("wal_level", false, false)),
@@ -78,13 +82,17 @@ void check_server_can_run() {
                         errhint("Start the run as a role with LOGIN, or ALTER ROLE ... LOGIN.")));
 }
 
-void check_caller_transaction(bool create_slot) {
-    if (create_slot && TransactionIdIsValid(GetTopTransactionIdIfAny()))
+// The worker sets up in its own transactions while this call waits for it.
+// A transaction that has written could hold what setup needs (a lock, or the
+// xid that slot creation waits for), and neither side would ever give way.
+void check_caller_transaction() {
+    if (TransactionIdIsValid(GetTopTransactionIdIfAny()))
         ereport(ERROR, (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
                         errmsg("cdccraft_start cannot run in a transaction that has already written data"),
-                        errdetail("Creating the run's logical replication slot waits for every transaction "
+                        errdetail("The run's setup happens in the worker's own transactions while "
+                                  "cdccraft_start waits for it; creating the slot waits for every transaction "
                                   "that has written data to end, including this one."),
-                        errhint("Call cdccraft_start in its own transaction, or pass create_slot => false.")));
+                        errhint("Call cdccraft_start in its own transaction.")));
 }
 
 uint64 random_seed() {
@@ -170,10 +178,18 @@ int64 await_setup(LaunchHandoff* handoff, BackgroundWorkerHandle* handle) {
         }
         pid_t pid;
         if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED &&
-            pg_atomic_read_u32(&handoff->status) == static_cast<uint32>(SetupStatus::Pending))
+            pg_atomic_read_u32(&handoff->status) == static_cast<uint32>(SetupStatus::Pending)) {
+            if (handoff->run_id != 0)
+                ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
+                                errmsg("cdccraft worker of run %lld exited before its setup finished",
+                                       (long long)handoff->run_id),
+                                errhint("The server log has the worker's error; cdccraft_cleanup(%lld) removes "
+                                        "what the run created.",
+                                        (long long)handoff->run_id)));
             ereport(ERROR,
                     (errcode(ERRCODE_CONNECTION_FAILURE), errmsg("cdccraft worker exited before its setup finished"),
                      errhint("The server log has the worker's error.")));
+        }
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
@@ -188,7 +204,7 @@ using namespace cdccraft::pg;
 extern "C" Datum cdccraft_start(PG_FUNCTION_ARGS) {
     check_no_null_arguments(fcinfo);
     check_server_can_run();
-    check_caller_transaction(PG_GETARG_BOOL(kCreateSlot));
+    check_caller_transaction();
     const char* wire = build_config_wire(fcinfo);
 
     dsm_segment* segment = dsm_create(sizeof(LaunchHandoff), 0);

@@ -17,9 +17,6 @@ PGDLLEXPORT void cdccraft_worker_main(Datum main_arg);
 }
 
 namespace cdccraft::pg {
-
-extern int ddl_lock_timeout_ms;
-
 namespace {
 
 volatile sig_atomic_t stop_requested = false;
@@ -68,22 +65,21 @@ const char* final_state = nullptr;
 const char* final_error = nullptr;
 
 void record_outcome(WorkerRun* run) {
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    PushActiveSnapshot(GetTransactionSnapshot());
-    pgstat_report_activity(STATE_RUNNING, "cdccraft: recording the run's outcome");
+    begin_worker_transaction("cdccraft: recording the run's outcome");
+    set_local_lock_timeout();
     catalog_finish(run, final_state, final_error);
-    SPI_finish();
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    pgstat_report_stat(true);
-    pgstat_report_activity(STATE_IDLE, nullptr);
+    commit_worker_transaction();
 }
 
-[[noreturn]] void finish(WorkerRun* run, const char* state, const ErrorData* error) {
+// Holds off cancellation anew each time: an error caught by attempt() resets
+// the hold-off count.
+void hold_off_cancel() {
     HOLD_CANCEL_INTERRUPTS();
     QueryCancelPending = false;
+}
+
+void record_final_state(WorkerRun* run, const char* state, const ErrorData* error) {
+    hold_off_cancel();
     final_state = state;
     final_error = error ? error->message : nullptr;
     ErrorData* bookkeeping_error = nullptr;
@@ -94,25 +90,42 @@ void record_outcome(WorkerRun* run) {
                          (long long)run->run_id, state, (long long)run->batches, (long long)run->inserts,
                          (long long)run->updates, (long long)run->deletes),
                   error ? errdetail("%s", error->message) : 0));
+}
+
+[[noreturn]] void finish(WorkerRun* run, const char* state, const ErrorData* error) {
+    record_final_state(run, state, error);
     proc_exit(0);
 }
 
+// Removes what setup created and records the run's failure before the caller
+// of cdccraft_start sees the error, so that a retry finds nothing in its way.
 [[noreturn]] void fail_setup(WorkerRun* run, ErrorData* error) {
-    HOLD_CANCEL_INTERRUPTS();
-    QueryCancelPending = false;
+    hold_off_cancel();
     ErrorData* undo_error = nullptr;
     if (run->config != nullptr && !attempt(undo_setup, run, &undo_error))
         ereport(WARNING, (errmsg("cdccraft run %lld could not remove what its setup created: %s",
                                  (long long)run->run_id, undo_error->message)));
+    record_final_state(run, stop_requested ? "stopped" : "failed", error);
     report_setup_failure(error, run);
-    finish(run, stop_requested ? "stopped" : "failed", error);
+    proc_exit(0);
+}
+
+// One setup step. Its transaction rolls back on failure, so the objects it
+// had marked as created were not; a slot is not transactional and keeps its
+// mark.
+bool setup_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error) {
+    const bool schema = run->created_schema;
+    const bool table = run->created_table;
+    const bool publication = run->created_publication;
+    if (attempt(step, run, error)) return true;
+    run->created_schema = schema;
+    run->created_table = table;
+    run->created_publication = publication;
+    return false;
 }
 
 void run_batch(WorkerRun* run) {
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    PushActiveSnapshot(GetTransactionSnapshot());
+    begin_worker_transaction("cdccraft: planning a batch");
     CDCCRAFT_CORE(run->planner->plan_batch(*run->plan));
     const BatchPlan& plan = *run->plan;
 
@@ -124,23 +137,15 @@ void run_batch(WorkerRun* run) {
     pgstat_report_activity(STATE_RUNNING, activity);
 
     if (plan.evolution) {
-        char timeout[32];
-        snprintf(timeout, sizeof timeout, "%d", ddl_lock_timeout_ms);
-        SetConfigOption("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION);
+        set_local_lock_timeout();
         execute_evolution(run);
-        SetConfigOption("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION);
     }
     execute_inserts(run);
     const int64 updates = execute_updates(run);
     const int64 deletes = execute_deletes(run);
     const int64 inserts = static_cast<int64>(plan.insert_keys.size());
     catalog_record_batch(run, inserts, updates, deletes);
-
-    SPI_finish();
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    pgstat_report_stat(false);
-    pgstat_report_activity(STATE_IDLE, nullptr);
+    commit_worker_transaction();
 
     run->batches = plan.batch_number;
     run->inserts += inserts;
@@ -240,9 +245,9 @@ void cdccraft_worker_main(Datum main_arg) {
     }
     name_worker(run);
     handoff->run_id = run->run_id;
-    if (!attempt(setup_create_table, run, &error) || !attempt(setup_insert_snapshot, run, &error) ||
-        !attempt(setup_create_publication, run, &error) || !attempt(setup_create_slot, run, &error) ||
-        !attempt(setup_mark_running, run, &error) || stop_requested)
+    if (!setup_step(setup_create_table, run, &error) || !setup_step(setup_insert_snapshot, run, &error) ||
+        !setup_step(setup_create_publication, run, &error) || !setup_step(setup_create_slot, run, &error) ||
+        !setup_step(setup_mark_running, run, &error) || stop_requested)
         fail_setup(run, error);
     release_caller(SetupStatus::Ready);
 

@@ -43,9 +43,20 @@ struct WorkerRun {
 // returned. fn must not hold C++ objects with destructors.
 bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error);
 
+// One worker transaction, in worker_spi's order: statement timestamp, start,
+// SPI, snapshot, activity; and its end: SPI, snapshot, commit, stats, idle.
+void begin_worker_transaction(const char* activity);
+void commit_worker_transaction();
+
 // SPI helpers for the worker: each raises an ERROR unless SPI returns expected.
 void spi_run(const char* sql, int expected);
 void spi_run_args(const char* sql, int nargs, const Oid* types, const Datum* values, int expected);
 const char* quoted_name(std::string_view name);  // palloc'd quote_identifier of a core name
+
+// cdccraft.ddl_lock_timeout, in milliseconds.
+extern int ddl_lock_timeout_ms;
+// Bounds every lock wait of the current transaction by cdccraft.ddl_lock_timeout,
+// so DDL and bookkeeping never queue indefinitely behind another session.
+void set_local_lock_timeout();
 
 }  // namespace cdccraft::pg

@@ -25,6 +25,22 @@ bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
     return ok;
 }
 
+void begin_worker_transaction(const char* activity) {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+void commit_worker_transaction() {
+    SPI_finish();
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    pgstat_report_stat(false);
+    pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
 void spi_run(const char* sql, int expected) {
     const int ret = SPI_execute(sql, false, 0);
     if (ret != expected) elog(ERROR, "SPI_execute returned %s for: %s", SPI_result_code_string(ret), sql);
@@ -34,6 +50,14 @@ void spi_run_args(const char* sql, int nargs, const Oid* types, const Datum* val
     const int ret =
         SPI_execute_with_args(sql, nargs, const_cast<Oid*>(types), const_cast<Datum*>(values), nullptr, false, 0);
     if (ret != expected) elog(ERROR, "SPI_execute_with_args returned %s for: %s", SPI_result_code_string(ret), sql);
+}
+
+void set_local_lock_timeout() {
+    char timeout[32];
+    snprintf(timeout, sizeof timeout, "%dms", ddl_lock_timeout_ms);
+    const Oid types[] = {TEXTOID};
+    const Datum values[] = {CStringGetTextDatum(timeout)};
+    spi_run_args("SELECT pg_catalog.set_config('lock_timeout', $1, true)", 1, types, values, SPI_OK_SELECT);
 }
 
 const char* quoted_name(std::string_view name) { return quote_identifier(pnstrdup(name.data(), name.size())); }

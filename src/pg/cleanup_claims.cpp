@@ -1,0 +1,77 @@
+// What cdccraft_cleanup may drop, judged against every run in the catalog
+// (not only those the caller can see), and the release of those claims once
+// it has dropped them. The caller must have the privileges of the run's
+// owner; the catalog itself is read and written as its owner.
+#include "pg/catalog_access.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "utils/acl.h"
+PG_FUNCTION_INFO_V1(cdccraft_cleanup_claims);
+PG_FUNCTION_INFO_V1(cdccraft_release_claims);
+}
+
+namespace cdccraft::pg {
+namespace {
+
+// Raises "does not exist" for runs the caller may not see, as the views do.
+void check_caller_owns(Oid catalog, int64 run_id) {
+    const Oid types[] = {INT8OID};
+    const Datum values[] = {Int64GetDatum(run_id)};
+    exec_as_owner(catalog, "SELECT owner FROM cdccraft.run WHERE id = $1", 1, types, values, nullptr, SPI_OK_SELECT);
+    bool isnull = true;
+    Oid owner = InvalidOid;
+    if (SPI_processed == 1)
+        owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    if (isnull || !has_privs_of_role(GetUserId(), owner))
+        ereport(ERROR,
+                (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("cdccraft run %lld does not exist", (long long)run_id)));
+}
+
+}  // namespace
+}  // namespace cdccraft::pg
+
+using namespace cdccraft::pg;
+
+// (publication boolean, slot boolean): whether the run created them and no
+// newer run in this database has taken their names since.
+extern "C" Datum cdccraft_cleanup_claims(PG_FUNCTION_ARGS) {
+    const int64 run_id = PG_GETARG_INT64(0);
+    TupleDesc result_type;
+    if (get_call_result_type(fcinfo, nullptr, &result_type) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "cdccraft_cleanup_claims must return a composite type");
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    const Oid catalog = catalog_owner();
+    check_caller_owns(catalog, run_id);
+    const Oid types[] = {INT8OID};
+    const Datum values[] = {Int64GetDatum(run_id)};
+    exec_as_owner(catalog,
+                  "SELECT r.created_publication AND NOT EXISTS (SELECT FROM cdccraft.run n WHERE n.id > r.id "
+                  "AND n.publication_name = r.publication_name), "
+                  "r.created_slot AND NOT EXISTS (SELECT FROM cdccraft.run n WHERE n.id > r.id "
+                  "AND n.slot_name = r.slot_name) FROM cdccraft.run r WHERE r.id = $1",
+                  1, types, values, nullptr, SPI_OK_SELECT);
+    Datum claims[2];
+    bool nulls[2] = {false, false};
+    for (int i = 0; i < 2; ++i)
+        claims[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
+    SPI_finish();
+    result_type = BlessTupleDesc(result_type);
+    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_type, claims, nulls)));
+}
+
+// After cleanup: the run no longer claims a table, publication or slot.
+extern "C" Datum cdccraft_release_claims(PG_FUNCTION_ARGS) {
+    const int64 run_id = PG_GETARG_INT64(0);
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    const Oid catalog = catalog_owner();
+    check_caller_owns(catalog, run_id);
+    const Oid types[] = {INT8OID};
+    const Datum values[] = {Int64GetDatum(run_id)};
+    exec_as_owner(catalog,
+                  "UPDATE cdccraft.run SET relid = NULL, created_schema = false, created_publication = false, "
+                  "created_slot = false WHERE id = $1",
+                  1, types, values, nullptr, SPI_OK_UPDATE);
+    SPI_finish();
+    PG_RETURN_VOID();
+}
