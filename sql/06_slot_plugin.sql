@@ -26,4 +26,3 @@ $$;
 SELECT count(*) AS tables_left FROM pg_class WHERE relname = 'no_plugin';
 SELECT count(*) AS publications_left FROM pg_publication WHERE pubname = 'no_plugin_pub';
 SELECT state, last_error IS NOT NULL AS has_error FROM cdccraft_runs WHERE table_name = 'no_plugin';
-DROP EXTENSION cdccraft;

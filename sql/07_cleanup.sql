@@ -1,0 +1,31 @@
+-- cdccraft_cleanup drops only what the run created and still owns, and a
+-- second cleanup finds nothing left to drop.
+SET client_min_messages = warning;
+-- PL/pgSQL line numbers are not part of the contract.
+\set SHOW_CONTEXT never
+SELECT cdccraft_start(table_name => 'first', publication_name => 'shared_pub', slot_name => 'shared_slot',
+                      total_records => 500, seed => 1) AS first_id \gset
+SELECT cdccraft_wait(:first_id)->>'state' AS state;
+-- Someone removes the first run's publication and slot by hand; a newer run
+-- takes their names.
+DROP PUBLICATION shared_pub;
+SELECT pg_drop_replication_slot('shared_slot');
+SELECT cdccraft_start(table_name => 'second', publication_name => 'shared_pub', slot_name => 'shared_slot',
+                      total_records => 500, seed => 2) AS second_id \gset
+SELECT cdccraft_wait(:second_id)->>'state' AS state;
+-- Cleaning up the first run leaves the second run's publication and slot.
+SELECT cdccraft_cleanup(:first_id);
+SELECT (SELECT count(*) FROM pg_publication WHERE pubname = 'shared_pub') AS publications,
+       (SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'shared_slot') AS slots,
+       (SELECT count(*) FROM pg_class WHERE relname = 'second') AS second_tables;
+SELECT cdccraft_cleanup(:first_id);
+-- A table re-created under the run's name is not the run's table.
+SELECT cdccraft_cleanup(:second_id);
+SELECT cdccraft_start(table_name => 'third', total_records => 100, seed => 3) AS third_id \gset
+SELECT cdccraft_wait(:third_id)->>'state' AS state;
+DROP TABLE third;
+CREATE TABLE third (id int);
+SELECT cdccraft_cleanup(:third_id);
+SELECT count(*) AS third_tables FROM pg_class WHERE relname = 'third';
+DROP TABLE third;
+DROP EXTENSION cdccraft;
