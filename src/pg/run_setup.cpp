@@ -139,21 +139,22 @@ void setup_create_table(WorkerRun* run) {
 
 // One transaction for all snapshot rows, in chunks of batch_size whose
 // arrays are freed chunk by chunk; the rows are counted in the same
-// transaction.
+// transaction. Each SPI call returns to SPI's procedure context, so each
+// chunk switches to its own context anew.
 void setup_insert_snapshot(WorkerRun* run) {
     begin_step(run, "inserting snapshot rows");
-    MemoryContext chunk_context =
-        AllocSetContextCreate(CurrentMemoryContext, "cdccraft snapshot chunk", ALLOCSET_DEFAULT_SIZES);
-    MemoryContext outer = MemoryContextSwitchTo(chunk_context);
+    MemoryContext spi_context = CurrentMemoryContext;
+    MemoryContext chunk_context = AllocSetContextCreate(spi_context, "cdccraft snapshot chunk", ALLOCSET_DEFAULT_SIZES);
     for (;;) {
         bool more = false;
         CDCCRAFT_CORE(more = run->planner->plan_snapshot_chunk(*run->plan));
         if (!more) break;
+        MemoryContextSwitchTo(chunk_context);
         execute_inserts(run);
+        MemoryContextSwitchTo(spi_context);
         MemoryContextReset(chunk_context);
         CHECK_FOR_INTERRUPTS();
     }
-    MemoryContextSwitchTo(outer);
     MemoryContextDelete(chunk_context);
     catalog_record_snapshot(run, run->config->snapshot_rows);
     end_step();
