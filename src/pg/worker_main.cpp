@@ -65,7 +65,9 @@ const char* final_state = nullptr;
 const char* final_error = nullptr;
 
 void record_outcome(WorkerRun* run) {
-    begin_worker_transaction("cdccraft: recording the run's outcome");
+    char activity[96];
+    snprintf(activity, sizeof activity, "cdccraft run %lld: recording its outcome", (long long)run->run_id);
+    begin_worker_transaction(activity);
     set_local_lock_timeout();
     catalog_finish(run, final_state, final_error);
     commit_worker_transaction();
@@ -125,11 +127,13 @@ bool setup_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error) {
 }
 
 void run_batch(WorkerRun* run) {
-    begin_worker_transaction("cdccraft: planning a batch");
+    char activity[160];
+    snprintf(activity, sizeof activity, "cdccraft run %lld: planning batch %lld", (long long)run->run_id,
+             (long long)run->batches + 1);
+    begin_worker_transaction(activity);
     CDCCRAFT_CORE(run->planner->plan_batch(*run->plan));
     const BatchPlan& plan = *run->plan;
 
-    char activity[160];
     snprintf(activity, sizeof activity, "cdccraft run %lld: batch %lld: insert %zu, %s %lld%s", (long long)run->run_id,
              (long long)plan.batch_number, plan.insert_keys.size(),
              plan.mutation == MutationKind::Delete ? "delete" : "update",
