@@ -16,20 +16,8 @@ ensure_packages
 ensure_os_user
 build_and_install
 
-cluster=$(mktemp -d /tmp/cdccraft-bench.XXXXXX)
-[ "$(id -u)" -eq 0 ] && chown "$CDCCRAFT_OS_USER" "$cluster"
-stop_cluster() { as_os_user "$PG_BIN/pg_ctl -D '$cluster/data' -m fast stop >/dev/null 2>&1 || true"; rm -rf "$cluster"; }
-trap stop_cluster EXIT
-as_os_user "$PG_BIN/initdb -D '$cluster/data' -U postgres --auth=trust >/dev/null"
-as_os_user "cat >> '$cluster/data/postgresql.conf'" <<CONF
-wal_level = logical
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$cluster'
-max_wal_size = 4GB
-CONF
-as_os_user "$PG_BIN/pg_ctl -D '$cluster/data' -l '$cluster/server.log' -w start >/dev/null"
-sql() { PGOPTIONS="-c client_min_messages=warning" as_os_user "psql -X -q -At -v ON_ERROR_STOP=1 -h '$cluster' -p $port -U postgres -d postgres"; }
+start_throwaway_cluster bench "$port" <<<"max_wal_size = 4GB"
+sql() { PGOPTIONS="-c client_min_messages=warning" cluster_psql -At -v ON_ERROR_STOP=1; }
 
 sql <<'SQL'
 CREATE EXTENSION cdccraft;

@@ -11,23 +11,9 @@ ensure_packages
 ensure_os_user
 build_and_install
 
-cluster=$(mktemp -d /tmp/cdccraft-demo.XXXXXX)
-[ "$(id -u)" -eq 0 ] && chown "$CDCCRAFT_OS_USER" "$cluster"
-stop_cluster() { as_os_user "$PG_BIN/pg_ctl -D '$cluster/data' -m fast stop >/dev/null 2>&1 || true"; rm -rf "$cluster"; }
-trap stop_cluster EXIT
+start_throwaway_cluster demo "$port" </dev/null
 
-echo "== starting a throwaway cluster in $cluster (port $port)"
-as_os_user "$PG_BIN/initdb -D '$cluster/data' -U postgres --auth=trust >/dev/null"
-as_os_user "cat >> '$cluster/data/postgresql.conf'" <<CONF
-wal_level = logical
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$cluster'
-CONF
-as_os_user "$PG_BIN/pg_ctl -D '$cluster/data' -l '$cluster/server.log' -w start >/dev/null"
-
-psql_demo() { as_os_user "psql -X -q -h '$cluster' -p $port -U postgres -d postgres $*"; }
-psql_demo -v ON_ERROR_STOP=1 <<SQL
+cluster_psql -v ON_ERROR_STOP=1 <<SQL
 CREATE EXTENSION cdccraft;
 \echo == cdccraft_start(total_records => $records)
 SELECT cdccraft_start(total_records => $records) AS run_id \gset

@@ -58,3 +58,25 @@ writable_copy() {
     [ "$(id -u)" -eq 0 ] && chown -R "$CDCCRAFT_OS_USER" "$dir"
     echo "$dir"
 }
+
+# Starts a throwaway cluster with wal_level = logical on a Unix socket in a
+# fresh directory, stopped and removed when the calling script exits. Sets
+# CLUSTER_DIR and CLUSTER_PORT. Extra postgresql.conf lines come on stdin.
+start_throwaway_cluster() {
+    local name=$1
+    CLUSTER_PORT=$2
+    CLUSTER_DIR=$(mktemp -d "/tmp/cdccraft-$name.XXXXXX")
+    [ "$(id -u)" -eq 0 ] && chown "$CDCCRAFT_OS_USER" "$CLUSTER_DIR"
+    trap 'as_os_user "$PG_BIN/pg_ctl -D \"$CLUSTER_DIR/data\" -m fast stop >/dev/null 2>&1 || true"; rm -rf "$CLUSTER_DIR"' EXIT
+    echo "== starting a throwaway cluster in $CLUSTER_DIR (port $CLUSTER_PORT)"
+    as_os_user "$PG_BIN/initdb -D '$CLUSTER_DIR/data' -U postgres --auth=trust >/dev/null"
+    { printf "wal_level = logical\nport = %s\nlisten_addresses = ''\nunix_socket_directories = '%s'\n" \
+          "$CLUSTER_PORT" "$CLUSTER_DIR"
+      cat; } | as_os_user "cat >> '$CLUSTER_DIR/data/postgresql.conf'"
+    as_os_user "$PG_BIN/pg_ctl -D '$CLUSTER_DIR/data' -l '$CLUSTER_DIR/server.log' -w start >/dev/null"
+}
+
+# psql on the throwaway cluster, as its superuser; arguments are psql's.
+cluster_psql() {
+    as_os_user "psql -X -q -h '$CLUSTER_DIR' -p $CLUSTER_PORT -U postgres -d postgres $*"
+}
