@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 
 namespace cdccraft {
 namespace {
@@ -152,88 +153,112 @@ void validate(RunConfig& c) {
             "zero (unlimited) or positive");
 }
 
+namespace {
+
+// Every parameter with its name, in one fixed order: the wire text, its
+// parser and the JSON all follow this list, so a new parameter is one line.
+template <typename Config, typename Visitor>
+void visit_fields(Config& c, Visitor&& field) {
+    field("table_name", c.table_name);
+    field("schema_name", c.schema_name);
+    field("publication_name", c.publication_name);
+    field("slot_name", c.slot_name);
+    field("total_records", c.total_records);
+    field("batch_size", c.batch_size);
+    field("snapshot_rows", c.snapshot_rows);
+    field("evolve", c.evolve);
+    field("replica_identity", c.replica_identity);
+    field("create_slot", c.create_slot);
+    field("slot_plugin", c.slot_plugin);
+    field("seed", c.seed);
+    field("evolution_interval", c.evolution_interval);
+    field("evolution_probability", c.evolution_probability);
+    field("add_probability", c.add_probability);
+    field("max_additions", c.max_additions);
+    field("max_drops", c.max_drops);
+    field("mutation_probability", c.mutation_probability);
+    field("update_probability", c.update_probability);
+    field("changes_per_second", c.changes_per_second);
+}
+
+// A field's value as wire text, and back.
+std::string to_text(const std::string& v) { return v; }
+std::string to_text(int64_t v) { return std::to_string(v); }
+std::string to_text(uint64_t v) { return std::to_string(v); }
+std::string to_text(bool v) { return v ? "1" : "0"; }
+std::string to_text(double v) { return format_double(v); }
+std::string to_text(ReplicaIdentity v) { return std::string(replica_identity_name(v)); }
+
+void from_text(std::string_view key, const std::string& text, std::string& v) {
+    (void)key;
+    v = text;
+}
+void from_text(std::string_view key, const std::string& text, int64_t& v) { v = parse_int(key, text); }
+void from_text(std::string_view key, const std::string& text, uint64_t& v) {
+    errno = 0;
+    char* end = nullptr;
+    v = std::strtoull(text.c_str(), &end, 10);
+    if (errno != 0 || end == text.c_str() || *end != '\0' || text[0] == '-') malformed(key);
+}
+void from_text(std::string_view key, const std::string& text, bool& v) {
+    if (text != "0" && text != "1") malformed(key);
+    v = text == "1";
+}
+void from_text(std::string_view key, const std::string& text, double& v) { v = parse_double(key, text); }
+void from_text(std::string_view key, const std::string& text, ReplicaIdentity& v) {
+    (void)key;
+    v = parse_replica_identity(text);
+}
+
+void append_json_string(std::string& j, std::string_view v) {
+    j += '"';
+    for (unsigned char ch : v) {
+        if (ch == '"' || ch == '\\') {
+            j += '\\';
+            j += static_cast<char>(ch);
+        } else if (ch < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+            j += buf;
+        } else {
+            j += static_cast<char>(ch);
+        }
+    }
+    j += '"';
+}
+
+// A field's value as JSON: strings quoted, numbers and booleans bare; the
+// seed as a signed bigint, as SQL shows it.
+void append_json(std::string& j, const std::string& v) { append_json_string(j, v); }
+void append_json(std::string& j, ReplicaIdentity v) { append_json_string(j, replica_identity_name(v)); }
+void append_json(std::string& j, bool v) { j += v ? "true" : "false"; }
+void append_json(std::string& j, uint64_t v) { j += std::to_string(static_cast<int64_t>(v)); }
+void append_json(std::string& j, int64_t v) { j += std::to_string(v); }
+void append_json(std::string& j, double v) { j += format_double(v); }
+
+}  // namespace
+
 std::string to_wire(const RunConfig& c) {
     std::string w;
-    auto put = [&w](std::string_view key, const std::string& value) {
-        w.append(key).append("=").append(escape(value)).append("\n");
-    };
-    put("table_name", c.table_name);
-    put("schema_name", c.schema_name);
-    put("publication_name", c.publication_name);
-    put("slot_name", c.slot_name);
-    put("total_records", std::to_string(c.total_records));
-    put("batch_size", std::to_string(c.batch_size));
-    put("snapshot_rows", std::to_string(c.snapshot_rows));
-    put("evolve", c.evolve ? "1" : "0");
-    put("replica_identity", std::string(replica_identity_name(c.replica_identity)));
-    put("create_slot", c.create_slot ? "1" : "0");
-    put("slot_plugin", c.slot_plugin);
-    put("seed", std::to_string(c.seed));
-    put("evolution_interval", std::to_string(c.evolution_interval));
-    put("evolution_probability", format_double(c.evolution_probability));
-    put("add_probability", format_double(c.add_probability));
-    put("max_additions", std::to_string(c.max_additions));
-    put("max_drops", std::to_string(c.max_drops));
-    put("mutation_probability", format_double(c.mutation_probability));
-    put("update_probability", format_double(c.update_probability));
-    put("changes_per_second", format_double(c.changes_per_second));
+    visit_fields(c, [&w](std::string_view key, const auto& value) {
+        w.append(key).append("=").append(escape(to_text(value))).append("\n");
+    });
     return w;
 }
 
 std::string to_json(const RunConfig& c) {
     std::string j = "{";
-    auto key = [&j](std::string_view k) {
+    visit_fields(c, [&j](std::string_view key, const auto& value) {
         if (j.size() > 1) j += ", ";
-        j.append("\"").append(k).append("\": ");
-    };
-    auto str = [&](std::string_view k, std::string_view v) {
-        key(k);
-        j += '"';
-        for (unsigned char ch : v) {
-            if (ch == '"' || ch == '\\')
-                j.append("\\").push_back(static_cast<char>(ch));
-            else if (ch < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-                j += buf;
-            } else
-                j.push_back(static_cast<char>(ch));
-        }
-        j += '"';
-    };
-    auto num = [&](std::string_view k, const std::string& v) {
-        key(k);
-        j += v;
-    };
-    auto flag = [&](std::string_view k, bool v) {
-        key(k);
-        j += v ? "true" : "false";
-    };
-    str("table_name", c.table_name);
-    str("schema_name", c.schema_name);
-    str("publication_name", c.publication_name);
-    str("slot_name", c.slot_name);
-    num("total_records", std::to_string(c.total_records));
-    num("batch_size", std::to_string(c.batch_size));
-    num("snapshot_rows", std::to_string(c.snapshot_rows));
-    flag("evolve", c.evolve);
-    str("replica_identity", replica_identity_name(c.replica_identity));
-    flag("create_slot", c.create_slot);
-    str("slot_plugin", c.slot_plugin);
-    num("seed", std::to_string(static_cast<int64_t>(c.seed)));
-    num("evolution_interval", std::to_string(c.evolution_interval));
-    num("evolution_probability", format_double(c.evolution_probability));
-    num("add_probability", format_double(c.add_probability));
-    num("max_additions", std::to_string(c.max_additions));
-    num("max_drops", std::to_string(c.max_drops));
-    num("mutation_probability", format_double(c.mutation_probability));
-    num("update_probability", format_double(c.update_probability));
-    num("changes_per_second", format_double(c.changes_per_second));
+        append_json_string(j, key);
+        j += ": ";
+        append_json(j, value);
+    });
     return j + "}";
 }
 
 RunConfig from_wire(std::string_view wire) {
-    RunConfig c;
+    std::map<std::string, std::string, std::less<>> lines;
     size_t at = 0;
     while (at < wire.size()) {
         size_t eol = wire.find('\n', at);
@@ -242,51 +267,17 @@ RunConfig from_wire(std::string_view wire) {
         at = eol + 1;
         const size_t eq = line.find('=');
         if (eq == std::string_view::npos) malformed(line);
-        const std::string_view key = line.substr(0, eq);
-        const std::string value = unescape(line.substr(eq + 1));
-        if (key == "table_name")
-            c.table_name = value;
-        else if (key == "schema_name")
-            c.schema_name = value;
-        else if (key == "publication_name")
-            c.publication_name = value;
-        else if (key == "slot_name")
-            c.slot_name = value;
-        else if (key == "total_records")
-            c.total_records = parse_int(key, value);
-        else if (key == "batch_size")
-            c.batch_size = parse_int(key, value);
-        else if (key == "snapshot_rows")
-            c.snapshot_rows = parse_int(key, value);
-        else if (key == "evolve")
-            c.evolve = value == "1";
-        else if (key == "replica_identity")
-            c.replica_identity = parse_replica_identity(value);
-        else if (key == "create_slot")
-            c.create_slot = value == "1";
-        else if (key == "slot_plugin")
-            c.slot_plugin = value;
-        else if (key == "seed")
-            c.seed = static_cast<uint64_t>(std::strtoull(value.c_str(), nullptr, 10));
-        else if (key == "evolution_interval")
-            c.evolution_interval = parse_int(key, value);
-        else if (key == "evolution_probability")
-            c.evolution_probability = parse_double(key, value);
-        else if (key == "add_probability")
-            c.add_probability = parse_double(key, value);
-        else if (key == "max_additions")
-            c.max_additions = parse_int(key, value);
-        else if (key == "max_drops")
-            c.max_drops = parse_int(key, value);
-        else if (key == "mutation_probability")
-            c.mutation_probability = parse_double(key, value);
-        else if (key == "update_probability")
-            c.update_probability = parse_double(key, value);
-        else if (key == "changes_per_second")
-            c.changes_per_second = parse_double(key, value);
-        else
-            malformed(line);
+        lines[std::string(line.substr(0, eq))] = unescape(line.substr(eq + 1));
     }
+    RunConfig c;
+    size_t known = 0;
+    visit_fields(c, [&](std::string_view key, auto& value) {
+        auto it = lines.find(key);
+        if (it == lines.end()) return;  // absent: the default
+        from_text(key, it->second, value);
+        ++known;
+    });
+    if (known != lines.size()) malformed("unknown parameter");
     return c;
 }
 

@@ -14,8 +14,11 @@ PG_FUNCTION_INFO_V1(cdccraft_release_claims);
 namespace cdccraft::pg {
 namespace {
 
-// Raises "does not exist" for runs the caller may not see, as the views do.
-void check_caller_owns(Oid catalog, int64 run_id) {
+// Connects SPI and returns the catalog's owner, after raising "does not
+// exist" for a run the caller may not see, as the views do.
+Oid open_catalog_for(int64 run_id) {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    const Oid catalog = catalog_owner();
     const Oid types[] = {INT8OID};
     const Datum values[] = {Int64GetDatum(run_id)};
     exec_as_owner(catalog, "SELECT owner FROM cdccraft.run WHERE id = $1", 1, types, values, nullptr, SPI_OK_SELECT);
@@ -26,6 +29,7 @@ void check_caller_owns(Oid catalog, int64 run_id) {
     if (isnull || !has_privs_of_role(GetUserId(), owner))
         ereport(ERROR,
                 (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("cdccraft run %lld does not exist", (long long)run_id)));
+    return catalog;
 }
 
 }  // namespace
@@ -40,9 +44,7 @@ extern "C" Datum cdccraft_cleanup_claims(PG_FUNCTION_ARGS) {
     TupleDesc result_type;
     if (get_call_result_type(fcinfo, nullptr, &result_type) != TYPEFUNC_COMPOSITE)
         elog(ERROR, "cdccraft_cleanup_claims must return a composite type");
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    const Oid catalog = catalog_owner();
-    check_caller_owns(catalog, run_id);
+    const Oid catalog = open_catalog_for(run_id);
     const Oid types[] = {INT8OID};
     const Datum values[] = {Int64GetDatum(run_id)};
     exec_as_owner(catalog,
@@ -63,9 +65,7 @@ extern "C" Datum cdccraft_cleanup_claims(PG_FUNCTION_ARGS) {
 // After cleanup: the run no longer claims a table, publication or slot.
 extern "C" Datum cdccraft_release_claims(PG_FUNCTION_ARGS) {
     const int64 run_id = PG_GETARG_INT64(0);
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    const Oid catalog = catalog_owner();
-    check_caller_owns(catalog, run_id);
+    const Oid catalog = open_catalog_for(run_id);
     const Oid types[] = {INT8OID};
     const Datum values[] = {Int64GetDatum(run_id)};
     exec_as_owner(catalog,

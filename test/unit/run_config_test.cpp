@@ -54,6 +54,9 @@ TEST(RunConfig, WireRoundTrips) {
     EXPECT_EQ(back.mutation_probability, 0.1);
     EXPECT_FALSE(back.evolve);
     EXPECT_THROW(from_wire("nonsense"), ConfigError);
+    EXPECT_THROW(from_wire("no_such_parameter=1\n"), ConfigError);
+    EXPECT_THROW(from_wire("evolve=maybe\n"), ConfigError);
+    EXPECT_EQ(from_wire("batch_size=7\n").batch_size, 7);
 }
 
 TEST(RunConfig, JsonIsFlatAndEscaped) {
