@@ -7,8 +7,6 @@
 namespace cdccraft::pg {
 namespace {
 
-const char* launch_config = nullptr;
-
 void begin_step(const WorkerRun* run, const char* step) {
     char activity[128];
     snprintf(activity, sizeof activity, "cdccraft run %lld: setup: %s", (long long)run->run_id, step);
@@ -76,13 +74,11 @@ void append_column_definition(StringInfo sql, const ColumnSpec& spec) {
 
 }  // namespace
 
-void set_launch_config(const char* wire) { launch_config = wire; }
-
 void setup_record_run(WorkerRun* run) {
     begin_step(run, "recording the run");
     BatchPlanner* planner = nullptr;
     BatchPlan* plan = nullptr;
-    const char* wire = launch_config;
+    const char* wire = run->config_wire;
     CDCCRAFT_CORE({
         planner = new BatchPlanner(from_wire(wire));
         plan = new BatchPlan();

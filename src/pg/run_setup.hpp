@@ -19,7 +19,4 @@ void setup_mark_running(WorkerRun* run);
 // Drops what setup created, newest first; one transaction.
 void undo_setup(WorkerRun* run);
 
-// The configuration text the worker was launched with.
-void set_launch_config(const char* wire);
-
 }  // namespace cdccraft::pg

@@ -59,8 +59,7 @@ void report_setup_failure(const ErrorData* error, const WorkerRun* run) {
     release_caller(SetupStatus::Failed);
 }
 
-// Records the outcome; cancellation is held off so a second stop signal
-// cannot interrupt the bookkeeping.
+// The outcome that record_outcome writes (attempt() passes only the run).
 const char* final_state = nullptr;
 const char* final_error = nullptr;
 
@@ -80,6 +79,8 @@ void hold_off_cancel() {
     QueryCancelPending = false;
 }
 
+// Records the run's final state, with cancellation held off so that a second
+// stop signal cannot interrupt the bookkeeping, and logs it.
 void record_final_state(WorkerRun* run, const char* state, const ErrorData* error) {
     hold_off_cancel();
     final_state = state;
@@ -172,6 +173,12 @@ void log_batch(const WorkerRun* run) {
                              (long long)run->updates, (long long)run->deletes)));
 }
 
+void reload_config_if_asked() {
+    if (!ConfigReloadPending) return;
+    ConfigReloadPending = false;
+    ProcessConfigFile(PGC_SIGHUP);
+}
+
 // Holds the run to changes_per_second, waiting on the latch so that a stop
 // request or postmaster death ends the wait at once. Cancellation is held
 // off here: it exists to abort a batch in flight, and between batches the
@@ -189,10 +196,7 @@ void pace(const WorkerRun* run, TimestampTz started) {
         const long wait_ms = Max(1L, static_cast<long>((due - now) / 1000));
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
-        if (ConfigReloadPending) {
-            ConfigReloadPending = false;
-            ProcessConfigFile(PGC_SIGHUP);
-        }
+        reload_config_if_asked();
     }
     RESUME_CANCEL_INTERRUPTS();
 }
@@ -231,7 +235,7 @@ void cdccraft_worker_main(Datum main_arg) {
     }
     dsm_pin_mapping(handoff_segment);
     handoff = static_cast<LaunchHandoff*>(dsm_segment_address(handoff_segment));
-    set_launch_config(MemoryContextStrdup(TopMemoryContext, handoff->config_wire));
+    const char* config_wire = MemoryContextStrdup(TopMemoryContext, handoff->config_wire);
 
     BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
     // Every name the worker uses is schema-qualified; this keeps the role's
@@ -241,6 +245,7 @@ void cdccraft_worker_main(Datum main_arg) {
 
     WorkerRun* run = new_worker_run();
     run->role = args.role;
+    run->config_wire = config_wire;
     ErrorData* error = nullptr;
     if (!attempt(setup_record_run, run, &error)) {
         // Nothing was created or recorded yet.
@@ -257,10 +262,7 @@ void cdccraft_worker_main(Datum main_arg) {
 
     const TimestampTz started = GetCurrentTimestamp();
     for (;;) {
-        if (ConfigReloadPending) {
-            ConfigReloadPending = false;
-            ProcessConfigFile(PGC_SIGHUP);
-        }
+        reload_config_if_asked();
         if (stop_requested) finish(run, "stopped", nullptr);
         if (run->planner->finished()) finish(run, "completed", nullptr);
         if (!attempt(run_batch, run, &error))

@@ -17,6 +17,7 @@ struct WorkerRun {
     BatchPlanner* planner = nullptr;
     BatchPlan* plan = nullptr;
     const RunConfig* config = nullptr;
+    const char* config_wire = nullptr;      // the configuration as launched, in TopMemoryContext
     const char* qualified_table = nullptr;  // quoted, in TopMemoryContext
     Timestamp anchor = 0;                   // purchased_at values are this minus an offset
 
