@@ -15,6 +15,12 @@ SELECT a.backend_type, a.application_name = 'cdccraft run ' || :run_id AS named_
 
 SELECT cdccraft_cleanup(:run_id);
 
+-- Cancelling a wait (here by statement_timeout, as Ctrl+C would) leaves the run going.
+SET statement_timeout = '100ms';
+SELECT cdccraft_wait(:run_id);
+RESET statement_timeout;
+SELECT state FROM cdccraft_runs WHERE run_id = :run_id;
+
 SELECT s->>'state' AS state, (s->>'batches')::int >= 3 AS committed_batches_kept FROM cdccraft_stop(:run_id) s;
 SELECT count(*) AS workers_left FROM pg_stat_activity WHERE backend_type = 'cdccraft worker';
 SELECT (SELECT count(*) FROM endless) =
