@@ -82,7 +82,10 @@ SELECT r.id AS run_id,
             THEN pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint END AS slot_retained_bytes,
        w.pid AS worker_pid,
        w.backend_start AS worker_started_at,
-       r.last_error,
+       coalesce(r.last_error,
+                CASE WHEN r.state IN ('starting', 'running') AND w.pid IS NULL
+                     THEN 'the worker ended without recording an outcome (a crash, SIGKILL or immediate shutdown)'
+                END) AS last_error,
        r.parameters,
        r.original_schema,
        r.final_schema,

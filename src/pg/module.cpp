@@ -7,14 +7,15 @@ void _PG_init(void);
 }
 
 namespace cdccraft::pg {
-int ddl_lock_timeout_ms = 5000;
+int lock_timeout_ms = 10000;
 }
 
 void _PG_init(void) {
-    DefineCustomIntVariable(
-        "cdccraft.ddl_lock_timeout", "Longest wait for the simulated table's lock when a run changes its schema.",
-        "A schema change that cannot take its lock in time fails the run instead of "
-        "queueing every other session behind it.",
-        &cdccraft::pg::ddl_lock_timeout_ms, 5000, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("cdccraft.lock_timeout", "Longest wait of a run's worker for any lock.",
+                            "A batch or schema change that cannot take its lock in time fails the run, with the "
+                            "wait in its last_error, instead of queueing behind (or in front of) other sessions. "
+                            "Read when a run starts.",
+                            &cdccraft::pg::lock_timeout_ms, 10000, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr,
+                            nullptr);
     MarkGUCPrefixReserved("cdccraft");
 }

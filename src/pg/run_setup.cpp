@@ -191,7 +191,6 @@ void setup_mark_running(WorkerRun* run) {
 
 void undo_setup(WorkerRun* run) {
     begin_step(run, "removing what setup created");
-    set_local_lock_timeout();
     const RunConfig& c = *run->config;
     StringInfoData sql;
     initStringInfo(&sql);

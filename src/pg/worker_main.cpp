@@ -1,14 +1,17 @@
 // The cdccraft background worker: worker_spi's skeleton around a run.
 //
-// SIGTERM (server shutdown, pg_terminate_backend, cdccraft_stop) and SIGINT
-// (pg_cancel_backend) both stop the run: the batch in flight is cancelled and
-// rolls back whole, and the run is recorded as stopped.
+// SIGTERM (server shutdown, pg_terminate_backend, cdccraft_stop) stops the
+// run: the batch in flight is cancelled and rolls back whole, and the run is
+// recorded as stopped. SIGINT keeps PostgreSQL's meaning, a cancel of the
+// statement in flight (lock_timeout and statement_timeout send it too), and
+// fails the run with that error.
 #include "pg/postgres_api.hpp"
 
 #include "pg/batch_executor.hpp"
 #include "pg/core_guard.hpp"
 #include "pg/launch_handoff.hpp"
 #include "pg/run_catalog.hpp"
+#include "pg/run_integrity.hpp"
 #include "pg/run_setup.hpp"
 #include "pg/worker_run.hpp"
 
@@ -67,7 +70,6 @@ void record_outcome(WorkerRun* run) {
     char activity[96];
     snprintf(activity, sizeof activity, "cdccraft run %lld: recording its outcome", (long long)run->run_id);
     begin_worker_transaction(activity);
-    set_local_lock_timeout();
     catalog_finish(run, final_state, final_error);
     commit_worker_transaction();
 }
@@ -81,10 +83,23 @@ void hold_off_cancel() {
 
 // Records the run's final state, with cancellation held off so that a second
 // stop signal cannot interrupt the bookkeeping, and logs it.
+// The failure as the run's last_error: the error's message and detail, and
+// for a lock wait, which wait it was.
+const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
+    if (error == nullptr) return nullptr;
+    const char* text = error->message ? error->message : "unknown error";
+    if (error->detail) text = psprintf("%s (%s)", text, error->detail);
+    if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+        text = psprintf("batch %lld waited longer than cdccraft.lock_timeout (%d ms) for a lock another session "
+                        "holds: %s",
+                        (long long)run->batches + 1, lock_timeout_ms, text);
+    return text;
+}
+
 void record_final_state(WorkerRun* run, const char* state, const ErrorData* error) {
     hold_off_cancel();
     final_state = state;
-    final_error = error ? error->message : nullptr;
+    final_error = describe_failure(run, error);
     ErrorData* bookkeeping_error = nullptr;
     if (run->run_id != 0 && !attempt(record_outcome, run, &bookkeeping_error))
         ereport(WARNING, (errmsg("cdccraft run %lld could not record its outcome (%s): %s", (long long)run->run_id,
@@ -92,7 +107,7 @@ void record_final_state(WorkerRun* run, const char* state, const ErrorData* erro
     ereport(LOG, (errmsg("cdccraft run %lld %s: %lld batches, inserts %lld, updates %lld, deletes %lld",
                          (long long)run->run_id, state, (long long)run->batches, (long long)run->inserts,
                          (long long)run->updates, (long long)run->deletes),
-                  error ? errdetail("%s", error->message) : 0));
+                  final_error ? errdetail("%s", final_error) : 0));
 }
 
 [[noreturn]] void finish(WorkerRun* run, const char* state, const ErrorData* error) {
@@ -141,14 +156,12 @@ void run_batch(WorkerRun* run) {
              (long long)(plan.delete_keys.size() + plan.updated_rows()), plan.evolution ? ", evolve" : "");
     pgstat_report_activity(STATE_RUNNING, activity);
 
-    if (plan.evolution) {
-        set_local_lock_timeout();
-        execute_evolution(run);
-    }
+    if (plan.evolution) execute_evolution(run);
     execute_inserts(run);
     const int64 updates = execute_updates(run);
     const int64 deletes = execute_deletes(run);
     const int64 inserts = static_cast<int64>(plan.insert_keys.size());
+    check_run_objects_intact(run);
     catalog_record_batch(run, inserts, updates, deletes);
     commit_worker_transaction();
 
@@ -221,7 +234,7 @@ using namespace cdccraft::pg;
 void cdccraft_worker_main(Datum main_arg) {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, handle_stop_signal);
-    pqsignal(SIGINT, handle_stop_signal);
+    pqsignal(SIGINT, StatementCancelHandler);
     BackgroundWorkerUnblockSignals();
 
     WorkerLaunchArgs args;
@@ -241,6 +254,11 @@ void cdccraft_worker_main(Datum main_arg) {
     // Every name the worker uses is schema-qualified; this keeps the role's
     // own objects from shadowing pg_catalog's operators and functions.
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION);
+    // Every lock wait of the run, DDL, DML and bookkeeping alike, is bounded:
+    // a batch never queues indefinitely behind another session.
+    char lock_timeout[32];
+    snprintf(lock_timeout, sizeof lock_timeout, "%dms", lock_timeout_ms);
+    SetConfigOption("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION);
     SetConfigOption("application_name", "cdccraft run (starting)", PGC_USERSET, PGC_S_SESSION);
 
     WorkerRun* run = new_worker_run();

@@ -54,10 +54,7 @@ void spi_run(const char* sql, int expected);
 void spi_run_args(const char* sql, int nargs, const Oid* types, const Datum* values, int expected);
 const char* quoted_name(std::string_view name);  // palloc'd quote_identifier of a core name
 
-// cdccraft.ddl_lock_timeout, in milliseconds.
-extern int ddl_lock_timeout_ms;
-// Bounds every lock wait of the current transaction by cdccraft.ddl_lock_timeout,
-// so DDL and bookkeeping never queue indefinitely behind another session.
-void set_local_lock_timeout();
+// cdccraft.lock_timeout, in milliseconds.
+extern int lock_timeout_ms;
 
 }  // namespace cdccraft::pg

@@ -52,14 +52,6 @@ void spi_run_args(const char* sql, int nargs, const Oid* types, const Datum* val
     if (ret != expected) elog(ERROR, "SPI_execute_with_args returned %s for: %s", SPI_result_code_string(ret), sql);
 }
 
-void set_local_lock_timeout() {
-    char timeout[32];
-    snprintf(timeout, sizeof timeout, "%dms", ddl_lock_timeout_ms);
-    const Oid types[] = {TEXTOID};
-    const Datum values[] = {CStringGetTextDatum(timeout)};
-    spi_run_args("SELECT pg_catalog.set_config('lock_timeout', $1, true)", 1, types, values, SPI_OK_SELECT);
-}
-
 const char* quoted_name(std::string_view name) { return quote_identifier(pnstrdup(name.data(), name.size())); }
 
 }  // namespace cdccraft::pg
