@@ -351,3 +351,14 @@ END;
 $$;
 COMMENT ON FUNCTION cdccraft_cleanup IS
     'drops the slot, publication and table that an ended run created (the original''s cleanup offer)';
+
+-- Dropping the extension must not orphan what runs created (a slot keeps WAL
+-- for ever): DROP EXTENSION is refused while runs hold objects, and CASCADE
+-- stops and cleans up every run first.
+CREATE FUNCTION cdccraft.drop_guard()
+RETURNS event_trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cdccraft_drop_guard';
+CREATE EVENT TRIGGER cdccraft_drop_guard ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION')
+    EXECUTE FUNCTION cdccraft.drop_guard();

@@ -84,10 +84,11 @@ void catalog_record_objects(WorkerRun* run) {
     const Oid types[] = {INT8OID, OIDOID, BOOLOID, BOOLOID, BOOLOID};
     const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid), BoolGetDatum(run->created_schema),
                             BoolGetDatum(run->created_publication), BoolGetDatum(run->created_slot)};
-    exec_as_owner(run->catalog_owner,
-                  "UPDATE cdccraft.run SET relid = $2, created_schema = $3, created_publication = $4, "
-                  "created_slot = $5 WHERE id = $1",
-                  5, types, values, nullptr, SPI_OK_UPDATE);
+    exec_as_owner(
+        run->catalog_owner,
+        "UPDATE cdccraft.run SET relid = NULLIF($2, 0::pg_catalog.oid), created_schema = $3, created_publication = $4, "
+        "created_slot = $5 WHERE id = $1",
+        5, types, values, nullptr, SPI_OK_UPDATE);
 }
 
 void catalog_record_snapshot(WorkerRun* run, int64 rows) {

@@ -217,6 +217,7 @@ void undo_setup(WorkerRun* run) {
         spi_run(sql.data, SPI_OK_UTILITY);
     }
     run->created_slot = run->created_publication = run->created_table = run->created_schema = false;
+    run->relid = InvalidOid;
     if (run->run_id != 0) catalog_record_objects(run);
     end_step();
 }

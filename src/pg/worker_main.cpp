@@ -90,9 +90,10 @@ const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
     const char* text = error->message ? error->message : "unknown error";
     if (error->detail) text = psprintf("%s (%s)", text, error->detail);
     if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
-        text = psprintf("batch %lld waited longer than cdccraft.lock_timeout (%d ms) for a lock another session "
-                        "holds: %s",
-                        (long long)run->batches + 1, lock_timeout_ms, text);
+        text = psprintf(
+            "batch %lld waited longer than cdccraft.lock_timeout (%d ms) for a lock another session "
+            "holds: %s",
+            (long long)run->batches + 1, lock_timeout_ms, text);
     return text;
 }
 

@@ -1,0 +1,61 @@
+# Dropping the extension or the database while runs are active orphans
+# nothing: no worker, slot, publication or catalog row is left behind.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use CdccraftTest;
+
+my $node = PostgreSQL::Test::Cluster->new('drops');
+$node->init(allows_streaming => 'logical');
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
+
+my $active = start_run($node, table_name => "'active'", total_records => 0, seed => 1, changes_per_second => 2000);
+my $ended = start_run($node, table_name => "'ended'", total_records => 200, seed => 2);
+$node->safe_psql('postgres', "SELECT cdccraft_wait($ended)");
+wait_for_batches($node, $active, 2);
+
+# Without CASCADE: refused while runs hold objects.
+my ($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft');
+like($err, qr/ERROR:  cannot drop extension cdccraft while its runs hold tables, publications or slots/,
+    'DROP EXTENSION is refused while runs hold objects');
+like($err, qr/DETAIL:  Runs $active, $ended are active or have not been cleaned up\./, 'naming the runs');
+is(state_of($node, $active), 'running', 'the refused drop leaves the active run going');
+
+# With CASCADE: every run is stopped and cleaned up first.
+($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft CASCADE');
+is($rc, 0, 'DROP EXTENSION CASCADE succeeds');
+like($err, qr/NOTICE:  stopping and cleaning up cdccraft runs $active, $ended/, 'and says what it does');
+assert_no_worker($node, 'DROP EXTENSION CASCADE');
+is( $node->safe_psql(
+        'postgres', q{
+        SELECT (SELECT count(*) FROM pg_class WHERE relname IN ('active', 'ended')) || '/' ||
+               (SELECT count(*) FROM pg_publication) || '/' || (SELECT count(*) FROM pg_replication_slots) || '/' ||
+               (SELECT count(*) FROM pg_namespace WHERE nspname = 'cdccraft')}),
+    '0/0/0/0', 'DROP EXTENSION CASCADE leaves no table, publication, slot or catalog');
+
+# A run without anything left to clean up does not hold the extension.
+$node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
+my $cleaned = start_run($node, table_name => "'cleaned'", total_records => 100, seed => 3);
+$node->safe_psql('postgres', "SELECT cdccraft_wait($cleaned), cdccraft_cleanup($cleaned)");
+($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft');
+is($rc, 0, 'DROP EXTENSION succeeds once every run is cleaned up');
+
+# DROP DATABASE WITH (FORCE) while a run is active: the worker is terminated
+# and the database's slots go with it.
+$node->safe_psql('postgres', 'CREATE DATABASE doomed');
+$node->safe_psql('doomed', 'CREATE EXTENSION cdccraft');
+my $doomed = $node->safe_psql('doomed',
+    "SELECT cdccraft_start(total_records => 0, seed => 4, changes_per_second => 2000)");
+$node->safe_psql('doomed', "SELECT cdccraft_wait($doomed, '180s', until_batch => 2)");
+$node->safe_psql('postgres', 'DROP DATABASE doomed WITH (FORCE)');
+assert_no_worker($node, 'DROP DATABASE WITH (FORCE)');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_replication_slots'), '0',
+    'DROP DATABASE WITH (FORCE) leaves no slot');
+
+$node->stop;
+done_testing();
