@@ -6,6 +6,13 @@
 CREATE SCHEMA cdccraft;
 GRANT USAGE ON SCHEMA cdccraft TO PUBLIC;
 
+-- The states in which a run has (or should have) a worker: the one list of
+-- them, for the catalog's index, the views, the functions and the C code.
+CREATE FUNCTION cdccraft.state_is_active(state text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN state IN ('starting', 'running', 'paused');
+
 CREATE TABLE cdccraft.run (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     owner oid NOT NULL,
@@ -17,7 +24,7 @@ CREATE TABLE cdccraft.run (
     parameters jsonb NOT NULL,
     seed bigint NOT NULL,
     state text NOT NULL DEFAULT 'starting'
-        CHECK (state IN ('starting', 'running', 'completed', 'stopped', 'failed', 'interrupted')),
+        CHECK (state IN ('starting', 'running', 'paused', 'completed', 'stopped', 'failed', 'interrupted')),
     relid oid,
     created_schema boolean NOT NULL DEFAULT false,
     created_publication boolean NOT NULL DEFAULT false,
@@ -39,7 +46,7 @@ CREATE TABLE cdccraft.run (
 );
 -- At most one active run per table, even when two starts race.
 CREATE UNIQUE INDEX run_one_active_per_table ON cdccraft.run (schema_name, table_name)
-    WHERE state IN ('starting', 'running');
+    WHERE cdccraft.state_is_active(state);
 
 CREATE TABLE cdccraft.schema_change (
     run_id bigint NOT NULL REFERENCES cdccraft.run ON DELETE CASCADE,
@@ -59,7 +66,7 @@ REVOKE ALL ON cdccraft.run, cdccraft.schema_change FROM PUBLIC;
 CREATE VIEW cdccraft_runs WITH (security_barrier) AS
 SELECT r.id AS run_id,
        r.owner::regrole AS owner,
-       CASE WHEN r.state IN ('starting', 'running') AND w.pid IS NULL THEN 'interrupted' ELSE r.state END AS state,
+       CASE WHEN cdccraft.state_is_active(r.state) AND w.pid IS NULL THEN 'interrupted' ELSE r.state END AS state,
        r.schema_name,
        r.table_name,
        r.publication_name,
@@ -80,10 +87,13 @@ SELECT r.id AS run_id,
            AS changes_per_second,
        CASE WHEN NOT pg_is_in_recovery()
             THEN pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint END AS slot_retained_bytes,
+       CASE WHEN NOT pg_is_in_recovery()
+            THEN greatest(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::bigint END
+           AS slot_lag_bytes,
        w.pid AS worker_pid,
        w.backend_start AS worker_started_at,
        coalesce(r.last_error,
-                CASE WHEN r.state IN ('starting', 'running') AND w.pid IS NULL
+                CASE WHEN cdccraft.state_is_active(r.state) AND w.pid IS NULL
                      THEN 'the worker ended without recording an outcome (a crash, SIGKILL or immediate shutdown)'
                 END) AS last_error,
        r.parameters,
@@ -129,7 +139,8 @@ CREATE FUNCTION cdccraft_start(
     mutation_probability double precision DEFAULT 0.5,
     update_probability double precision DEFAULT 0.5,
     changes_per_second double precision DEFAULT 0,
-    slot_plugin text DEFAULT 'pgoutput')
+    slot_plugin text DEFAULT 'pgoutput',
+    max_slot_lag bigint DEFAULT NULL)
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'cdccraft_start';
@@ -191,6 +202,7 @@ BEGIN
                'elapsed_seconds', v.elapsed_seconds,
                'changes_per_second', v.changes_per_second,
                'slot_retained_bytes', v.slot_retained_bytes,
+               'slot_lag_bytes', v.slot_lag_bytes,
                'last_error', v.last_error)
       INTO result
       FROM @extschema@.cdccraft_runs v
@@ -255,7 +267,7 @@ DECLARE
 BEGIN
     IF target IS NULL THEN
         SELECT array_agg(v.run_id ORDER BY v.run_id) INTO active
-          FROM @extschema@.cdccraft_runs v WHERE v.state IN ('starting', 'running');
+          FROM @extschema@.cdccraft_runs v WHERE cdccraft.state_is_active(v.state);
         IF active IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
                 MESSAGE = 'there is no active cdccraft run';
@@ -271,7 +283,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'undefined_object', MESSAGE = format('cdccraft run %s does not exist', target);
     END IF;
-    IF r.state NOT IN ('starting', 'running') THEN
+    IF NOT cdccraft.state_is_active(r.state) THEN
         RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
             MESSAGE = format('cdccraft run %s is not active', target),
             DETAIL = format('Its state is %s.', r.state);
@@ -315,7 +327,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'undefined_object',
             MESSAGE = format('cdccraft run %s does not exist', cdccraft_cleanup.run_id);
     END IF;
-    IF r.state IN ('starting', 'running') THEN
+    IF cdccraft.state_is_active(r.state) THEN
         RAISE EXCEPTION USING ERRCODE = 'object_in_use',
             MESSAGE = format('cdccraft run %s is still active', r.run_id),
             HINT = format('Stop it first with cdccraft_stop(%s).', r.run_id);

@@ -151,6 +151,10 @@ void validate(RunConfig& c) {
     require_probability(c.update_probability, "update_probability");
     require(std::isfinite(c.changes_per_second) && c.changes_per_second >= 0, "changes_per_second",
             "zero (unlimited) or positive");
+    require(c.max_slot_lag >= 0, "max_slot_lag", "zero (no bound) or a positive number of bytes");
+    if (c.max_slot_lag > 0 && !c.create_slot)
+        throw ConfigError(ConfigErrorKind::InvalidValue, "max_slot_lag needs the run's own slot",
+                          "Pass create_slot => true, or leave max_slot_lag unset.");
 }
 
 namespace {
@@ -179,6 +183,7 @@ void visit_fields(Config& c, Visitor&& field) {
     field("mutation_probability", c.mutation_probability);
     field("update_probability", c.update_probability);
     field("changes_per_second", c.changes_per_second);
+    field("max_slot_lag", c.max_slot_lag);
 }
 
 // A field's value as wire text, and back.

@@ -29,7 +29,7 @@ bool drops_cdccraft(const Node* parsetree) {
 // Runs whose objects would outlive the extension, as "1, 4, 7"; NULL if none.
 const char* runs_holding_objects() {
     if (SPI_execute("SELECT pg_catalog.string_agg(id::text, ', ' ORDER BY id) FROM cdccraft.run "
-                    "WHERE state IN ('starting', 'running', 'paused') OR relid IS NOT NULL OR created_publication "
+                    "WHERE cdccraft.state_is_active(state) OR relid IS NOT NULL OR created_publication "
                     "OR created_slot",
                     false, 0) != SPI_OK_SELECT)
         elog(ERROR, "could not read cdccraft.run");
@@ -42,7 +42,7 @@ void stop_and_clean_up_every_run(const char* schema) {
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT %s.cdccraft_stop(run_id) FROM %s.cdccraft_runs "
-             "WHERE state IN ('starting', 'running', 'paused') ORDER BY run_id",
+             "WHERE cdccraft.state_is_active(state) ORDER BY run_id",
              schema, schema);
     if (SPI_execute(sql, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not stop the cdccraft runs");
     snprintf(sql, sizeof sql,

@@ -20,7 +20,7 @@ void catalog_prepare(WorkerRun* run) {
     exec_as_owner(run->catalog_owner,
                   "UPDATE cdccraft.run r SET state = 'interrupted', finished_at = pg_catalog.now(), "
                   "last_error = 'the worker ended without recording an outcome (server crash or restart)' "
-                  "WHERE r.state IN ('starting', 'running') AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a "
+                  "WHERE cdccraft.state_is_active(r.state) AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a "
                   "WHERE a.pid = r.worker_pid AND a.backend_start = r.worker_started_at "
                   "AND a.backend_type = 'cdccraft worker')",
                   0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
@@ -32,7 +32,7 @@ void catalog_check_no_active_run(WorkerRun* run) {
     const Datum values[] = {text_datum(c.schema_name), text_datum(c.table_name)};
     exec_as_owner(run->catalog_owner,
                   "SELECT id FROM cdccraft.run WHERE schema_name = $1 AND table_name = $2 "
-                  "AND state IN ('starting', 'running')",
+                  "AND cdccraft.state_is_active(state)",
                   2, types, values, nullptr, SPI_OK_SELECT);
     if (SPI_processed > 0) {
         bool isnull;
@@ -96,6 +96,13 @@ void catalog_record_snapshot(WorkerRun* run, int64 rows) {
     const Datum values[] = {Int64GetDatum(run->run_id), Int64GetDatum(rows)};
     exec_as_owner(run->catalog_owner, "UPDATE cdccraft.run SET snapshot_rows = $2 WHERE id = $1", 2, types, values,
                   nullptr, SPI_OK_UPDATE);
+}
+
+void catalog_set_state(WorkerRun* run, const char* state) {
+    const Oid types[] = {INT8OID, TEXTOID};
+    const Datum values[] = {Int64GetDatum(run->run_id), CStringGetTextDatum(state)};
+    exec_as_owner(run->catalog_owner, "UPDATE cdccraft.run SET state = $2 WHERE id = $1", 2, types, values, nullptr,
+                  SPI_OK_UPDATE);
 }
 
 void catalog_mark_running(WorkerRun* run) {

@@ -19,6 +19,8 @@ int64 catalog_run_of_table(WorkerRun* run, Oid relid);
 void catalog_record_objects(WorkerRun* run);
 void catalog_record_snapshot(WorkerRun* run, int64 rows);
 void catalog_mark_running(WorkerRun* run);
+// 'paused' while the slot is too far behind, 'running' again after.
+void catalog_set_state(WorkerRun* run, const char* state);
 // Counters of the batch in plan, and its schema change if any.
 void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 deletes);
 void catalog_finish(WorkerRun* run, const char* state, const char* error);

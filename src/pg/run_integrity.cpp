@@ -3,6 +3,8 @@
 extern "C" {
 #include "catalog/pg_publication.h"
 #include "replication/slot.h"
+#include "storage/lwlock.h"
+#include "storage/spin.h"
 }
 
 namespace cdccraft::pg {
@@ -25,6 +27,21 @@ void check_run_objects_intact(const WorkerRun* run) {
                         errmsg("replication slot \"%s\" of cdccraft run %lld was dropped", c.slot_name.c_str(),
                                (long long)run->run_id),
                         errdetail("The run's changes would no longer be kept for its consumers.")));
+}
+
+int64 slot_lag_bytes(const WorkerRun* run) {
+    XLogRecPtr confirmed = InvalidXLogRecPtr;
+    LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
+    ReplicationSlot* slot = SearchNamedReplicationSlot(run->config->slot_name.c_str(), false);
+    if (slot != nullptr) {
+        SpinLockAcquire(&slot->mutex);
+        confirmed = slot->data.confirmed_flush;
+        SpinLockRelease(&slot->mutex);
+    }
+    LWLockRelease(ReplicationSlotControlLock);
+    const XLogRecPtr now = GetXLogInsertRecPtr();
+    if (XLogRecPtrIsInvalid(confirmed) || now <= confirmed) return 0;
+    return static_cast<int64>(now - confirmed);
 }
 
 }  // namespace cdccraft::pg

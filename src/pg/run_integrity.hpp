@@ -10,4 +10,9 @@ namespace cdccraft::pg {
 
 void check_run_objects_intact(const WorkerRun* run);
 
+// How far the run's slot is behind the current WAL insert position, by its
+// confirmed flush position; 0 if the slot is gone (the next batch fails on
+// that) or has not confirmed anything yet.
+int64 slot_lag_bytes(const WorkerRun* run);
+
 }  // namespace cdccraft::pg

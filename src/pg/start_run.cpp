@@ -8,6 +8,7 @@
 
 #include "pg/core_guard.hpp"
 #include "pg/launch_handoff.hpp"
+#include "pg/settings.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(cdccraft_start);
@@ -37,16 +38,18 @@ enum StartArg {
     kUpdateProbability,
     kChangesPerSecond,
     kSlotPlugin,
+    kMaxSlotLag,
     kStartArgCount
 };
 
 const char* const kArgNames[kStartArgCount] = {
-    "table_name", "schema_name",          "total_records",         "batch_size",         "snapshot_rows",
-    "evolve",     "replica_identity",     "publication_name",      "slot_name",          "create_slot",
-    "seed",       "evolution_interval",   "evolution_probability", "add_probability",    "max_additions",
-    "max_drops",  "mutation_probability", "update_probability",    "changes_per_second", "slot_plugin"};
+    "table_name",  "schema_name",          "total_records",         "batch_size",         "snapshot_rows",
+    "evolve",      "replica_identity",     "publication_name",      "slot_name",          "create_slot",
+    "seed",        "evolution_interval",   "evolution_probability", "add_probability",    "max_additions",
+    "max_drops",   "mutation_probability", "update_probability",    "changes_per_second", "slot_plugin",
+    "max_slot_lag"};
 
-bool nullable_arg(int arg) { return arg == kPublicationName || arg == kSlotName || arg == kSeed; }
+bool nullable_arg(int arg) { return arg == kPublicationName || arg == kSlotName || arg == kSeed || arg == kMaxSlotLag; }
 
 void check_no_null_arguments(FunctionCallInfo fcinfo) {
     for (int arg = 0; arg < kStartArgCount; ++arg) {
@@ -111,6 +114,8 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
     const char* publication = text_arg(fcinfo, kPublicationName);
     const char* slot = text_arg(fcinfo, kSlotName);
     const char* plugin = text_arg(fcinfo, kSlotPlugin);
+    // NULL takes cdccraft.max_slot_lag, which bounds only runs with a slot.
+    const int64 default_max_slot_lag = PG_GETARG_BOOL(kCreateSlot) ? max_slot_lag_bytes() : 0;
     const uint64 seed = PG_ARGISNULL(kSeed) ? random_seed() : (uint64)PG_GETARG_INT64(kSeed);
     return core_string([&] {
         RunConfig c;
@@ -125,6 +130,7 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
         c.replica_identity = parse_replica_identity(identity);
         c.create_slot = PG_GETARG_BOOL(kCreateSlot);
         c.slot_plugin = plugin;
+        c.max_slot_lag = PG_ARGISNULL(kMaxSlotLag) ? default_max_slot_lag : PG_GETARG_INT64(kMaxSlotLag);
         c.seed = seed;
         c.evolution_interval = PG_GETARG_INT32(kEvolutionInterval);
         c.evolution_probability = PG_GETARG_FLOAT8(kEvolutionProbability);

@@ -27,7 +27,7 @@ Progress read_progress(const char* view, int64 run_id) {
     pgstat_clear_backend_activity_snapshot();
     char sql[512];
     snprintf(sql, sizeof sql,
-             "SELECT state IN ('starting', 'running') OR worker_pid IS NOT NULL, batches, inserts, updates, deletes, "
+             "SELECT cdccraft.state_is_active(state) OR worker_pid IS NOT NULL, batches, inserts, updates, deletes, "
              "coalesce(changes_per_second, 0)::float8 FROM %s WHERE run_id = $1",
              view);
     Oid types[] = {INT8OID};

@@ -215,6 +215,45 @@ void pace(const WorkerRun* run, TimestampTz started) {
     RESUME_CANCEL_INTERRUPTS();
 }
 
+// The state that record_state writes (attempt() passes only the run).
+const char* next_state = nullptr;
+
+void record_state(WorkerRun* run) {
+    char activity[96];
+    snprintf(activity, sizeof activity, "cdccraft run %lld: now %s", (long long)run->run_id, next_state);
+    begin_worker_transaction(activity);
+    catalog_set_state(run, next_state);
+    commit_worker_transaction();
+}
+
+// Pauses generation while the run's slot is further behind than
+// max_slot_lag, with the run 'paused' meanwhile; returns how long it paused,
+// so that pacing does not make up for the pause in a burst.
+TimestampTz hold_for_slot(WorkerRun* run) {
+    const int64 max_lag = run->config->max_slot_lag;
+    if (max_lag <= 0 || slot_lag_bytes(run) <= max_lag) return 0;
+    const TimestampTz paused_at = GetCurrentTimestamp();
+    ErrorData* error = nullptr;
+    next_state = "paused";
+    if (!attempt(record_state, run, &error)) finish(run, "failed", error);
+    ereport(LOG, (errmsg("cdccraft run %lld paused: slot \"%s\" is %lld bytes behind, more than max_slot_lag %lld",
+                         (long long)run->run_id, run->config->slot_name.c_str(), (long long)slot_lag_bytes(run),
+                         (long long)max_lag)));
+    HOLD_CANCEL_INTERRUPTS();
+    while (!stop_requested && slot_lag_bytes(run) > max_lag) {
+        CHECK_FOR_INTERRUPTS();
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 200, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        reload_config_if_asked();
+    }
+    RESUME_CANCEL_INTERRUPTS();
+    if (stop_requested) return 0;
+    next_state = "running";
+    if (!attempt(record_state, run, &error)) finish(run, "failed", error);
+    ereport(LOG, (errmsg("cdccraft run %lld resumed: its slot caught up", (long long)run->run_id)));
+    return GetCurrentTimestamp() - paused_at;
+}
+
 void name_worker(const WorkerRun* run) {
     char name[64];
     snprintf(name, sizeof name, "cdccraft run %lld", (long long)run->run_id);
@@ -279,11 +318,13 @@ void cdccraft_worker_main(Datum main_arg) {
         fail_setup(run, error);
     release_caller(SetupStatus::Ready);
 
-    const TimestampTz started = GetCurrentTimestamp();
+    TimestampTz started = GetCurrentTimestamp();
     for (;;) {
         reload_config_if_asked();
         if (stop_requested) finish(run, "stopped", nullptr);
         if (run->planner->finished()) finish(run, "completed", nullptr);
+        started += hold_for_slot(run);
+        if (stop_requested) finish(run, "stopped", nullptr);
         if (!attempt(run_batch, run, &error))
             finish(run, stop_requested ? "stopped" : "failed", stop_requested ? nullptr : error);
         log_batch(run);

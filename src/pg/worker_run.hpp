@@ -6,6 +6,7 @@
 #include "pg/postgres_api.hpp"
 
 #include "core/batch_planner.hpp"
+#include "pg/settings.hpp"
 
 namespace cdccraft::pg {
 
@@ -53,8 +54,5 @@ void commit_worker_transaction();
 void spi_run(const char* sql, int expected);
 void spi_run_args(const char* sql, int nargs, const Oid* types, const Datum* values, int expected);
 const char* quoted_name(std::string_view name);  // palloc'd quote_identifier of a core name
-
-// cdccraft.lock_timeout, in milliseconds.
-extern int lock_timeout_ms;
 
 }  // namespace cdccraft::pg

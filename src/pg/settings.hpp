@@ -1,0 +1,13 @@
+// The cdccraft.* settings (defined in module.cpp).
+#pragma once
+
+#include "pg/postgres_api.hpp"
+
+namespace cdccraft::pg {
+
+// cdccraft.lock_timeout, in milliseconds.
+extern int lock_timeout_ms;
+// cdccraft.max_slot_lag, in bytes: the default bound of a run's slot lag.
+int64 max_slot_lag_bytes();
+
+}  // namespace cdccraft::pg
