@@ -28,4 +28,3 @@ CREATE TABLE third (id int);
 SELECT cdccraft_cleanup(:third_id);
 SELECT count(*) AS third_tables FROM pg_class WHERE relname = 'third';
 DROP TABLE third;
-DROP EXTENSION cdccraft;
