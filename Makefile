@@ -11,8 +11,11 @@ OBJS = $(CORE_SOURCES:.cpp=.o) $(PG_SOURCES:.cpp=.o)
 # wal_level = logical (see test/regress.conf).
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=test/regress.conf
+# Isolation tests: every spec in specs/, in their own throwaway instance.
+ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=test/regress.conf
 TAP_TESTS = 1
-EXTRA_CLEAN = tmp_check
+EXTRA_CLEAN = tmp_check tmp_check_iso output_iso
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-register -ffp-contract=off

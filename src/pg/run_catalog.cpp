@@ -30,6 +30,11 @@ void catalog_check_no_active_run(WorkerRun* run) {
     const RunConfig& c = *run->config;
     const Oid types[] = {TEXTOID, TEXTOID};
     const Datum values[] = {text_datum(c.schema_name), text_datum(c.table_name)};
+    // Starts on the same table queue here until the first one's run is
+    // recorded (or not), so the second sees it and gets this clear error
+    // rather than the unique index's.
+    spi_run_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1 || '.' || $2))", 2, types, values,
+                 SPI_OK_SELECT);
     exec_as_owner(run->catalog_owner,
                   "SELECT id FROM cdccraft.run WHERE schema_name = $1 AND table_name = $2 "
                   "AND cdccraft.state_is_active(state)",
