@@ -51,6 +51,15 @@ const char* const kArgNames[kStartArgCount] = {
 
 bool nullable_arg(int arg) { return arg == kPublicationName || arg == kSlotName || arg == kSeed || arg == kMaxSlotLag; }
 
+// NULL, not '', asks for the default publication and slot names.
+void check_names_not_empty(FunctionCallInfo fcinfo) {
+    for (int arg : {kPublicationName, kSlotName}) {
+        if (!PG_ARGISNULL(arg) && VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(arg)) == 0)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_NAME), errmsg("%s must not be empty", kArgNames[arg]),
+                            errhint("Pass NULL for the default name.")));
+    }
+}
+
 void check_no_null_arguments(FunctionCallInfo fcinfo) {
     for (int arg = 0; arg < kStartArgCount; ++arg) {
         if (PG_ARGISNULL(arg) && !nullable_arg(arg))
@@ -209,6 +218,7 @@ using namespace cdccraft::pg;
 
 extern "C" Datum cdccraft_start(PG_FUNCTION_ARGS) {
     check_no_null_arguments(fcinfo);
+    check_names_not_empty(fcinfo);
     check_server_can_run();
     check_caller_transaction();
     const char* wire = build_config_wire(fcinfo);
