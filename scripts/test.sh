@@ -12,6 +12,13 @@ cmake -S "$CDCCRAFT_ROOT" -B "$CDCCRAFT_ROOT/build/core" -DCMAKE_BUILD_TYPE=RelW
 cmake --build "$CDCCRAFT_ROOT/build/core" -j"$(nproc)" >/dev/null
 (cd "$CDCCRAFT_ROOT/build/core" && ctest --output-on-failure)
 
+echo "== core unit tests under AddressSanitizer, LeakSanitizer and UBSan"
+cmake -S "$CDCCRAFT_ROOT" -B "$CDCCRAFT_ROOT/build/asan" -DCDCCRAFT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$CDCCRAFT_ROOT/build/asan" -j"$(nproc)" >/dev/null
+(cd "$CDCCRAFT_ROOT/build/asan" &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        ctest --output-on-failure)
+
 build_and_install
 
 echo "== regression and TAP tests"
