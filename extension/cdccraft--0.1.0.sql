@@ -106,7 +106,8 @@ SELECT r.id AS run_id,
   FROM cdccraft.run r
   LEFT JOIN pg_stat_activity w
          ON w.pid = r.worker_pid AND w.backend_start = r.worker_started_at AND w.backend_type = 'cdccraft worker'
-  LEFT JOIN pg_replication_slots s ON s.slot_name = r.slot_name AND s.database = current_database()
+  LEFT JOIN pg_replication_slots s
+         ON r.created_slot AND s.slot_name = r.slot_name AND s.database = current_database()
  WHERE CASE WHEN EXISTS (SELECT FROM pg_roles o WHERE o.oid = r.owner) THEN pg_has_role(r.owner, 'USAGE')
             ELSE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) END;
 GRANT SELECT ON cdccraft_runs TO PUBLIC;
