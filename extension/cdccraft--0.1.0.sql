@@ -141,7 +141,8 @@ CREATE FUNCTION cdccraft_start(
     update_probability double precision DEFAULT 0.5,
     changes_per_second double precision DEFAULT 0,
     slot_plugin text DEFAULT 'pgoutput',
-    max_slot_lag bigint DEFAULT NULL)
+    max_slot_lag bigint DEFAULT NULL,
+    key_order text DEFAULT 'random')
 RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'cdccraft_start';

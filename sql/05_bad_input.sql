@@ -31,6 +31,7 @@ SELECT statement, pg_temp.outcome(statement) FROM (VALUES
     ('SELECT cdccraft_start(changes_per_second => -1)'),
     ('SELECT cdccraft_start(changes_per_second => ''NaN'')'),
     ('SELECT cdccraft_start(replica_identity => ''nothing'')'),
+    ('SELECT cdccraft_start(key_order => ''sideways'')'),
     ('SELECT cdccraft_start(table_name => NULL)'),
     ('SELECT cdccraft_start(batch_size => NULL)'),
     ('SELECT cdccraft_start(evolve => NULL)'),

@@ -33,4 +33,3 @@ SELECT count(*) AS tables_left FROM pg_class WHERE relname IN ('plugin', 'x"; DR
 SELECT count(*) AS slots_left FROM pg_replication_slots;
 SELECT count(*) AS publications_left FROM pg_publication;
 DROP TABLE victim;
-DROP EXTENSION cdccraft;

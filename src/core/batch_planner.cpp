@@ -26,7 +26,7 @@ BatchPlanner::BatchPlanner(const RunConfig& config)
     : config_(config),
       control_(config.seed, kControlStream),
       values_(config.seed, kValueStream),
-      codec_(config.seed),
+      codec_(config.seed, config.key_order),
       schema_(initial_schema(config.seed)) {}
 
 bool BatchPlanner::finished() const { return config_.total_records > 0 && records_planned_ >= config_.total_records; }

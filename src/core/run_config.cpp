@@ -128,6 +128,15 @@ ReplicaIdentity parse_replica_identity(std::string_view text) {
                       "full sends old rows whole to consumers; default sends only the primary key.");
 }
 
+std::string_view key_order_name(KeyOrder order) { return order == KeyOrder::Time ? "time" : "random"; }
+
+KeyOrder parse_key_order(std::string_view text) {
+    if (text == "random") return KeyOrder::Random;
+    if (text == "time") return KeyOrder::Time;
+    throw ConfigError(ConfigErrorKind::InvalidValue, "key_order must be random or time, not " + quoted(text),
+                      "random keys are UUIDv4-like; time keys are UUIDv7-like and sort in insert order.");
+}
+
 void validate(RunConfig& c) {
     check_identifier(c.table_name, "table_name");
     check_identifier(c.schema_name, "schema_name");
@@ -172,6 +181,7 @@ void visit_fields(Config& c, Visitor&& field) {
     field("snapshot_rows", c.snapshot_rows);
     field("evolve", c.evolve);
     field("replica_identity", c.replica_identity);
+    field("key_order", c.key_order);
     field("create_slot", c.create_slot);
     field("slot_plugin", c.slot_plugin);
     field("seed", c.seed);
@@ -193,6 +203,7 @@ std::string to_text(uint64_t v) { return std::to_string(v); }
 std::string to_text(bool v) { return v ? "1" : "0"; }
 std::string to_text(double v) { return format_double(v); }
 std::string to_text(ReplicaIdentity v) { return std::string(replica_identity_name(v)); }
+std::string to_text(KeyOrder v) { return std::string(key_order_name(v)); }
 
 void from_text(std::string_view key, const std::string& text, std::string& v) {
     (void)key;
@@ -213,6 +224,10 @@ void from_text(std::string_view key, const std::string& text, double& v) { v = p
 void from_text(std::string_view key, const std::string& text, ReplicaIdentity& v) {
     (void)key;
     v = parse_replica_identity(text);
+}
+void from_text(std::string_view key, const std::string& text, KeyOrder& v) {
+    (void)key;
+    v = parse_key_order(text);
 }
 
 void append_json_string(std::string& j, std::string_view v) {
@@ -236,6 +251,7 @@ void append_json_string(std::string& j, std::string_view v) {
 // seed as a signed bigint, as SQL shows it.
 void append_json(std::string& j, const std::string& v) { append_json_string(j, v); }
 void append_json(std::string& j, ReplicaIdentity v) { append_json_string(j, replica_identity_name(v)); }
+void append_json(std::string& j, KeyOrder v) { append_json_string(j, key_order_name(v)); }
 void append_json(std::string& j, bool v) { j += v ? "true" : "false"; }
 void append_json(std::string& j, uint64_t v) { j += std::to_string(static_cast<int64_t>(v)); }
 void append_json(std::string& j, int64_t v) { j += std::to_string(v); }

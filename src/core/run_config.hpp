@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/key_codec.hpp"
+
 namespace cdccraft {
 
 enum class ReplicaIdentity : uint8_t { Full, Default };
@@ -21,6 +23,7 @@ struct RunConfig {
     int64_t snapshot_rows = 1000;
     bool evolve = true;
     ReplicaIdentity replica_identity = ReplicaIdentity::Full;
+    KeyOrder key_order = KeyOrder::Random;
     bool create_slot = true;
     std::string slot_plugin = "pgoutput";  // the slot's logical decoding output plugin
     uint64_t seed = 0;
@@ -61,6 +64,8 @@ void validate(RunConfig& config);
 
 std::string_view replica_identity_name(ReplicaIdentity identity);
 ReplicaIdentity parse_replica_identity(std::string_view text);  // throws ConfigError
+std::string_view key_order_name(KeyOrder order);
+KeyOrder parse_key_order(std::string_view text);  // throws ConfigError
 
 std::string to_wire(const RunConfig& config);
 // The parameters as a flat JSON object, for the run catalog and summaries.

@@ -39,15 +39,32 @@ enum StartArg {
     kChangesPerSecond,
     kSlotPlugin,
     kMaxSlotLag,
+    kKeyOrder,
     kStartArgCount
 };
 
-const char* const kArgNames[kStartArgCount] = {
-    "table_name",  "schema_name",          "total_records",         "batch_size",         "snapshot_rows",
-    "evolve",      "replica_identity",     "publication_name",      "slot_name",          "create_slot",
-    "seed",        "evolution_interval",   "evolution_probability", "add_probability",    "max_additions",
-    "max_drops",   "mutation_probability", "update_probability",    "changes_per_second", "slot_plugin",
-    "max_slot_lag"};
+const char* const kArgNames[kStartArgCount] = {"table_name",
+                                               "schema_name",
+                                               "total_records",
+                                               "batch_size",
+                                               "snapshot_rows",
+                                               "evolve",
+                                               "replica_identity",
+                                               "publication_name",
+                                               "slot_name",
+                                               "create_slot",
+                                               "seed",
+                                               "evolution_interval",
+                                               "evolution_probability",
+                                               "add_probability",
+                                               "max_additions",
+                                               "max_drops",
+                                               "mutation_probability",
+                                               "update_probability",
+                                               "changes_per_second",
+                                               "slot_plugin",
+                                               "max_slot_lag",
+                                               "key_order"};
 
 bool nullable_arg(int arg) { return arg == kPublicationName || arg == kSlotName || arg == kSeed || arg == kMaxSlotLag; }
 
@@ -123,6 +140,7 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
     const char* publication = text_arg(fcinfo, kPublicationName);
     const char* slot = text_arg(fcinfo, kSlotName);
     const char* plugin = text_arg(fcinfo, kSlotPlugin);
+    const char* key_order = text_arg(fcinfo, kKeyOrder);
     // NULL takes cdccraft.max_slot_lag, which bounds only runs with a slot.
     const int64 default_max_slot_lag = PG_GETARG_BOOL(kCreateSlot) ? max_slot_lag_bytes() : 0;
     const uint64 seed = PG_ARGISNULL(kSeed) ? random_seed() : (uint64)PG_GETARG_INT64(kSeed);
@@ -139,6 +157,7 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
         c.replica_identity = parse_replica_identity(identity);
         c.create_slot = PG_GETARG_BOOL(kCreateSlot);
         c.slot_plugin = plugin;
+        c.key_order = parse_key_order(key_order);
         c.max_slot_lag = PG_ARGISNULL(kMaxSlotLag) ? default_max_slot_lag : PG_GETARG_INT64(kMaxSlotLag);
         c.seed = seed;
         c.evolution_interval = PG_GETARG_INT32(kEvolutionInterval);
