@@ -47,22 +47,11 @@ BEGIN
 END;
 $$;
 
-CREATE PROCEDURE limit_insert_only(batches int, batch_size int, INOUT changes bigint) LANGUAGE plpgsql AS $$
-BEGIN
-    changes := 0;
-    FOR b IN 0 .. batches - 1 LOOP
-        changes := changes + insert_batch(b::bigint * batch_size, batch_size);
-        COMMIT;
-    END LOOP;
-    TRUNCATE limit_result;
-    INSERT INTO limit_result VALUES (changes);
-END;
-$$;
-
--- cdccraft's default mix: each batch inserts batch_size rows and, with
--- probability 0.5, updates or deletes (even odds) 1 .. batch_size / 2 random
--- live keys.
-CREATE PROCEDURE limit_default_mix(batches int, batch_size int, INOUT changes bigint) LANGUAGE plpgsql AS $$
+-- cdccraft's batches: each inserts batch_size rows and, with probability
+-- mutation_probability, updates or deletes (even odds) 1 .. batch_size / 2
+-- random live keys. 0 gives the insert-only workload, 0.5 the default mix.
+CREATE PROCEDURE limit_batches(batches int, batch_size int, mutation_probability float8, INOUT changes bigint)
+LANGUAGE plpgsql AS $$
 DECLARE
     k int;
     n bigint;
@@ -71,7 +60,7 @@ BEGIN
     changes := 0;
     FOR b IN 0 .. batches - 1 LOOP
         changes := changes + insert_batch(b::bigint * batch_size, batch_size);
-        IF random() < 0.5 THEN
+        IF random() < mutation_probability THEN
             k := 1 + floor(random() * (batch_size / 2))::int;
             keys := ARRAY(SELECT md5((1 + floor(random() * (b + 1) * batch_size))::bigint::text)::uuid
                             FROM generate_series(1, k));

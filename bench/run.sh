@@ -39,11 +39,11 @@ SQL
 # The server's own limit: a procedure committing one set-based batch per
 # transaction; it returns the row changes it made.
 run_limit() {
-    local procedure=$1
+    local mutation_probability=$1
     sql <<SQL
 CALL make_reference_table();
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
-CALL $procedure($batches, $batch, NULL);
+CALL limit_batches($batches, $batch, $mutation_probability, NULL);
 SELECT round(changes / (extract(epoch FROM clock_timestamp()) - :t0)) FROM limit_result;
 CALL drop_reference_table();
 SQL
@@ -52,10 +52,10 @@ SQL
 # pgbench from a client, one transaction per batch; changes counted by the
 # server's own statistics (flushed when pgbench's session ends).
 run_pgbench() {
-    local script=$1 out tps
+    local mutation=$1 out tps
     sql <<<"CALL make_reference_table();"
     out=$(as_os_user "pgbench -n -h '$CLUSTER_DIR' -p $CLUSTER_PORT -U postgres -c 1 -t $batches -D batch=$batch \
-        -D b=0 -f '$here/$script' postgres 2>&1")
+        -D b=0 -D mutation=$mutation -f '$here/pgbench_batch.sql' postgres 2>&1")
     tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p')
     [ -n "$tps" ] || { echo "pgbench failed: $out" >&2; return 1; }
     sql <<SQL
@@ -74,13 +74,13 @@ measure() {  # name, command...
 }
 
 echo "== $records rows per workload, batches of $batch, median of $repeat"
-measure limit_insert run_limit limit_insert_only
+measure limit_insert run_limit 0
 measure cdccraft_insert run_cdccraft ", mutation_probability => 0, evolve => false"
-measure pgbench_insert run_pgbench pgbench_insert_only.sql
+measure pgbench_insert run_pgbench 0
 measure cdccraft_insert_time run_cdccraft ", mutation_probability => 0, evolve => false, key_order => 'time'"
-measure limit_mix run_limit limit_default_mix
+measure limit_mix run_limit 0.5
 measure cdccraft_mix run_cdccraft ", evolve => false"
-measure pgbench_mix run_pgbench pgbench_default_mix.sql
+measure pgbench_mix run_pgbench 1
 measure cdccraft_default run_cdccraft ""
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
@@ -113,7 +113,7 @@ SQL
 flat_limit() {
     sql <<SQL
 CALL make_reference_table();
-CALL limit_default_mix($flat_batches, $batch, NULL);
+CALL limit_batches($flat_batches, $batch, 0.5, NULL);
 SELECT batch_10_us || ' ' || batch_1000_us FROM flat_cost('ref_slot', 'ref_pub');
 CALL drop_reference_table();
 SQL

@@ -19,7 +19,7 @@ void catalog_prepare(WorkerRun* run) {
     run->catalog_owner = catalog_owner();
     exec_as_owner(run->catalog_owner,
                   "UPDATE cdccraft.run r SET state = 'interrupted', finished_at = pg_catalog.now(), "
-                  "last_error = 'the worker ended without recording an outcome (server crash or restart)' "
+                  "last_error = 'the worker ended without recording an outcome (a crash, SIGKILL or immediate shutdown)' "
                   "WHERE cdccraft.state_is_active(r.state) AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a "
                   "WHERE a.pid = r.worker_pid AND a.backend_start = r.worker_started_at "
                   "AND a.backend_type = 'cdccraft worker')",

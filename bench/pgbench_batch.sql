@@ -1,8 +1,9 @@
--- pgbench, cdccraft's default mix, one batch per transaction: batch rows
--- inserted and, with probability 0.5, 1 .. batch/2 random live keys updated
--- or deleted (even odds). Run with -c 1 -D batch=N -D b=0.
+-- pgbench, one cdccraft batch per transaction: what a user would otherwise
+-- write. Each batch inserts :batch rows and, when -D mutation=1, with
+-- probability 0.5 updates or deletes (even odds) 1 .. batch/2 random live
+-- keys. Run with -c 1 -D batch=N -D b=0 -D mutation=0|1; b counts batches.
 \set b :b + 1
-\set mutate random(1, 4)
+\set mutate random(1, 4) * :mutation
 \set k random(1, :batch / 2)
 BEGIN;
 INSERT INTO ref_sales (id, customer_name, item_id, quantity, total_amount, purchased_at)
