@@ -42,7 +42,6 @@ using ColumnId = uint8_t;
 inline constexpr size_t kBaseColumnCount = 8;
 inline constexpr size_t kPoolColumnCount = 10;
 inline constexpr size_t kColumnCount = kBaseColumnCount + kPoolColumnCount;
-inline constexpr ColumnId kKeyColumn = 0;
 
 const ColumnSpec& column_spec(ColumnId id);
 

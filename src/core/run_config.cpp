@@ -112,11 +112,6 @@ double parse_double(std::string_view key, const std::string& v) {
 
 }  // namespace
 
-int64_t RunConfig::planned_batches() const {
-    if (total_records == 0) return 0;
-    return (total_records + batch_size - 1) / batch_size;
-}
-
 std::string_view replica_identity_name(ReplicaIdentity identity) {
     return identity == ReplicaIdentity::Full ? "full" : "default";
 }

@@ -37,8 +37,6 @@ struct RunConfig {
     double changes_per_second = 0;    // 0: as fast as the server allows
     int64_t max_slot_lag = 0;         // bytes the slot may fall behind before the run pauses; 0: no bound
 
-    // Batches the run will commit; 0 when it runs until stopped.
-    int64_t planned_batches() const;
 };
 
 enum class ConfigErrorKind { InvalidValue, InvalidName, NameTooLong };
