@@ -29,6 +29,10 @@ CREATE TABLE cdccraft.run (
     created_schema boolean NOT NULL DEFAULT false,
     created_publication boolean NOT NULL DEFAULT false,
     created_slot boolean NOT NULL DEFAULT false,
+    -- What the run itself created, kept after cleanup: a newer run takes over
+    -- a name only if it created the object of that name.
+    made_publication boolean NOT NULL DEFAULT false,
+    made_slot boolean NOT NULL DEFAULT false,
     snapshot_rows bigint NOT NULL DEFAULT 0,
     batches bigint NOT NULL DEFAULT 0,
     inserts bigint NOT NULL DEFAULT 0,
@@ -59,6 +63,28 @@ CREATE TABLE cdccraft.schema_change (
 );
 
 REVOKE ALL ON cdccraft.run, cdccraft.schema_change FROM PUBLIC;
+
+-- What a run still holds: objects it created that still exist and that no
+-- newer run has since created under the same name (the table by oid, the
+-- slot in this database). Cleanup drops these; while any run holds
+-- something, DROP EXTENSION is refused.
+CREATE FUNCTION cdccraft.claims_of(r cdccraft.run, OUT holds_table boolean, OUT holds_publication boolean,
+                                   OUT holds_slot boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT r.relid IS NOT NULL AND EXISTS (SELECT FROM pg_class c WHERE c.oid = r.relid),
+           r.created_publication
+               AND EXISTS (SELECT FROM pg_publication p WHERE p.pubname = r.publication_name)
+               AND NOT EXISTS (SELECT FROM cdccraft.run n
+                                WHERE n.id > r.id AND n.made_publication AND n.publication_name = r.publication_name),
+           r.created_slot
+               AND EXISTS (SELECT FROM pg_replication_slots s
+                            WHERE s.slot_name = r.slot_name AND s.database = current_database())
+               AND NOT EXISTS (SELECT FROM cdccraft.run n
+                                WHERE n.id > r.id AND n.made_slot AND n.slot_name = r.slot_name)
+$$;
+REVOKE EXECUTE ON FUNCTION cdccraft.claims_of FROM PUBLIC;
 
 -- Every run the current role may see (its own, its member roles', or all for
 -- a superuser), with live progress. A run whose worker is gone without
@@ -303,7 +329,7 @@ COMMENT ON FUNCTION cdccraft_stop IS
 
 -- What cleanup may drop, judged against every run, and the release of those
 -- claims once dropped: the caller cannot read or write the catalog itself.
-CREATE FUNCTION cdccraft.cleanup_claims(run_id bigint, OUT publication boolean, OUT slot boolean)
+CREATE FUNCTION cdccraft.cleanup_claims(run_id bigint, OUT table_ boolean, OUT publication boolean, OUT slot boolean)
 LANGUAGE C STRICT VOLATILE
 AS 'MODULE_PATHNAME', 'cdccraft_cleanup_claims';
 CREATE FUNCTION cdccraft.release_claims(run_id bigint)
@@ -338,11 +364,11 @@ BEGIN
     -- Drop only what this run created and still stands as it left it: the
     -- table by oid, the publication and slot unless a newer run took the name.
     -- The drops run with the caller's own rights.
-    IF r.relid IS NOT NULL AND to_regclass(format('%I.%I', r.schema_name, r.table_name)) = r.relid THEN
+    IF claims.table_ AND to_regclass(format('%I.%I', r.schema_name, r.table_name)) = r.relid THEN
         EXECUTE format('DROP TABLE %I.%I', r.schema_name, r.table_name);
         dropped := dropped || format('table %I.%I', r.schema_name, r.table_name);
     END IF;
-    IF claims.publication AND EXISTS (SELECT FROM pg_publication p WHERE p.pubname = r.publication_name) THEN
+    IF claims.publication THEN
         EXECUTE format('DROP PUBLICATION %I', r.publication_name);
         dropped := dropped || format('publication %I', r.publication_name);
     END IF;
@@ -352,14 +378,14 @@ BEGIN
         EXECUTE format('DROP SCHEMA IF EXISTS %I', r.schema_name);
         dropped := dropped || format('schema %I', r.schema_name);
     END IF;
-    PERFORM cdccraft.release_claims(r.run_id);
     -- Last: dropping a slot cannot be rolled back, so it comes after every
     -- step that could still fail.
-    IF claims.slot AND EXISTS (SELECT FROM pg_replication_slots s
-                                WHERE s.slot_name = r.slot_name AND s.database = current_database()) THEN
+    IF claims.slot THEN
         PERFORM pg_drop_replication_slot(r.slot_name);
         dropped := dropped || format('slot %s', r.slot_name);
     END IF;
+    -- Forget the claims on what is gone now.
+    PERFORM cdccraft.release_claims(r.run_id);
     RETURN jsonb_build_object('run_id', r.run_id, 'dropped', to_jsonb(dropped));
 END;
 $$;
@@ -367,12 +393,15 @@ COMMENT ON FUNCTION cdccraft_cleanup IS
     'drops the slot, publication and table that an ended run created (the original''s cleanup offer)';
 
 -- Dropping the extension must not orphan what runs created (a slot keeps WAL
--- for ever): DROP EXTENSION is refused while runs hold objects, and CASCADE
--- stops and cleans up every run first.
+-- for ever): every command that can drop it is refused while runs hold
+-- objects, and DROP EXTENSION cdccraft CASCADE stops and cleans up every run
+-- first. ENABLE ALWAYS: the guard holds under session_replication_role too.
 CREATE FUNCTION cdccraft.drop_guard()
 RETURNS event_trigger
 LANGUAGE C
+SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'cdccraft_drop_guard';
 CREATE EVENT TRIGGER cdccraft_drop_guard ON ddl_command_start
-    WHEN TAG IN ('DROP EXTENSION')
+    WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP OWNED')
     EXECUTE FUNCTION cdccraft.drop_guard();
+ALTER EVENT TRIGGER cdccraft_drop_guard ENABLE ALWAYS;

@@ -19,6 +19,12 @@ SELECT (SELECT count(*) FROM pg_publication WHERE pubname = 'shared_pub') AS pub
        (SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'shared_slot') AS slots,
        (SELECT count(*) FROM pg_class WHERE relname = 'second') AS second_tables;
 SELECT cdccraft_cleanup(:first_id);
+-- A newer run that failed to take a name does not disown the older run's slot.
+SELECT cdccraft_start(table_name => 'older', slot_name => 'dup_slot', total_records => 100, seed => 4) AS older_id \gset
+SELECT cdccraft_wait(:older_id)->>'state' AS state;
+SELECT cdccraft_start(table_name => 'newer', slot_name => 'dup_slot', total_records => 100, seed => 5);
+SELECT cdccraft_cleanup(:older_id)->'dropped' AS dropped;
+SELECT count(*) AS dup_slots_left FROM pg_replication_slots WHERE slot_name = 'dup_slot';
 -- A table re-created under the run's name is not the run's table.
 SELECT cdccraft_cleanup(:second_id);
 SELECT cdccraft_start(table_name => 'third', total_records => 100, seed => 3) AS third_id \gset

@@ -113,7 +113,7 @@ for my $what (sort keys %interference) {
     $node->poll_query_until('postgres', "SELECT state = 'failed' FROM cdccraft_runs WHERE run_id = $run")
       or die 'the run did not fail on the lock';
     like($node->safe_psql('postgres', "SELECT last_error FROM cdccraft_runs WHERE run_id = $run"),
-        qr/waited longer than cdccraft.lock_timeout \(500 ms\) for a lock another session holds/,
+        qr/a wait for a lock another session holds took longer than cdccraft.lock_timeout \(500 ms\)/,
         'a long-held lock: the run failed and says which wait');
     $session->query_safe('COMMIT;');
     $session->quit;

@@ -26,6 +26,38 @@ like($err, qr/ERROR:  cannot drop extension cdccraft while its runs hold tables,
 like($err, qr/DETAIL:  Runs $active, $ended are active or have not been cleaned up\./, 'naming the runs');
 is(state_of($node, $active), 'running', 'the refused drop leaves the active run going');
 
+# Other ways of dropping the extension are guarded too.
+($rc, $out, $err) = $node->psql('postgres', 'SET session_replication_role = replica; DROP EXTENSION cdccraft');
+like($err, qr/ERROR:  cannot drop extension cdccraft while its runs hold/,
+    'the guard holds under session_replication_role = replica');
+($rc, $out, $err) = $node->psql('postgres', 'DROP SCHEMA public CASCADE');
+like($err, qr/ERROR:  cannot drop extension cdccraft while its runs hold/,
+    'DROP SCHEMA of the extension\'s schema is refused while runs hold objects');
+
+# Releasing claims by hand releases nothing that still stands.
+$node->safe_psql('postgres', "SELECT cdccraft.release_claims($ended)");
+($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft');
+like($err, qr/DETAIL:  Runs $active, $ended are active/, 'release_claims cannot disown objects that exist');
+
+# CASCADE checks before it does anything that cannot be undone.
+($rc, $out, $err) = $node->psql('postgres', 'BEGIN; DROP EXTENSION cdccraft CASCADE; ROLLBACK;');
+like($err, qr/ERROR:  DROP EXTENSION cdccraft CASCADE cannot run inside a transaction block/,
+    'CASCADE is refused inside a transaction block');
+my $consumer = IPC::Run::start(
+    [ 'pg_recvlogical', '-d', $node->connstr('postgres'), '--slot', 'ended_slot', '--start',
+      '-o', 'proto_version=1', '-o', 'publication_names=ended_pub', '-f', '/dev/null' ]);
+$node->poll_query_until('postgres', "SELECT active FROM pg_replication_slots WHERE slot_name = 'ended_slot'")
+  or die 'the consumer never attached';
+($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft CASCADE');
+like($err, qr/ERROR:  cannot drop the replication slots of cdccraft runs while consumers read them/,
+    'CASCADE is refused while a consumer reads a slot');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_replication_slots'), '2',
+    'and no slot was dropped');
+$consumer->kill_kill;
+$node->poll_query_until('postgres', "SELECT NOT active FROM pg_replication_slots WHERE slot_name = 'ended_slot'")
+  or die 'the consumer never detached';
+is(state_of($node, $active), 'stopped', 'the refused CASCADE had stopped the active run');
+
 # With CASCADE: every run is stopped and cleaned up first.
 ($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft CASCADE');
 is($rc, 0, 'DROP EXTENSION CASCADE succeeds');

@@ -15,7 +15,8 @@ $node->init(allows_streaming => 'logical');
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
 
-my $bound = 2 * 1024 * 1024;
+my $bound = 32 * 1024 * 1024;
+my ($rc, $out, $err);
 my $run = start_run($node, total_records => 0, seed => 7, max_slot_lag => $bound);
 $node->poll_query_until('postgres', "SELECT state = 'paused' FROM cdccraft_runs WHERE run_id = $run")
   or die 'the run never paused';
@@ -55,9 +56,13 @@ is($node->safe_psql('postgres',
         "SELECT (SELECT count(*) FROM sales) = snapshot_rows + inserts - deletes FROM cdccraft_runs WHERE run_id = $run"),
     't', 'count(*) = snapshot_rows + inserts - deletes');
 
+# A bound below one WAL segment could never let the run resume.
+($rc, $out, $err) = $node->psql('postgres', "SELECT cdccraft_start(table_name => 'tiny', max_slot_lag => 1)");
+like($err, qr/ERROR:  max_slot_lag must be at least one WAL segment/, 'max_slot_lag below a segment is refused');
+
 # max_slot_lag needs the run's own slot.
-my ($rc, $out, $err) = $node->psql('postgres',
-    "SELECT cdccraft_start(table_name => 'no_slot', create_slot => false, max_slot_lag => 1000)");
+($rc, $out, $err) = $node->psql('postgres',
+    "SELECT cdccraft_start(table_name => 'no_slot', create_slot => false, max_slot_lag => 64 * 1024 * 1024)");
 like($err, qr/ERROR:  max_slot_lag needs the run's own slot/, 'max_slot_lag without a slot is refused');
 
 $node->stop;

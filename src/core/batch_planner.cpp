@@ -1,6 +1,7 @@
 #include "core/batch_planner.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace cdccraft {
 namespace {
@@ -57,6 +58,8 @@ void BatchPlanner::plan_batch(BatchPlan& plan) {
 }
 
 void BatchPlanner::plan_inserts(BatchPlan& plan, int64_t rows) {
+    if (static_cast<int64_t>(next_ordinal_) + rows > kMaxRunRows)
+        throw std::length_error("the run has inserted 2^40 rows, the most a run may insert");
     plan.insert_keys.clear();
     for (int64_t i = 0; i < rows; ++i) {
         plan.insert_keys.push_back(codec_.encode(next_ordinal_));

@@ -142,7 +142,8 @@ void validate(RunConfig& c) {
     check_slot_name(c.slot_name, derived_slot);
     check_identifier(c.slot_plugin, "slot_plugin");
 
-    require(c.total_records >= 0, "total_records", "zero (run until stopped) or positive");
+    require(c.total_records >= 0 && c.total_records <= kMaxRunRows, "total_records",
+            "zero (run until stopped) or positive, up to 2^40");
     require(c.batch_size >= 1 && c.batch_size <= 100000, "batch_size", "between 1 and 100000");
     require(c.snapshot_rows >= 0 && c.snapshot_rows <= 100000000, "snapshot_rows", "between 0 and 100000000");
     require(c.evolution_interval >= 1, "evolution_interval", "positive");

@@ -36,7 +36,6 @@ struct RunConfig {
     double update_probability = 0.5;  // of a mutation being an update rather than a delete
     double changes_per_second = 0;    // 0: as fast as the server allows
     int64_t max_slot_lag = 0;         // bytes the slot may fall behind before the run pauses; 0: no bound
-
 };
 
 enum class ConfigErrorKind { InvalidValue, InvalidName, NameTooLong };
@@ -56,6 +55,11 @@ private:
 // Identifiers are limited to NAMEDATALEN - 1 bytes; the PostgreSQL side
 // asserts that this matches the server it is built for.
 inline constexpr size_t kMaxIdentifierBytes = 63;
+
+// The most rows a run inserts (snapshot included). Far beyond any practical
+// run, and well inside what keys can encode (time-ordered keys' 48-bit clock
+// wraps near 2^60 rows).
+inline constexpr int64_t kMaxRunRows = int64_t{1} << 40;
 
 // Checks every parameter and fills in derived names. Throws ConfigError.
 void validate(RunConfig& config);

@@ -37,8 +37,7 @@ Oid open_catalog_for(int64 run_id) {
 
 using namespace cdccraft::pg;
 
-// (publication boolean, slot boolean): whether the run created them and no
-// newer run in this database has taken their names since.
+// (table_, publication, slot): what the run still holds, by cdccraft.claims_of.
 extern "C" Datum cdccraft_cleanup_claims(PG_FUNCTION_ARGS) {
     const int64 run_id = PG_GETARG_INT64(0);
     TupleDesc result_type;
@@ -47,30 +46,30 @@ extern "C" Datum cdccraft_cleanup_claims(PG_FUNCTION_ARGS) {
     const Oid catalog = open_catalog_for(run_id);
     const Oid types[] = {INT8OID};
     const Datum values[] = {Int64GetDatum(run_id)};
-    exec_as_owner(catalog,
-                  "SELECT r.created_publication AND NOT EXISTS (SELECT FROM cdccraft.run n WHERE n.id > r.id "
-                  "AND n.publication_name = r.publication_name), "
-                  "r.created_slot AND NOT EXISTS (SELECT FROM cdccraft.run n WHERE n.id > r.id "
-                  "AND n.slot_name = r.slot_name) FROM cdccraft.run r WHERE r.id = $1",
-                  1, types, values, nullptr, SPI_OK_SELECT);
-    Datum claims[2];
-    bool nulls[2] = {false, false};
-    for (int i = 0; i < 2; ++i)
+    exec_as_owner(catalog, "SELECT (cdccraft.claims_of(r)).* FROM cdccraft.run r WHERE r.id = $1", 1, types, values,
+                  nullptr, SPI_OK_SELECT);
+    Datum claims[3];
+    bool nulls[3] = {false, false, false};
+    for (int i = 0; i < 3; ++i)
         claims[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
     SPI_finish();
     result_type = BlessTupleDesc(result_type);
     PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_type, claims, nulls)));
 }
 
-// After cleanup: the run no longer claims a table, publication or slot.
+// After cleanup: the run forgets its claims on whatever no longer exists (or
+// a newer run has made since). It releases nothing that still stands, so any
+// caller who may see the run may call it.
 extern "C" Datum cdccraft_release_claims(PG_FUNCTION_ARGS) {
     const int64 run_id = PG_GETARG_INT64(0);
     const Oid catalog = open_catalog_for(run_id);
     const Oid types[] = {INT8OID};
     const Datum values[] = {Int64GetDatum(run_id)};
     exec_as_owner(catalog,
-                  "UPDATE cdccraft.run SET relid = NULL, created_schema = false, created_publication = false, "
-                  "created_slot = false WHERE id = $1",
+                  "UPDATE cdccraft.run r SET (relid, created_publication, created_slot, created_schema) = "
+                  "(SELECT CASE WHEN c.holds_table THEN r.relid END, c.holds_publication, c.holds_slot, "
+                  "r.created_schema AND EXISTS (SELECT FROM pg_catalog.pg_namespace n WHERE n.nspname = r.schema_name) "
+                  "FROM cdccraft.claims_of(r) c) WHERE r.id = $1",
                   1, types, values, nullptr, SPI_OK_UPDATE);
     SPI_finish();
     PG_RETURN_VOID();

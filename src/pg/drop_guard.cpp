@@ -1,65 +1,139 @@
-// An event trigger at the start of DROP EXTENSION cdccraft, so that dropping
-// the extension never orphans what its runs created (a slot keeps WAL for
-// ever): without CASCADE the drop is refused while any run still holds a
-// table, publication or slot; with CASCADE every active run is stopped and
-// every run cleaned up first, with the dropper's own rights.
+// An event trigger at the start of every command that can drop the
+// extension (DROP EXTENSION, DROP SCHEMA of its schema, DROP OWNED BY its
+// owner), so that dropping it never orphans what its runs created: a slot
+// would keep WAL for ever. While any run holds a table, publication or slot
+// the drop is refused, except DROP EXTENSION cdccraft CASCADE, which stops
+// every run and cleans each up first, with the dropper's own rights, after
+// checking that nothing irreversible can be left half done.
 #include "pg/postgres_api.hpp"
 
 extern "C" {
 #include "commands/event_trigger.h"
-#include "commands/extension.h"
 #include "nodes/parsenodes.h"
-#include "utils/lsyscache.h"
+#include "utils/acl.h"
 PG_FUNCTION_INFO_V1(cdccraft_drop_guard);
 }
 
 namespace {
 
-bool drops_cdccraft(const Node* parsetree) {
-    if (!IsA(parsetree, DropStmt)) return false;
-    const auto* stmt = reinterpret_cast<const DropStmt*>(parsetree);
-    if (stmt->removeType != OBJECT_EXTENSION) return false;
+struct Extension {
+    const char* schema;       // quoted, where its SQL functions live
+    const char* schema_name;  // unquoted, as DROP SCHEMA names it
+    Oid owner;
+};
+
+bool find_extension(Extension* ext) {
+    if (SPI_execute("SELECT e.extnamespace::pg_catalog.regnamespace::pg_catalog.text, n.nspname::pg_catalog.text, "
+                    "e.extowner FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n "
+                    "ON n.oid = e.extnamespace WHERE e.extname = 'cdccraft'",
+                    true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "could not read pg_extension");
+    if (SPI_processed != 1) return false;
+    HeapTuple row = SPI_tuptable->vals[0];
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    bool isnull;
+    ext->schema = SPI_getvalue(row, desc, 1);
+    ext->schema_name = SPI_getvalue(row, desc, 2);
+    ext->owner = DatumGetObjectId(SPI_getbinval(row, desc, 3, &isnull));
+    return true;
+}
+
+bool names_include(List* names, const char* name) {
     ListCell* cell;
-    foreach (cell, stmt->objects) {
-        if (strcmp(strVal(lfirst(cell)), "cdccraft") == 0) return true;
+    foreach (cell, names) {
+        if (strcmp(strVal(lfirst(cell)), name) == 0) return true;
     }
     return false;
 }
 
-// Runs whose objects would outlive the extension, as "1, 4, 7"; NULL if none.
-const char* runs_holding_objects() {
-    if (SPI_execute("SELECT pg_catalog.string_agg(id::text, ', ' ORDER BY id) FROM cdccraft.run "
-                    "WHERE cdccraft.state_is_active(state) OR relid IS NOT NULL OR created_publication "
-                    "OR created_slot",
-                    false, 0) != SPI_OK_SELECT)
-        elog(ERROR, "could not read cdccraft.run");
+// Whether the command drops the extension; *cascade says whether it is
+// DROP EXTENSION cdccraft CASCADE, the one form that may clean up runs.
+bool drops_extension(const Node* parsetree, const Extension& ext, bool* cascade) {
+    *cascade = false;
+    if (IsA(parsetree, DropStmt)) {
+        const auto* stmt = reinterpret_cast<const DropStmt*>(parsetree);
+        if (stmt->removeType == OBJECT_EXTENSION && names_include(stmt->objects, "cdccraft")) {
+            *cascade = stmt->behavior == DROP_CASCADE;
+            return true;
+        }
+        return stmt->removeType == OBJECT_SCHEMA && names_include(stmt->objects, ext.schema_name);
+    }
+    if (IsA(parsetree, DropOwnedStmt)) {
+        ListCell* cell;
+        foreach (cell, reinterpret_cast<const DropOwnedStmt*>(parsetree)->roles) {
+            if (get_rolespec_oid(static_cast<RoleSpec*>(lfirst(cell)), true) == ext.owner) return true;
+        }
+    }
+    return false;
+}
+
+// The ids of runs that are active or still hold objects, as "1, 4, 7";
+// NULL if none. extra narrows them further (an SQL condition on r and c).
+const char* runs_where(const char* extra) {
+    char sql[768];
+    snprintf(sql, sizeof sql,
+             "SELECT pg_catalog.string_agg(r.id::pg_catalog.text, ', ' ORDER BY r.id) "
+             "FROM cdccraft.run r, cdccraft.claims_of(r) c "
+             "WHERE (cdccraft.state_is_active(r.state) OR c.holds_table OR c.holds_publication OR c.holds_slot) "
+             "AND (%s)",
+             extra);
+    if (SPI_execute(sql, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not read cdccraft.run");
     bool isnull;
     const Datum runs = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
     return isnull ? nullptr : TextDatumGetCString(runs);
 }
 
-void stop_and_clean_up_every_run(const char* schema) {
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "SELECT %s.cdccraft_stop(run_id) FROM %s.cdccraft_runs "
-             "WHERE cdccraft.state_is_active(state) ORDER BY run_id",
-             schema, schema);
-    if (SPI_execute(sql, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not stop the cdccraft runs");
-    snprintf(sql, sizeof sql,
-             "SELECT %s.cdccraft_cleanup(id) FROM cdccraft.run "
-             "WHERE relid IS NOT NULL OR created_publication OR created_slot ORDER BY id",
-             schema);
-    if (SPI_execute(sql, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not clean up the cdccraft runs");
+void refuse_unless_none(const char* runs, const char* message, const char* detail, const char* hint) {
+    if (runs == nullptr) return;
+    ereport(ERROR, (errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST), errmsg("%s", message), errdetail(detail, runs),
+                    errhint("%s", hint)));
 }
 
-// The extension's schema, quoted, where its SQL functions live.
-const char* extension_schema() {
-    if (SPI_execute("SELECT e.extnamespace::pg_catalog.regnamespace::text FROM pg_catalog.pg_extension e "
-                    "WHERE e.extname = 'cdccraft'",
-                    true, 1) != SPI_OK_SELECT ||
-        SPI_processed != 1)
-        elog(ERROR, "could not find the schema of extension cdccraft");
-    return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+void run_sql(const char* sql) {
+    if (SPI_execute(sql, false, 0) < 0) elog(ERROR, "cdccraft drop guard: could not run: %s", sql);
+}
+
+// DROP EXTENSION cdccraft CASCADE: stop every run and clean each up. Slot
+// drops cannot be rolled back, so everything that could make the drop fail
+// is checked before the first one.
+void stop_and_clean_up_every_run(const Extension& ext) {
+    if (IsTransactionBlock())
+        ereport(ERROR, (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+                        errmsg("DROP EXTENSION cdccraft CASCADE cannot run inside a transaction block while runs hold "
+                               "objects"),
+                        errdetail("Dropping the runs' replication slots cannot be rolled back."),
+                        errhint("Run it on its own, or clean the runs up first with cdccraft_cleanup().")));
+    if (IsolationUsesXactSnapshot())
+        ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+                        errmsg("DROP EXTENSION cdccraft CASCADE must run at READ COMMITTED while runs hold objects")));
+    refuse_unless_none(runs_where("NOT pg_catalog.pg_has_role(r.owner, 'USAGE')"),
+                       "cannot stop and clean up the cdccraft runs of other roles",
+                       "Runs %s belong to roles whose privileges you do not have.",
+                       "Drop the extension as a superuser, or have their owners clean them up.");
+
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT %s.cdccraft_stop(run_id) FROM %s.cdccraft_runs WHERE cdccraft.state_is_active(state)", ext.schema,
+             ext.schema);
+    run_sql(sql);
+    // New runs now wait at their first catalog write until the drop commits
+    // (and then fail, having created nothing).
+    run_sql("LOCK TABLE cdccraft.run IN EXCLUSIVE MODE");
+    refuse_unless_none(runs_where("cdccraft.state_is_active(r.state) AND EXISTS (SELECT FROM "
+                                  "pg_catalog.pg_stat_activity a WHERE a.pid = r.worker_pid "
+                                  "AND a.backend_start = r.worker_started_at)"),
+                       "cdccraft runs started while the extension was being dropped", "Runs %s are active.",
+                       "Stop them and drop the extension again.");
+    refuse_unless_none(runs_where("c.holds_slot AND EXISTS (SELECT FROM pg_catalog.pg_replication_slots s "
+                                  "WHERE s.slot_name = r.slot_name AND s.database = pg_catalog.current_database() "
+                                  "AND s.active)"),
+                       "cannot drop the replication slots of cdccraft runs while consumers read them",
+                       "The slots of runs %s are in use.", "Disconnect their consumers and drop the extension again.");
+    snprintf(sql, sizeof sql,
+             "SELECT %s.cdccraft_cleanup(r.id) FROM cdccraft.run r, cdccraft.claims_of(r) c "
+             "WHERE c.holds_table OR c.holds_publication OR c.holds_slot ORDER BY r.id",
+             ext.schema);
+    run_sql(sql);
 }
 
 }  // namespace
@@ -67,21 +141,22 @@ const char* extension_schema() {
 extern "C" Datum cdccraft_drop_guard(PG_FUNCTION_ARGS) {
     if (!CALLED_AS_EVENT_TRIGGER(fcinfo)) elog(ERROR, "cdccraft_drop_guard must be called as an event trigger");
     const auto* trigger = reinterpret_cast<EventTriggerData*>(fcinfo->context);
-    if (!drops_cdccraft(trigger->parsetree)) PG_RETURN_VOID();
-    if (!OidIsValid(get_extension_oid("cdccraft", true))) PG_RETURN_VOID();
-    const bool cascade = reinterpret_cast<const DropStmt*>(trigger->parsetree)->behavior == DROP_CASCADE;
-
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    const char* runs = runs_holding_objects();
+    Extension ext;
+    bool cascade = false;
+    if (!find_extension(&ext) || !drops_extension(trigger->parsetree, ext, &cascade)) {
+        SPI_finish();
+        PG_RETURN_VOID();
+    }
+    const char* runs = runs_where("true");
     if (runs != nullptr && !cascade)
-        ereport(ERROR, (errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-                        errmsg("cannot drop extension cdccraft while its runs hold tables, publications or slots"),
-                        errdetail("Runs %s are active or have not been cleaned up.", runs),
-                        errhint("Stop and clean up those runs with cdccraft_stop() and cdccraft_cleanup(), or use "
-                                "DROP EXTENSION cdccraft CASCADE to do so for all of them.")));
+        refuse_unless_none(runs, "cannot drop extension cdccraft while its runs hold tables, publications or slots",
+                           "Runs %s are active or have not been cleaned up.",
+                           "Stop and clean up those runs with cdccraft_stop() and cdccraft_cleanup(), or use "
+                           "DROP EXTENSION cdccraft CASCADE to do so for all of them.");
     if (runs != nullptr) {
         ereport(NOTICE, (errmsg("stopping and cleaning up cdccraft runs %s", runs)));
-        stop_and_clean_up_every_run(extension_schema());
+        stop_and_clean_up_every_run(ext);
     }
     SPI_finish();
     PG_RETURN_VOID();

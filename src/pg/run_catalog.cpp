@@ -17,13 +17,14 @@ Datum text_datum(const std::string& s) { return PointerGetDatum(cstring_to_text_
 
 void catalog_prepare(WorkerRun* run) {
     run->catalog_owner = catalog_owner();
-    exec_as_owner(run->catalog_owner,
-                  "UPDATE cdccraft.run r SET state = 'interrupted', finished_at = pg_catalog.now(), "
-                  "last_error = 'the worker ended without recording an outcome (a crash, SIGKILL or immediate shutdown)' "
-                  "WHERE cdccraft.state_is_active(r.state) AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a "
-                  "WHERE a.pid = r.worker_pid AND a.backend_start = r.worker_started_at "
-                  "AND a.backend_type = 'cdccraft worker')",
-                  0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
+    exec_as_owner(
+        run->catalog_owner,
+        "UPDATE cdccraft.run r SET state = 'interrupted', finished_at = pg_catalog.now(), "
+        "last_error = 'the worker ended without recording an outcome (a crash, SIGKILL or immediate shutdown)' "
+        "WHERE cdccraft.state_is_active(r.state) AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a "
+        "WHERE a.pid = r.worker_pid AND a.backend_start = r.worker_started_at "
+        "AND a.backend_type = 'cdccraft worker')",
+        0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
 }
 
 void catalog_check_no_active_run(WorkerRun* run) {
@@ -33,8 +34,10 @@ void catalog_check_no_active_run(WorkerRun* run) {
     // Starts on the same table queue here until the first one's run is
     // recorded (or not), so the second sees it and gets this clear error
     // rather than the unique index's.
-    spi_run_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1 || '.' || $2))", 2, types, values,
-                 SPI_OK_SELECT);
+    spi_run_args(
+        "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('cdccraft start'), "
+        "pg_catalog.hashtext($1 || '.' || $2))",
+        2, types, values, SPI_OK_SELECT);
     exec_as_owner(run->catalog_owner,
                   "SELECT id FROM cdccraft.run WHERE schema_name = $1 AND table_name = $2 "
                   "AND cdccraft.state_is_active(state)",
@@ -92,7 +95,7 @@ void catalog_record_objects(WorkerRun* run) {
     exec_as_owner(
         run->catalog_owner,
         "UPDATE cdccraft.run SET relid = NULLIF($2, 0::pg_catalog.oid), created_schema = $3, created_publication = $4, "
-        "created_slot = $5 WHERE id = $1",
+        "created_slot = $5, made_publication = made_publication OR $4, made_slot = made_slot OR $5 WHERE id = $1",
         5, types, values, nullptr, SPI_OK_UPDATE);
 }
 

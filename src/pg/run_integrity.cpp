@@ -2,7 +2,9 @@
 
 extern "C" {
 #include "catalog/pg_publication.h"
+#include "catalog/pg_publication_rel.h"
 #include "replication/slot.h"
+#include "storage/lmgr.h"
 #include "storage/lwlock.h"
 #include "storage/spin.h"
 }
@@ -17,11 +19,41 @@ void check_run_objects_intact(const WorkerRun* run) {
                         errmsg("publication \"%s\" of cdccraft run %lld was dropped", c.publication_name.c_str(),
                                (long long)run->run_id),
                         errdetail("The run's changes would no longer reach its consumers.")));
-    if (!SearchSysCacheExists2(PUBLICATIONRELMAP, ObjectIdGetDatum(run->relid), ObjectIdGetDatum(publication)))
+    // Held to commit: a concurrent DROP or ALTER PUBLICATION, which locks the
+    // publication exclusively, waits until this batch is in.
+    LockDatabaseObject(PublicationRelationId, publication, 0, AccessShareLock);
+
+    HeapTuple pub = SearchSysCache1(PUBLICATIONOID, ObjectIdGetDatum(publication));
+    if (!HeapTupleIsValid(pub))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("publication \"%s\" of cdccraft run %lld was dropped",
+                                                                  c.publication_name.c_str(), (long long)run->run_id)));
+    const auto* form = reinterpret_cast<Form_pg_publication>(GETSTRUCT(pub));
+    const bool publishes_all = form->pubinsert && form->pubupdate && form->pubdelete;
+    ReleaseSysCache(pub);
+    if (!publishes_all)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("publication \"%s\" of cdccraft run %lld no longer publishes inserts, updates and "
+                               "deletes",
+                               c.publication_name.c_str(), (long long)run->run_id),
+                        errdetail("The run's changes would no longer all reach its consumers.")));
+
+    HeapTuple member = SearchSysCache2(PUBLICATIONRELMAP, ObjectIdGetDatum(run->relid), ObjectIdGetDatum(publication));
+    if (!HeapTupleIsValid(member))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
                         errmsg("table %s of cdccraft run %lld was removed from publication \"%s\"",
                                run->qualified_table, (long long)run->run_id, c.publication_name.c_str()),
                         errdetail("The run's changes would no longer reach its consumers.")));
+    bool no_row_filter = false;
+    bool no_column_list = false;
+    (void)SysCacheGetAttr(PUBLICATIONRELMAP, member, Anum_pg_publication_rel_prqual, &no_row_filter);
+    (void)SysCacheGetAttr(PUBLICATIONRELMAP, member, Anum_pg_publication_rel_prattrs, &no_column_list);
+    ReleaseSysCache(member);
+    if (!no_row_filter || !no_column_list)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("publication \"%s\" of cdccraft run %lld now filters the rows or columns of %s",
+                               c.publication_name.c_str(), (long long)run->run_id, run->qualified_table),
+                        errdetail("The run's changes would no longer all reach its consumers.")));
+
     if (c.create_slot && SearchNamedReplicationSlot(c.slot_name.c_str(), true) == nullptr)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
                         errmsg("replication slot \"%s\" of cdccraft run %lld was dropped", c.slot_name.c_str(),

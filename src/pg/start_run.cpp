@@ -143,6 +143,13 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
     const char* key_order = text_arg(fcinfo, kKeyOrder);
     // NULL takes cdccraft.max_slot_lag, which bounds only runs with a slot.
     const int64 default_max_slot_lag = PG_GETARG_BOOL(kCreateSlot) ? max_slot_lag_bytes() : 0;
+    const int64 max_slot_lag = PG_ARGISNULL(kMaxSlotLag) ? default_max_slot_lag : PG_GETARG_INT64(kMaxSlotLag);
+    // The run's own commits and other databases' WAL count as lag too: a
+    // bound below one segment might never let the run resume.
+    if (max_slot_lag > 0 && max_slot_lag < wal_segment_size)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("max_slot_lag must be at least one WAL segment (%d bytes)", wal_segment_size),
+                        errhint("Pass 0 for no bound.")));
     const uint64 seed = PG_ARGISNULL(kSeed) ? random_seed() : (uint64)PG_GETARG_INT64(kSeed);
     return core_string([&] {
         RunConfig c;
@@ -158,7 +165,7 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
         c.create_slot = PG_GETARG_BOOL(kCreateSlot);
         c.slot_plugin = plugin;
         c.key_order = parse_key_order(key_order);
-        c.max_slot_lag = PG_ARGISNULL(kMaxSlotLag) ? default_max_slot_lag : PG_GETARG_INT64(kMaxSlotLag);
+        c.max_slot_lag = max_slot_lag;
         c.seed = seed;
         c.evolution_interval = PG_GETARG_INT32(kEvolutionInterval);
         c.evolution_probability = PG_GETARG_FLOAT8(kEvolutionProbability);

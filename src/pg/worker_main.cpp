@@ -3,8 +3,8 @@
 // SIGTERM (server shutdown, pg_terminate_backend, cdccraft_stop) stops the
 // run: the batch in flight is cancelled and rolls back whole, and the run is
 // recorded as stopped. SIGINT keeps PostgreSQL's meaning, a cancel of the
-// statement in flight (lock_timeout and statement_timeout send it too), and
-// fails the run with that error.
+// statement in flight (PostgreSQL's lock_timeout sends it too), and fails the
+// run with that error.
 #include "pg/postgres_api.hpp"
 
 #include "pg/batch_executor.hpp"
@@ -23,6 +23,8 @@ namespace cdccraft::pg {
 namespace {
 
 volatile sig_atomic_t stop_requested = false;
+// cdccraft.lock_timeout as the run started with it (a reload may change the setting).
+int run_lock_timeout_ms = 0;
 
 void handle_stop_signal(SIGNAL_ARGS) {
     const int save_errno = errno;
@@ -91,9 +93,9 @@ const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
     if (error->detail) text = psprintf("%s (%s)", text, error->detail);
     if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
         text = psprintf(
-            "batch %lld waited longer than cdccraft.lock_timeout (%d ms) for a lock another session "
-            "holds: %s",
-            (long long)run->batches + 1, lock_timeout_ms, text);
+            "a wait for a lock another session holds took longer than cdccraft.lock_timeout (%d ms), after "
+            "%lld committed batches: %s",
+            run_lock_timeout_ms, (long long)run->batches, text);
     return text;
 }
 
@@ -226,6 +228,15 @@ void record_state(WorkerRun* run) {
     commit_worker_transaction();
 }
 
+// Records next_state with cancellation held off, as the outcome is: a stop
+// arriving meanwhile is honoured after, not by failing the bookkeeping.
+bool record_state_held(WorkerRun* run, ErrorData** error) {
+    hold_off_cancel();
+    const bool ok = attempt(record_state, run, error);
+    if (ok) RESUME_CANCEL_INTERRUPTS();  // after an error, attempt() has reset the hold-off count
+    return ok;
+}
+
 // Pauses generation while the run's slot is further behind than
 // max_slot_lag, with the run 'paused' meanwhile; returns how long it paused,
 // so that pacing does not make up for the pause in a burst.
@@ -235,7 +246,7 @@ TimestampTz hold_for_slot(WorkerRun* run) {
     const TimestampTz paused_at = GetCurrentTimestamp();
     ErrorData* error = nullptr;
     next_state = "paused";
-    if (!attempt(record_state, run, &error)) finish(run, "failed", error);
+    if (!record_state_held(run, &error)) finish(run, stop_requested ? "stopped" : "failed", error);
     ereport(LOG, (errmsg("cdccraft run %lld paused: slot \"%s\" is %lld bytes behind, more than max_slot_lag %lld",
                          (long long)run->run_id, run->config->slot_name.c_str(), (long long)slot_lag_bytes(run),
                          (long long)max_lag)));
@@ -249,7 +260,7 @@ TimestampTz hold_for_slot(WorkerRun* run) {
     RESUME_CANCEL_INTERRUPTS();
     if (stop_requested) return 0;
     next_state = "running";
-    if (!attempt(record_state, run, &error)) finish(run, "failed", error);
+    if (!record_state_held(run, &error)) finish(run, stop_requested ? "stopped" : "failed", error);
     ereport(LOG, (errmsg("cdccraft run %lld resumed: its slot caught up", (long long)run->run_id)));
     return GetCurrentTimestamp() - paused_at;
 }
@@ -299,6 +310,10 @@ void cdccraft_worker_main(Datum main_arg) {
     char lock_timeout[32];
     snprintf(lock_timeout, sizeof lock_timeout, "%dms", lock_timeout_ms);
     SetConfigOption("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION);
+    run_lock_timeout_ms = lock_timeout_ms;
+    // A role's own defaults must not change what a batch sees or may do.
+    SetConfigOption("default_transaction_isolation", "read committed", PGC_USERSET, PGC_S_SESSION);
+    SetConfigOption("default_transaction_read_only", "off", PGC_USERSET, PGC_S_SESSION);
     SetConfigOption("application_name", "cdccraft run (starting)", PGC_USERSET, PGC_S_SESSION);
 
     WorkerRun* run = new_worker_run();
