@@ -372,11 +372,14 @@ BEGIN
         EXECUTE format('DROP PUBLICATION %I', r.publication_name);
         dropped := dropped || format('publication %I', r.publication_name);
     END IF;
-    IF r.created_schema
-       AND NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                        WHERE n.nspname = r.schema_name) THEN
-        EXECUTE format('DROP SCHEMA IF EXISTS %I', r.schema_name);
-        dropped := dropped || format('schema %I', r.schema_name);
+    -- The schema only if cdccraft created it and nothing else lives in it now.
+    IF r.created_schema THEN
+        BEGIN
+            EXECUTE format('DROP SCHEMA IF EXISTS %I', r.schema_name);
+            dropped := dropped || format('schema %I', r.schema_name);
+        EXCEPTION WHEN dependent_objects_still_exist THEN
+            NULL;
+        END;
     END IF;
     -- Last: dropping a slot cannot be rolled back, so it comes after every
     -- step that could still fail.

@@ -77,6 +77,8 @@ my %interference = (
     'drops the publication'     => 'DROP PUBLICATION victim_pub',
     'removes the table from the publication' => 'ALTER PUBLICATION victim_pub DROP TABLE victim',
     'drops the slot'            => "SELECT pg_drop_replication_slot('victim_slot')",
+    'stops publishing deletes'  => "ALTER PUBLICATION victim_pub SET (publish = 'insert, update')",
+    'adds a row filter'         => 'ALTER PUBLICATION victim_pub SET TABLE victim WHERE (quantity > 5)',
 );
 my %expected_error = (
     'drops the table'           => qr/does not exist/,
@@ -84,6 +86,8 @@ my %expected_error = (
     'drops the publication'     => qr/publication "victim_pub" of cdccraft run \d+ was dropped/,
     'removes the table from the publication' => qr/was removed from publication "victim_pub"/,
     'drops the slot'            => qr/replication slot "victim_slot" of cdccraft run \d+ was dropped/,
+    'stops publishing deletes'  => qr/no longer publishes inserts, updates and deletes/,
+    'adds a row filter'         => qr/now filters the rows or columns of public.victim/,
 );
 for my $what (sort keys %interference) {
     my $run = start_run($node, table_name => "'victim'", total_records => 0, seed => 4, evolve => 'false',
