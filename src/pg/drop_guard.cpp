@@ -106,10 +106,13 @@ void stop_and_clean_up_every_run(const Extension& ext) {
     if (IsolationUsesXactSnapshot())
         ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
                         errmsg("DROP EXTENSION cdccraft CASCADE must run at READ COMMITTED while runs hold objects")));
-    refuse_unless_none(runs_where("NOT pg_catalog.pg_has_role(r.owner, 'USAGE')"),
-                       "cannot stop and clean up the cdccraft runs of other roles",
-                       "Runs %s belong to roles whose privileges you do not have.",
-                       "Drop the extension as a superuser, or have their owners clean them up.");
+    refuse_unless_none(
+        runs_where("CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_roles o WHERE o.oid = r.owner) "
+                   "THEN NOT pg_catalog.pg_has_role(r.owner, 'USAGE') "
+                   "ELSE NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) END"),
+        "cannot stop and clean up the cdccraft runs of other roles",
+        "Runs %s belong to roles whose privileges you do not have.",
+        "Drop the extension as a superuser, or have their owners clean them up.");
 
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -119,6 +122,8 @@ void stop_and_clean_up_every_run(const Extension& ext) {
     // New runs now wait at their first catalog write until the drop commits
     // (and then fail, having created nothing).
     run_sql("LOCK TABLE cdccraft.run IN EXCLUSIVE MODE");
+    // pg_stat_activity is otherwise cached for the transaction, from before the lock.
+    pgstat_clear_backend_activity_snapshot();
     refuse_unless_none(runs_where("cdccraft.state_is_active(r.state) AND EXISTS (SELECT FROM "
                                   "pg_catalog.pg_stat_activity a WHERE a.pid = r.worker_pid "
                                   "AND a.backend_start = r.worker_started_at)"),
