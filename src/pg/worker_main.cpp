@@ -145,19 +145,17 @@ bool setup_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error) {
     return false;
 }
 
+// Planning needs no transaction; the batch's transaction then starts with
+// an activity that says what it does.
 void run_batch(WorkerRun* run) {
-    char activity[160];
-    snprintf(activity, sizeof activity, "cdccraft run %lld: planning batch %lld", (long long)run->run_id,
-             (long long)run->batches + 1);
-    begin_worker_transaction(activity);
     CDCCRAFT_CORE(run->planner->plan_batch(*run->plan));
     const BatchPlan& plan = *run->plan;
-
+    char activity[160];
     snprintf(activity, sizeof activity, "cdccraft run %lld: batch %lld: insert %zu, %s %lld%s", (long long)run->run_id,
              (long long)plan.batch_number, plan.insert_keys.size(),
              plan.mutation == MutationKind::Delete ? "delete" : "update",
              (long long)(plan.delete_keys.size() + plan.updated_rows()), plan.evolution ? ", evolve" : "");
-    pgstat_report_activity(STATE_RUNNING, activity);
+    begin_worker_transaction(activity);
 
     if (plan.evolution) execute_evolution(run);
     execute_inserts(run);
