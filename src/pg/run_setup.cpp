@@ -1,5 +1,12 @@
 #include "pg/run_setup.hpp"
 
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_publication.h"
+#include "replication/slot.h"
+#include "utils/lsyscache.h"
+}
+
 #include "pg/batch_executor.hpp"
 #include "pg/core_guard.hpp"
 #include "pg/run_catalog.hpp"
@@ -15,23 +22,9 @@ void begin_step(const WorkerRun* run, const char* step) {
 
 void end_step() { commit_worker_transaction(); }
 
-bool exists(const char* sql, const char* a, const char* b = nullptr) {
-    const Oid types[] = {TEXTOID, TEXTOID};
-    const Datum values[] = {CStringGetTextDatum(a), b ? CStringGetTextDatum(b) : (Datum)0};
-    spi_run_args(sql, b ? 2 : 1, types, values, SPI_OK_SELECT);
-    return SPI_processed > 0;
-}
-
 Oid table_oid(const RunConfig& c) {
-    const Oid types[] = {TEXTOID, TEXTOID};
-    const Datum values[] = {CStringGetTextDatum(c.schema_name.c_str()), CStringGetTextDatum(c.table_name.c_str())};
-    spi_run_args(
-        "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND c.relname = $2",
-        2, types, values, SPI_OK_SELECT);
-    if (SPI_processed == 0) return InvalidOid;
-    bool isnull;
-    return DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    const Oid schema = get_namespace_oid(c.schema_name.c_str(), true);
+    return OidIsValid(schema) ? get_relname_relid(c.table_name.c_str(), schema) : InvalidOid;
 }
 
 // Refuses names that are taken, before anything is created or recorded.
@@ -51,12 +44,11 @@ void check_names_free(WorkerRun* run) {
                         errhint("Remove it with cdccraft_cleanup(%lld), or choose another table_name.",
                                 (long long)owner_run)));
     }
-    if (exists("SELECT FROM pg_catalog.pg_publication WHERE pubname = $1", c.publication_name.c_str()))
+    if (OidIsValid(get_publication_oid(c.publication_name.c_str(), true)))
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                         errmsg("publication \"%s\" already exists", c.publication_name.c_str()),
                         errhint("Pass another publication_name, or drop the publication.")));
-    if (c.create_slot &&
-        exists("SELECT FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", c.slot_name.c_str()))
+    if (c.create_slot && SearchNamedReplicationSlot(c.slot_name.c_str(), true) != nullptr)
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                         errmsg("replication slot \"%s\" already exists", c.slot_name.c_str()),
                         errhint("Pass another slot_name, or drop the slot with pg_drop_replication_slot.")));
@@ -104,7 +96,7 @@ void setup_record_run(WorkerRun* run) {
 void setup_create_table(WorkerRun* run) {
     begin_step(run, "creating the table");
     const RunConfig& c = *run->config;
-    if (!exists("SELECT FROM pg_catalog.pg_namespace WHERE nspname = $1", c.schema_name.c_str())) {
+    if (!OidIsValid(get_namespace_oid(c.schema_name.c_str(), true))) {
         StringInfoData sql;
         initStringInfo(&sql);
         appendStringInfo(&sql, "CREATE SCHEMA %s", quote_identifier(c.schema_name.c_str()));
