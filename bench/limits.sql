@@ -80,20 +80,77 @@ BEGIN
 END;
 $$;
 
--- Per-batch cost from the commit timestamps in a pgoutput slot's BEGIN
--- messages: the median commit-to-commit time around the 10th batch (1..20)
--- and the 1,000th (990..1010), one transaction per batch.
-CREATE FUNCTION flat_cost(slot name, publication text, OUT batch_10_us bigint, OUT batch_1000_us bigint)
+-- The server replaying a finished insert-only cdccraft run: the same rows
+-- (keys, values, order) into a table of the same shape, with REPLICA IDENTITY
+-- FULL, a publication and an unread slot; the run's snapshot rows are
+-- inserted before the slot exists, as cdccraft inserts them.
+CREATE PROCEDURE make_replay(source regclass, snapshot_rows bigint) LANGUAGE plpgsql AS $$
+BEGIN
+    -- ctid order is insertion order: the run inserted and never deleted.
+    EXECUTE format('CREATE TABLE replay_rows AS SELECT row_number() OVER (ORDER BY ctid) AS n, * FROM %s', source);
+    CREATE UNIQUE INDEX ON replay_rows (n);
+    ANALYZE replay_rows;
+    EXECUTE format('CREATE TABLE ref_sales (LIKE %s INCLUDING ALL)', source);
+    ALTER TABLE ref_sales REPLICA IDENTITY FULL;
+    EXECUTE replay_statement() USING 0, snapshot_rows;
+    CREATE PUBLICATION ref_pub FOR TABLE ref_sales;
+    COMMIT;
+    PERFORM pg_create_logical_replication_slot('ref_slot', 'pgoutput');
+END;
+$$;
+
+-- One batch: the rows numbered after $1 up to $2.
+CREATE FUNCTION replay_statement() RETURNS text LANGUAGE sql AS $$
+    SELECT format('INSERT INTO ref_sales SELECT %s FROM replay_rows WHERE n > $1 AND n <= $2',
+                  string_agg(quote_ident(attname), ', ' ORDER BY attnum))
+      FROM pg_attribute WHERE attrelid = to_regclass('ref_sales') AND attnum > 0 AND NOT attisdropped
+$$;
+
+-- One transaction per batch, as the run committed them.
+CREATE PROCEDURE replay_batches(snapshot_rows bigint, batch_size int) LANGUAGE plpgsql AS $$
+DECLARE
+    statement text := replay_statement();
+    total bigint := (SELECT max(n) FROM replay_rows);
+BEGIN
+    FOR done IN snapshot_rows .. total - 1 BY batch_size LOOP
+        EXECUTE statement USING done, least(done + batch_size, total);
+        COMMIT;
+    END LOOP;
+END;
+$$;
+
+CREATE PROCEDURE drop_replay() LANGUAGE plpgsql AS $$
+BEGIN
+    CALL drop_reference_table();
+    DROP TABLE replay_rows;
+END;
+$$;
+
+-- Per-batch cost from a pgoutput slot: commit-to-commit times from the BEGIN
+-- messages, one transaction per batch, as medians around the 10th batch
+-- (1..20) and the 1,000th (990..1010); per batch, and per row change (the
+-- I, U and D messages of each transaction) for mixes whose batches differ.
+CREATE FUNCTION flat_cost(slot name, publication text, OUT batch_10_us bigint, OUT batch_1000_us bigint,
+                          OUT change_10_us numeric, OUT change_1000_us numeric)
 LANGUAGE sql AS $$
-    WITH commits AS (
-        SELECT row_number() OVER () AS batch,
-               ('x' || encode(substr(data, 10, 8), 'hex'))::bit(64)::bigint AS committed_us
+    WITH messages AS (
+        SELECT xid, get_byte(data, 0) AS kind, ('x' || encode(substr(data, 10, 8), 'hex'))::bit(64)::bigint AS stamp
           FROM pg_logical_slot_peek_binary_changes(slot, NULL, NULL, 'proto_version', '1',
-                                                   'publication_names', publication)
-         WHERE get_byte(data, 0) = ascii('B')),
-    durations AS (
-        SELECT batch, committed_us - lag(committed_us) OVER (ORDER BY batch) AS us FROM commits)
-    SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FILTER (WHERE batch BETWEEN 1 AND 20))::bigint,
-           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FILTER (WHERE batch BETWEEN 990 AND 1010))::bigint
-      FROM durations
+                                                   'publication_names', publication)),
+    commits AS (
+        SELECT min(stamp) FILTER (WHERE kind = ascii('B')) AS committed_us,
+               count(*) FILTER (WHERE kind IN (ascii('I'), ascii('U'), ascii('D'))) AS changes
+          FROM messages GROUP BY xid),
+    batches AS (
+        SELECT row_number() OVER w AS batch, changes, committed_us - lag(committed_us) OVER w AS us
+          FROM commits WINDOW w AS (ORDER BY committed_us)),
+    windows AS (
+        SELECT us, us::numeric / changes AS per_change,
+               CASE WHEN batch BETWEEN 1 AND 20 THEN 10 WHEN batch BETWEEN 990 AND 1010 THEN 1000 END AS around
+          FROM batches)
+    SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FILTER (WHERE around = 10))::bigint,
+           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY us) FILTER (WHERE around = 1000))::bigint,
+           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY per_change) FILTER (WHERE around = 10))::numeric, 2),
+           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY per_change) FILTER (WHERE around = 1000))::numeric, 2)
+      FROM windows
 $$;

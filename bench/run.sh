@@ -98,41 +98,74 @@ for k in limit_insert cdccraft_insert pgbench_insert cdccraft_insert_time limit_
     printf 'runs %-22s [%s]\n' "$k" "${results[$k]% }"
 done
 
-# Flat cost per batch: commit-to-commit time of the 1,000th batch against
-# the 10th (see flat_cost in limits.sql), for cdccraft with both key orders
-# and for the server's own set-based mix, each REPEAT times.
+# Flat cost per batch: commit-to-commit times around the 10th and the
+# 1,000th batch (flat_cost in limits.sql), each REPEAT times. Insert-only
+# runs are set beside the server inserting the very same rows in the same
+# batches (make_replay), so that what the table's own indexes add as it
+# grows shows apart from what cdccraft adds. Mixed batches differ in size,
+# so mixes are compared per row change.
 flat_batches=1020
-flat_cdccraft() {
+flat_snapshot=1000
+flat_run() {  # extra cdccraft_start arguments; prints flat_cost's four figures
     sql <<SQL
-SELECT cdccraft_start(table_name => 'flat', total_records => $((flat_batches * batch)), batch_size => $batch, seed => 8 $1) AS id \gset
+SELECT cdccraft_start(table_name => 'flat', total_records => $((flat_batches * batch)), batch_size => $batch,
+                      snapshot_rows => $flat_snapshot, evolve => false, seed => 8 $1) AS id \gset
 SELECT cdccraft_wait(:id) IS NOT NULL AS done \gset
-SELECT batch_10_us || ' ' || batch_1000_us FROM flat_cost('flat_slot', 'flat_pub');
+SELECT concat_ws(' ', batch_10_us, batch_1000_us, change_10_us, change_1000_us) FROM flat_cost('flat_slot', 'flat_pub');
 SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset
+SQL
+}
+flat_insert_pair() {  # key order; prints cdccraft's then the server's batch figures
+    sql <<SQL
+SELECT cdccraft_start(table_name => 'flat', total_records => $((flat_batches * batch)), batch_size => $batch,
+                      snapshot_rows => $flat_snapshot, evolve => false, mutation_probability => 0,
+                      seed => 8, key_order => '$1') AS id \gset
+SELECT cdccraft_wait(:id) IS NOT NULL AS done \gset
+SELECT concat_ws(' ', batch_10_us, batch_1000_us) AS cdccraft FROM flat_cost('flat_slot', 'flat_pub') \gset
+CALL make_replay('public.flat', $flat_snapshot);
+SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset
+CALL replay_batches($flat_snapshot, $batch);
+SELECT concat_ws(' ', :'cdccraft', batch_10_us, batch_1000_us) FROM flat_cost('ref_slot', 'ref_pub');
+CALL drop_replay();
 SQL
 }
 flat_limit() {
     sql <<SQL
 CALL make_reference_table();
 CALL limit_batches($flat_batches, $batch, 0.5, NULL);
-SELECT batch_10_us || ' ' || batch_1000_us FROM flat_cost('ref_slot', 'ref_pub');
+SELECT concat_ws(' ', batch_10_us, batch_1000_us, change_10_us, change_1000_us) FROM flat_cost('ref_slot', 'ref_pub');
 CALL drop_reference_table();
 SQL
 }
-flat_line() {  # label, command...
-    local label=$1 i early=() late=() pair
+declare -A flat
+flat_measure() {  # name, command...; keeps each repetition's figures
+    local name=$1 i
     shift
-    for ((i = 1; i <= repeat; i++)); do
-        pair=$("$@" | tail -n 1)
-        early+=("${pair% *}")
-        late+=("${pair#* }")
-    done
-    local e l
-    e=$(echo "${early[*]}" | median)
-    l=$(echo "${late[*]}" | median)
-    printf '%-40s %10s %12s %7s\n' "$label" "$e" "$l" "$(ratio "$l" "$e")"
+    for ((i = 1; i <= repeat; i++)); do flat[$name]+="$("$@" | tail -n 1);"; done
 }
-printf '\n%-40s %10s %12s %7s\n' "cost per batch (us, median)" "batch 10" "batch 1000" "ratio"
-flat_line "cdccraft default mix, random keys" flat_cdccraft ""
-flat_line "cdccraft default mix, time-ordered keys" flat_cdccraft ", key_order => 'time'"
-flat_line "server's set-based mix, random keys" flat_limit
+flat_line() {  # label, name, first field (1-based) of the early/late pair
+    local early late
+    early=$(echo "${flat[$2]}" | tr ';' '\n' | awk -v f="$3" 'NF {printf "%s ", $f}' | median)
+    late=$(echo "${flat[$2]}" | tr ';' '\n' | awk -v f="$(($3 + 1))" 'NF {printf "%s ", $f}' | median)
+    printf '%-48s %10s %12s %7s\n' "$1" "$early" "$late" "$(ratio "$late" "$early")"
+}
+flat_measure insert_random flat_insert_pair random
+flat_measure insert_time flat_insert_pair time
+flat_measure mix_random flat_run ""
+flat_measure mix_time flat_run ", key_order => 'time'"
+flat_measure mix_limit flat_limit
+
+printf '\n%-48s %10s %12s %7s\n' "cost per batch (us, median)" "batch 10" "batch 1000" "ratio"
+flat_line "insert-only, random keys: cdccraft" insert_random 1
+flat_line "  the server inserting the same rows" insert_random 3
+flat_line "insert-only, time-ordered keys: cdccraft" insert_time 1
+flat_line "  the server inserting the same rows" insert_time 3
+printf '%-48s %10s %12s %7s\n' "cost per row change (us, median)" "batch 10" "batch 1000" "ratio"
+flat_line "default mix (no DDL), random keys: cdccraft" mix_random 3
+flat_line "default mix (no DDL), time-ordered keys" mix_time 3
+flat_line "the server's set-based mix, random keys" mix_limit 3
+echo
+for k in insert_random insert_time mix_random mix_time mix_limit; do
+    printf 'flat %-16s [%s]\n' "$k" "${flat[$k]%;}"
+done
 printf '\n%s, %s cores, %s\n' "$(date -u +%Y-%m-%d)" "$(nproc)" "$(psql --version | head -1)"
