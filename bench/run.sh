@@ -30,7 +30,7 @@ run_cdccraft() {
     sql <<SQL
 SELECT cdccraft_start(table_name => 'bench', total_records => $records, batch_size => $batch, seed => 7 $args) AS id \gset
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
-SELECT cdccraft_wait(:id) IS NOT NULL AS done \gset
+CALL cdccraft_wait(:id) \gset
 SELECT round((inserts + updates + deletes) / (extract(epoch FROM finished_at) - :t0)) FROM cdccraft_runs WHERE run_id = :id;
 SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset
 SQL
@@ -110,7 +110,7 @@ flat_run() {  # extra cdccraft_start arguments; prints flat_cost's four figures
     sql <<SQL
 SELECT cdccraft_start(table_name => 'flat', total_records => $((flat_batches * batch)), batch_size => $batch,
                       snapshot_rows => $flat_snapshot, evolve => false, seed => 8 $1) AS id \gset
-SELECT cdccraft_wait(:id) IS NOT NULL AS done \gset
+CALL cdccraft_wait(:id) \gset
 SELECT concat_ws(' ', batch_10_us, batch_1000_us, change_10_us, change_1000_us) FROM flat_cost('flat_slot', 'flat_pub');
 SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset
 SQL
@@ -120,7 +120,7 @@ flat_insert_pair() {  # key order; prints cdccraft's then the server's batch fig
 SELECT cdccraft_start(table_name => 'flat', total_records => $((flat_batches * batch)), batch_size => $batch,
                       snapshot_rows => $flat_snapshot, evolve => false, mutation_probability => 0,
                       seed => 8, key_order => '$1') AS id \gset
-SELECT cdccraft_wait(:id) IS NOT NULL AS done \gset
+CALL cdccraft_wait(:id) \gset
 SELECT concat_ws(' ', batch_10_us, batch_1000_us) AS cdccraft FROM flat_cost('flat_slot', 'flat_pub') \gset
 CALL make_replay('public.flat', $flat_snapshot);
 SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset

@@ -178,12 +178,19 @@ REVOKE EXECUTE ON FUNCTION cdccraft_start FROM PUBLIC;
 COMMENT ON FUNCTION cdccraft_start IS
     'creates a table, its snapshot rows, publication and slot, and starts a worker that simulates its change traffic; returns the run id';
 
-CREATE FUNCTION cdccraft_wait(run_id bigint, timeout interval DEFAULT NULL, until_batch bigint DEFAULT NULL)
+-- A procedure, so that CALLed outside a transaction block it can commit
+-- before it waits and hold no snapshot however long the run.
+CREATE PROCEDURE cdccraft_wait(run_id bigint, timeout interval DEFAULT NULL, until_batch bigint DEFAULT NULL,
+                               INOUT summary jsonb DEFAULT NULL)
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cdccraft_wait';
+COMMENT ON PROCEDURE cdccraft_wait IS
+    'waits until a run ends, has committed until_batch batches, or the timeout passes, with a progress NOTICE at most once a second; returns its summary';
+-- The same wait inside a function (cdccraft_stop's, for a worker to exit).
+CREATE FUNCTION cdccraft.wait_for_run(run_id bigint, timeout interval)
 RETURNS jsonb
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'cdccraft_wait';
-COMMENT ON FUNCTION cdccraft_wait IS
-    'waits until a run ends, has committed until_batch batches, or the timeout passes, with a progress NOTICE at most once a second; returns its summary';
 
 CREATE FUNCTION cdccraft_summary(run_id bigint DEFAULT NULL)
 RETURNS jsonb
@@ -321,7 +328,7 @@ BEGIN
     PERFORM pg_terminate_backend(a.pid)
        FROM pg_stat_activity a
       WHERE a.pid = r.worker_pid AND a.backend_start = r.worker_started_at AND a.backend_type = 'cdccraft worker';
-    RETURN @extschema@.cdccraft_wait(target, timeout);
+    RETURN cdccraft.wait_for_run(target, timeout);
 END;
 $$;
 COMMENT ON FUNCTION cdccraft_stop IS

@@ -18,7 +18,7 @@ CREATE EXTENSION cdccraft;
 \echo == cdccraft_start(total_records => $records)
 SELECT cdccraft_start(total_records => $records) AS run_id \gset
 \echo == run :run_id started; waiting for it, with progress
-SELECT cdccraft_wait(:run_id) IS NOT NULL AS finished \gset
+CALL cdccraft_wait(:run_id) \gset
 \pset format unaligned
 \pset tuples_only on
 SELECT cdccraft_report(:run_id);

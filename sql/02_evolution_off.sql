@@ -4,9 +4,10 @@ SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 SELECT cdccraft_start(table_name => 'static_sales', total_records => 15000, batch_size => 100, seed => 7,
                       evolve => false, evolution_interval => 1, evolution_probability => 1) AS run_id \gset
+CALL cdccraft_wait(:run_id) \gset
 SELECT s->>'state' AS state, s->'batches' AS batches, s->'inserts' AS inserts, s->'evolution' AS evolution,
        s->'schema_changes' AS schema_changes, s->'final_schema' = s->'original_schema' AS schema_unchanged
-  FROM cdccraft_wait(:run_id) s;
+  FROM cdccraft_summary(:run_id) s;
 SELECT (SELECT count(*) FROM static_sales) =
        (s->>'snapshot_rows')::bigint + (s->>'inserts')::bigint - (s->>'deletes')::bigint AS rows_add_up
   FROM cdccraft_summary(:run_id) s;
@@ -18,9 +19,10 @@ SELECT count(*) FILTER (WHERE chr(get_byte(data, 0)) = 'R') AS relation_messages
 SELECT cdccraft_start(table_name => 'evolving', total_records => 5000, batch_size => 100, seed => 8,
                       evolution_interval => 1, evolution_probability => 1, max_additions => 4,
                       max_drops => 2) AS evolving_id \gset
+CALL cdccraft_wait(:evolving_id) \gset
 SELECT s->'evolution' AS evolution, jsonb_array_length(s->'schema_changes') AS schema_changes,
        jsonb_array_length(s->'final_schema') AS final_columns
-  FROM cdccraft_wait(:evolving_id) s;
+  FROM cdccraft_summary(:evolving_id) s;
 SELECT bool_and(c->>'column' NOT IN ('id', 'created_at', 'updated_at')) AS protected_columns_never_dropped
   FROM jsonb_array_elements(cdccraft_summary(:evolving_id)->'schema_changes') c WHERE c->>'action' = 'DROP';
 SELECT cdccraft_cleanup(:run_id);

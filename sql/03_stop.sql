@@ -7,7 +7,8 @@ SELECT cdccraft_start(table_name => 'endless', total_records => 0, batch_size =>
                       changes_per_second => 2000) AS run_id \gset
 SELECT state FROM cdccraft_runs WHERE run_id = :run_id;
 -- Wait on the state, not the clock: until three batches have committed.
-SELECT (s->>'batches')::int >= 3 AS three_batches FROM cdccraft_wait(:run_id, '60s', until_batch => 3) s;
+CALL cdccraft_wait(:run_id, '60s', until_batch => 3) \gset
+SELECT (:'summary'::jsonb->>'batches')::int >= 3 AS three_batches;
 
 SELECT a.backend_type, a.application_name = 'cdccraft run ' || :run_id AS named_for_run, a.usename = current_user AS runs_as_caller,
        a.state IN ('active', 'idle') AS has_state, a.query LIKE 'cdccraft run ' || :run_id || ': %' AS query_says_step
@@ -17,7 +18,7 @@ SELECT cdccraft_cleanup(:run_id);
 
 -- Cancelling a wait (here by statement_timeout, as Ctrl+C would) leaves the run going.
 SET statement_timeout = '100ms';
-SELECT cdccraft_wait(:run_id);
+CALL cdccraft_wait(:run_id);
 RESET statement_timeout;
 SELECT state FROM cdccraft_runs WHERE run_id = :run_id;
 

@@ -5,8 +5,9 @@ SET client_min_messages = warning;
 SELECT cdccraft_start(table_name => 'Order "Lines" 2024', schema_name => 'My Schema', total_records => 3000,
                       batch_size => 100, seed => 11, evolution_interval => 3, evolution_probability => 1)
        AS run_id \gset
+CALL cdccraft_wait(:run_id) \gset
 SELECT s->>'state' AS state, s->>'table' AS "table", s->>'publication' AS publication, s->>'slot' AS slot
-  FROM cdccraft_wait(:run_id) s;
+  FROM cdccraft_summary(:run_id) s;
 SELECT (SELECT count(*) FROM "My Schema"."Order ""Lines"" 2024") =
        (s->>'snapshot_rows')::bigint + (s->>'inserts')::bigint - (s->>'deletes')::bigint AS rows_add_up
   FROM cdccraft_summary(:run_id) s;

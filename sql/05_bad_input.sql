@@ -50,10 +50,10 @@ SELECT statement, pg_temp.outcome(statement) FROM (VALUES
     ('SELECT cdccraft_stop(424242)'),
     ('SELECT cdccraft_cleanup(424242)'),
     ('SELECT cdccraft_cleanup(NULL)'),
-    ('SELECT cdccraft_wait(424242)'),
-    ('SELECT cdccraft_wait(NULL)'),
-    ('SELECT cdccraft_wait(1, timeout => ''-1 second'')'),
-    ('SELECT cdccraft_wait(1, until_batch => -1)'),
+    ('CALL cdccraft_wait(424242)'),
+    ('CALL cdccraft_wait(NULL)'),
+    ('CALL cdccraft_wait(1, timeout => ''-1 second'')'),
+    ('CALL cdccraft_wait(1, until_batch => -1)'),
     ('SELECT cdccraft_report(424242)')
 ) AS t(statement);
 

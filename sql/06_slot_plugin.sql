@@ -5,7 +5,9 @@ SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 SELECT cdccraft_start(table_name => 'plain_text', total_records => 4000, batch_size => 100, seed => 5,
                       evolution_interval => 5, slot_plugin => 'test_decoding') AS run_id \gset
-SELECT s->>'state' AS state, s->'parameters'->>'slot_plugin' AS slot_plugin FROM cdccraft_wait(:run_id) s;
+CALL cdccraft_wait(:run_id) \gset
+SELECT s->>'state' AS state, s->'parameters'->>'slot_plugin' AS slot_plugin
+  FROM cdccraft_summary(:run_id) s;
 SELECT plugin FROM pg_replication_slots WHERE slot_name = 'plain_text_slot';
 SELECT count(*) FILTER (WHERE data LIKE 'table public.plain_text: INSERT:%') = (s->>'inserts')::bigint AS inserts_match,
        count(*) FILTER (WHERE data LIKE 'table public.plain_text: UPDATE:%') = (s->>'updates')::bigint AS updates_match,

@@ -5,14 +5,16 @@ SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 SELECT cdccraft_start(table_name => 'first', publication_name => 'shared_pub', slot_name => 'shared_slot',
                       total_records => 500, seed => 1) AS first_id \gset
-SELECT cdccraft_wait(:first_id)->>'state' AS state;
+CALL cdccraft_wait(:first_id) \gset
+SELECT :'summary'::jsonb->>'state' AS state;
 -- Someone removes the first run's publication and slot by hand; a newer run
 -- takes their names.
 DROP PUBLICATION shared_pub;
 SELECT pg_drop_replication_slot('shared_slot');
 SELECT cdccraft_start(table_name => 'second', publication_name => 'shared_pub', slot_name => 'shared_slot',
                       total_records => 500, seed => 2) AS second_id \gset
-SELECT cdccraft_wait(:second_id)->>'state' AS state;
+CALL cdccraft_wait(:second_id) \gset
+SELECT :'summary'::jsonb->>'state' AS state;
 -- Cleaning up the first run leaves the second run's publication and slot.
 SELECT cdccraft_cleanup(:first_id);
 SELECT (SELECT count(*) FROM pg_publication WHERE pubname = 'shared_pub') AS publications,
@@ -21,14 +23,16 @@ SELECT (SELECT count(*) FROM pg_publication WHERE pubname = 'shared_pub') AS pub
 SELECT cdccraft_cleanup(:first_id);
 -- A newer run that failed to take a name does not disown the older run's slot.
 SELECT cdccraft_start(table_name => 'older', slot_name => 'dup_slot', total_records => 100, seed => 4) AS older_id \gset
-SELECT cdccraft_wait(:older_id)->>'state' AS state;
+CALL cdccraft_wait(:older_id) \gset
+SELECT :'summary'::jsonb->>'state' AS state;
 SELECT cdccraft_start(table_name => 'newer', slot_name => 'dup_slot', total_records => 100, seed => 5);
 SELECT cdccraft_cleanup(:older_id)->'dropped' AS dropped;
 SELECT count(*) AS dup_slots_left FROM pg_replication_slots WHERE slot_name = 'dup_slot';
 -- A table re-created under the run's name is not the run's table.
 SELECT cdccraft_cleanup(:second_id);
 SELECT cdccraft_start(table_name => 'third', total_records => 100, seed => 3) AS third_id \gset
-SELECT cdccraft_wait(:third_id)->>'state' AS state;
+CALL cdccraft_wait(:third_id) \gset
+SELECT :'summary'::jsonb->>'state' AS state;
 DROP TABLE third;
 CREATE TABLE third (id int);
 SELECT cdccraft_cleanup(:third_id);

@@ -10,8 +10,9 @@ INSERT INTO victim VALUES (1);
 SELECT cdccraft_start(table_name => 'x"; DROP TABLE victim; --', schema_name => 'y"; DROP TABLE victim; --',
                       publication_name => 'p''; DROP TABLE victim; --', total_records => 300, seed => 1)
        AS run_id \gset
+CALL cdccraft_wait(:run_id) \gset
 SELECT s->>'state' AS state, s->>'table' AS "table", s->>'publication' AS publication, s->>'slot' AS slot
-  FROM cdccraft_wait(:run_id) s;
+  FROM cdccraft_summary(:run_id) s;
 SELECT count(*) AS rows FROM "y""; DROP TABLE victim; --"."x""; DROP TABLE victim; --";
 SELECT cdccraft_cleanup(:run_id)->'dropped' AS dropped;
 

@@ -4,9 +4,10 @@ SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 SELECT cdccraft_start(table_name => 'ordered', total_records => 5000, batch_size => 250, seed => 9,
                       key_order => 'time') AS run_id \gset
+CALL cdccraft_wait(:run_id) \gset
 SELECT s->>'state' AS state, s->'inserts' AS inserts, s->'updates' AS updates, s->'deletes' AS deletes,
        s->'parameters'->>'key_order' AS key_order
-  FROM cdccraft_wait(:run_id) s;
+  FROM cdccraft_summary(:run_id) s;
 SELECT bool_and(substr(id::text, 15, 1) = '7') AS version_7,
        bool_and(substr(id::text, 20, 1) IN ('8', '9', 'a', 'b')) AS rfc_variant
   FROM ordered;

@@ -32,7 +32,8 @@ $subscriber->safe_psql(
 my $connstr = $publisher->connstr . ' dbname=postgres';
 $subscriber->safe_psql('postgres', "CREATE SUBSCRIPTION consumer CONNECTION '$connstr' PUBLICATION sales_pub");
 
-my $state = $publisher->safe_psql('postgres', "SELECT cdccraft_wait($run_id)->>'state'");
+$publisher->safe_psql('postgres', "CALL cdccraft_wait($run_id)");
+my $state = $publisher->safe_psql('postgres', "SELECT state FROM cdccraft_runs WHERE run_id = $run_id");
 is($state, 'completed', 'the run completed');
 $publisher->wait_for_catchup('consumer');
 $subscriber->poll_query_until('postgres',

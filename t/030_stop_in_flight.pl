@@ -15,7 +15,7 @@ $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
 my $run_id = $node->safe_psql('postgres',
     "SELECT cdccraft_start(table_name => 'blocked', total_records => 0, batch_size => 50, seed => 4, "
       . "evolve => false, changes_per_second => 2000)");
-$node->safe_psql('postgres', "SELECT cdccraft_wait($run_id, '60s', until_batch => 2)");
+$node->safe_psql('postgres', "CALL cdccraft_wait($run_id, '60s', until_batch => 2)");
 
 # Another session takes a lock that blocks the worker's next insert.
 my $locker = $node->background_psql('postgres');

@@ -62,7 +62,7 @@ sub block_worker {
     assert_exact($node, $run, 'immediate shutdown');
     # The next run to start records the interruption in the catalog.
     my $next = start_run($node, table_name => "'after_crash'", total_records => 100, seed => 3);
-    $node->safe_psql('postgres', "SELECT cdccraft_wait($next)");
+    $node->safe_psql('postgres', "CALL cdccraft_wait($next)");
     is($node->safe_psql('postgres', "SELECT cdccraft_summary($run)->>'state'"), 'interrupted',
         'immediate shutdown: still interrupted once settled');
     $node->safe_psql('postgres', "SELECT cdccraft_cleanup($run), cdccraft_cleanup($next)");

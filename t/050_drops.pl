@@ -16,7 +16,7 @@ $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
 
 my $active = start_run($node, table_name => "'active'", total_records => 0, seed => 1, changes_per_second => 2000);
 my $ended = start_run($node, table_name => "'ended'", total_records => 200, seed => 2);
-$node->safe_psql('postgres', "SELECT cdccraft_wait($ended)");
+$node->safe_psql('postgres', "CALL cdccraft_wait($ended)");
 wait_for_batches($node, $active, 2);
 
 # Without CASCADE: refused while runs hold objects.
@@ -73,7 +73,7 @@ is( $node->safe_psql(
 # A run without anything left to clean up does not hold the extension.
 $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
 my $cleaned = start_run($node, table_name => "'cleaned'", total_records => 100, seed => 3);
-$node->safe_psql('postgres', "SELECT cdccraft_wait($cleaned), cdccraft_cleanup($cleaned)");
+$node->safe_psql('postgres', "CALL cdccraft_wait($cleaned); SELECT cdccraft_cleanup($cleaned)");
 ($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft');
 is($rc, 0, 'DROP EXTENSION succeeds once every run is cleaned up');
 
@@ -83,7 +83,7 @@ $node->safe_psql('postgres', 'CREATE DATABASE doomed');
 $node->safe_psql('doomed', 'CREATE EXTENSION cdccraft');
 my $doomed = $node->safe_psql('doomed',
     "SELECT cdccraft_start(total_records => 0, seed => 4, changes_per_second => 2000)");
-$node->safe_psql('doomed', "SELECT cdccraft_wait($doomed, '180s', until_batch => 2)");
+$node->safe_psql('doomed', "CALL cdccraft_wait($doomed, '180s', until_batch => 2)");
 $node->safe_psql('postgres', 'DROP DATABASE doomed WITH (FORCE)');
 assert_no_worker($node, 'DROP DATABASE WITH (FORCE)');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_replication_slots'), '0',

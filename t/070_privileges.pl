@@ -46,7 +46,7 @@ sub nothing_left {
 # The worker runs as the caller: what it creates is the caller's.
 my $alice_run = as_role('alice', "SELECT cdccraft_start(table_name => 'alice_sales', total_records => 500, seed => 1)");
 like($alice_run, qr/^\d+$/, 'alice starts a run');
-as_role('alice', "SELECT cdccraft_wait($alice_run)");
+as_role('alice', "CALL cdccraft_wait($alice_run)");
 is($node->safe_psql('postgres', q{
         SELECT (SELECT tableowner FROM pg_tables WHERE tablename = 'alice_sales') || '/' ||
                (SELECT pubowner::regrole FROM pg_publication WHERE pubname = 'alice_sales_pub')}),
@@ -67,11 +67,12 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM victim'), '1', 'the existi
 # Other roles see nothing of alice's run and can steer none of it.
 is(as_role('bob', "SELECT count(*) FROM cdccraft_runs"), '0', 'bob sees none of alice\'s runs');
 is(as_role('bob', "SELECT count(*) FROM cdccraft_schema_changes"), '0', 'nor their schema changes');
-for my $call ("cdccraft_summary($alice_run)", "cdccraft_report($alice_run)", "cdccraft_wait($alice_run)",
-    "cdccraft_stop($alice_run)", "cdccraft_cleanup($alice_run)", "cdccraft.cleanup_claims($alice_run)",
-    "cdccraft.release_claims($alice_run)")
+for my $call ("SELECT cdccraft_summary($alice_run)", "SELECT cdccraft_report($alice_run)",
+    "CALL cdccraft_wait($alice_run)", "SELECT cdccraft.wait_for_run($alice_run, NULL)",
+    "SELECT cdccraft_stop($alice_run)", "SELECT cdccraft_cleanup($alice_run)",
+    "SELECT cdccraft.cleanup_claims($alice_run)", "SELECT cdccraft.release_claims($alice_run)")
 {
-    like(as_role('bob', "SELECT $call"), qr/ERROR:  cdccraft run $alice_run does not exist/,
+    like(as_role('bob', $call), qr/ERROR:  cdccraft run $alice_run does not exist/,
         "bob: $call says the run does not exist");
 }
 like(as_role('bob', 'SELECT * FROM cdccraft.run'), qr/permission denied for table run/,

@@ -18,7 +18,7 @@ sub start_run {
 
 sub wait_for_batches {
     my ($node, $run_id, $batches) = @_;
-    $node->safe_psql('postgres', "SELECT cdccraft_wait($run_id, '180s', until_batch => $batches)");
+    $node->safe_psql('postgres', "CALL cdccraft_wait($run_id, '180s', until_batch => $batches)");
 }
 
 sub state_of {

@@ -1,9 +1,18 @@
 // cdccraft_wait: blocks until a run ends (or has committed until_batch
 // batches, or the timeout passes), with a NOTICE of progress at most once a
 // second. It only reads, so cancelling it leaves the run going.
+//
+// One C function serves two SQL routines. As the procedure cdccraft_wait,
+// CALLed outside a transaction block, it commits before it waits and after
+// every look at the run, so the waiting session holds no snapshot: a wait
+// of hours keeps nothing from VACUUM (nor from pruning the run's own table).
+// As the function cdccraft.wait_for_run (cdccraft_stop's short wait), or a
+// CALL inside a transaction block, it waits within the caller's transaction.
 #include "pg/postgres_api.hpp"
 
 extern "C" {
+#include "nodes/parsenodes.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 PG_FUNCTION_INFO_V1(cdccraft_wait);
 }
@@ -67,8 +76,33 @@ Datum summary_of(const char* schema, int64 run_id) {
     return summary;
 }
 
+// The extension's schema, quoted: where cdccraft_runs and cdccraft_summary
+// are, whichever of the two routines was called.
+const char* extension_schema() {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    if (SPI_execute("SELECT extnamespace::pg_catalog.regnamespace::pg_catalog.text FROM pg_catalog.pg_extension "
+                    "WHERE extname = 'cdccraft'",
+                    true, 1) != SPI_OK_SELECT ||
+        SPI_processed != 1)
+        elog(ERROR, "could not find the cdccraft extension's schema");
+    const char* found = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    char* schema = static_cast<char*>(SPI_palloc(strlen(found) + 1));  // outlives SPI_finish
+    strcpy(schema, found);
+    SPI_finish();
+    return schema;
+}
+
 int64 interval_micros(const Interval* span) {
     return span->time + (int64)span->day * USECS_PER_DAY + (int64)span->month * DAYS_PER_MONTH * USECS_PER_DAY;
+}
+
+// The procedure's result: its one output argument, summary.
+Datum summary_record(Datum summary) {
+    TupleDesc desc = CreateTemplateTupleDesc(1);
+    TupleDescInitEntry(desc, 1, "summary", JSONBOID, -1, 0);
+    desc = BlessTupleDesc(desc);
+    bool isnull = false;
+    return HeapTupleGetDatum(heap_form_tuple(desc, &summary, &isnull));
 }
 
 }  // namespace
@@ -76,11 +110,15 @@ int64 interval_micros(const Interval* span) {
 extern "C" Datum cdccraft_wait(PG_FUNCTION_ARGS) {
     if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("run_id must not be NULL")));
     const int64 run_id = PG_GETARG_INT64(0);
-    if (IsolationUsesXactSnapshot())
+    const CallContext* call = fcinfo->context != nullptr && IsA(fcinfo->context, CallContext)
+                                  ? reinterpret_cast<const CallContext*>(fcinfo->context)
+                                  : nullptr;
+    const bool own_transactions = call != nullptr && !call->atomic;
+    if (!own_transactions && IsolationUsesXactSnapshot())
         ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
                         errmsg("cdccraft_wait cannot see a run's progress in a REPEATABLE READ or SERIALIZABLE "
                                "transaction"),
-                        errhint("Call it in a READ COMMITTED transaction.")));
+                        errhint("CALL it outside a transaction block.")));
     const TimestampTz started = GetCurrentTimestamp();
     int64 timeout_us = -1;
     if (!PG_ARGISNULL(1)) {
@@ -89,18 +127,26 @@ extern "C" Datum cdccraft_wait(PG_FUNCTION_ARGS) {
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("timeout must not be negative")));
     }
     int64 until_batch = -1;
-    if (!PG_ARGISNULL(2)) {
+    if (PG_NARGS() > 2 && !PG_ARGISNULL(2)) {
         until_batch = PG_GETARG_INT64(2);
         if (until_batch < 0)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("until_batch must not be negative")));
     }
-    const char* schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+    const char* schema = extension_schema();
     const char* view = psprintf("%s.cdccraft_runs", schema);
 
+    // Each SPI_commit ends the transaction and every snapshot with it (the
+    // CALL's own included) and starts a fresh one that takes none until the
+    // next look.
+    if (own_transactions) {
+        if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+        SPI_commit();
+    }
     TimestampTz last_notice = started;
     int64 last_batches = -1;
     for (;;) {
         const Progress p = read_progress(view, run_id);
+        if (own_transactions) SPI_commit();
         if (!p.found)
             ereport(ERROR,
                     (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("cdccraft run %lld does not exist", (long long)run_id)));
@@ -118,5 +164,11 @@ extern "C" Datum cdccraft_wait(PG_FUNCTION_ARGS) {
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
     }
-    PG_RETURN_DATUM(summary_of(schema, run_id));
+    Datum summary = summary_of(schema, run_id);
+    if (own_transactions) {
+        summary = SPI_datumTransfer(summary, false, -1);
+        SPI_finish();
+    }
+    if (call != nullptr) PG_RETURN_DATUM(summary_record(summary));
+    PG_RETURN_DATUM(summary);
 }
