@@ -34,12 +34,6 @@ CREATE TABLE cdccraft.run (
     made_publication boolean NOT NULL DEFAULT false,
     made_slot boolean NOT NULL DEFAULT false,
     snapshot_rows bigint NOT NULL DEFAULT 0,
-    batches bigint NOT NULL DEFAULT 0,
-    inserts bigint NOT NULL DEFAULT 0,
-    updates bigint NOT NULL DEFAULT 0,
-    deletes bigint NOT NULL DEFAULT 0,
-    additions integer NOT NULL DEFAULT 0,
-    drops integer NOT NULL DEFAULT 0,
     original_schema jsonb,
     final_schema jsonb,
     started_at timestamptz NOT NULL DEFAULT now(),
@@ -62,7 +56,25 @@ CREATE TABLE cdccraft.schema_change (
     PRIMARY KEY (run_id, batch)
 );
 
-REVOKE ALL ON cdccraft.run, cdccraft.schema_change FROM PUBLIC;
+-- A run's counters after its last committed batch. Each batch, in its own
+-- transaction (so the counters agree with the table after any crash), inserts
+-- its totals and deletes the previous batch's row: never an update. Under a
+-- snapshot that another session holds open nothing of the run's can be
+-- pruned, yet a batch only adds a key at its run's end of the index and
+-- looks up one other, and readers take the newest row from there; an updated
+-- row would instead gain a version per batch for every lookup to walk.
+CREATE TABLE cdccraft.progress (
+    run_id bigint NOT NULL,
+    batches bigint NOT NULL,
+    inserts bigint NOT NULL,
+    updates bigint NOT NULL,
+    deletes bigint NOT NULL,
+    additions integer NOT NULL,
+    drops integer NOT NULL,
+    PRIMARY KEY (run_id, batches)
+);
+
+REVOKE ALL ON cdccraft.run, cdccraft.schema_change, cdccraft.progress FROM PUBLIC;
 
 -- What a run still holds: objects it created that still exist and that no
 -- newer run has since created under the same name (the table by oid, the
@@ -99,16 +111,16 @@ SELECT r.id AS run_id,
        r.slot_name,
        r.seed,
        r.snapshot_rows,
-       r.batches,
-       r.inserts,
-       r.updates,
-       r.deletes,
-       r.additions,
-       r.drops,
+       coalesce(p.batches, 0) AS batches,
+       coalesce(p.inserts, 0) AS inserts,
+       coalesce(p.updates, 0) AS updates,
+       coalesce(p.deletes, 0) AS deletes,
+       coalesce(p.additions, 0) AS additions,
+       coalesce(p.drops, 0) AS drops,
        r.started_at,
        r.finished_at,
        round(extract(epoch FROM coalesce(r.finished_at, clock_timestamp()) - r.started_at), 3) AS elapsed_seconds,
-       round((r.inserts + r.updates + r.deletes)
+       round(coalesce(p.inserts + p.updates + p.deletes, 0)
              / nullif(extract(epoch FROM coalesce(r.finished_at, clock_timestamp()) - r.started_at), 0), 1)
            AS changes_per_second,
        CASE WHEN NOT pg_is_in_recovery()
@@ -130,6 +142,8 @@ SELECT r.id AS run_id,
        r.created_publication,
        r.created_slot
   FROM cdccraft.run r
+  LEFT JOIN LATERAL (SELECT * FROM cdccraft.progress c WHERE c.run_id = r.id ORDER BY c.batches DESC LIMIT 1) p
+         ON true
   LEFT JOIN pg_stat_activity w
          ON w.pid = r.worker_pid AND w.backend_start = r.worker_started_at AND w.backend_type = 'cdccraft worker'
   LEFT JOIN pg_replication_slots s

@@ -77,9 +77,11 @@ for my $call ("SELECT cdccraft_summary($alice_run)", "SELECT cdccraft_report($al
 }
 like(as_role('bob', 'SELECT * FROM cdccraft.run'), qr/permission denied for table run/,
     'bob cannot read the catalog');
-like(as_role('bob', "UPDATE cdccraft.run SET inserts = 0"), qr/permission denied for table run/,
+like(as_role('bob', 'SELECT * FROM cdccraft.progress'), qr/permission denied for table progress/,
+    'nor the runs\' counters');
+like(as_role('bob', "UPDATE cdccraft.run SET state = 'failed'"), qr/permission denied for table run/,
     'bob cannot write the catalog');
-like(as_role('alice', "UPDATE cdccraft.run SET inserts = 0"), qr/permission denied for table run/,
+like(as_role('alice', "UPDATE cdccraft.progress SET inserts = 0"), qr/permission denied for table progress/,
     'alice cannot rewrite her own run\'s counters');
 
 # A member of alice's role may steer her runs; a superuser sees all.

@@ -13,33 +13,6 @@ constexpr const char* kSchemaOfTable =
 
 Datum text_datum(const std::string& s) { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); }
 
-constexpr const char* kCountUpdate =
-    "UPDATE cdccraft.run SET batches = $2, inserts = inserts + $3, updates = updates + $4, deletes = deletes + $5, "
-    "additions = $6, drops = $7 ";
-constexpr const char* kCountByTid = "WHERE ctid = $8 AND id = $1 RETURNING ctid";
-constexpr const char* kCountById = "WHERE id = $1 RETURNING ctid";
-
-// Runs one of the two counter updates, prepared on first use and kept; returns
-// the rows it updated (0 or 1), leaving RETURNING's ctid in SPI_tuptable.
-uint64 execute_count_update(WorkerRun* run, SPIPlanPtr* plan, const char* where, const Datum* values) {
-    if (*plan == nullptr) {
-        const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID, TIDOID};
-        StringInfoData sql;
-        initStringInfo(&sql);
-        appendStringInfo(&sql, "%s%s", kCountUpdate, where);
-        const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
-        SPIPlanPtr p = SPI_prepare(sql.data, 8, const_cast<Oid*>(types));
-        restore_user(s);
-        if (p == nullptr || SPI_keepplan(p) != 0) elog(ERROR, "could not prepare the cdccraft counter update");
-        *plan = p;
-    }
-    const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
-    const int ret = SPI_execute_plan(*plan, const_cast<Datum*>(values), nullptr, false, 0);
-    restore_user(s);
-    if (ret != SPI_OK_UPDATE_RETURNING) elog(ERROR, "cdccraft counter update returned %d", ret);
-    return SPI_processed;
-}
-
 }  // namespace
 
 void catalog_prepare(WorkerRun* run) {
@@ -169,26 +142,32 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                  kSchemaOfTable);
         exec_as_owner(run->catalog_owner, sql, 6, types, values, nullptr, SPI_OK_UPDATE);
     }
-    const Datum values[] = {Int64GetDatum(run->run_id),    Int64GetDatum(plan.batch_number),
-                            Int64GetDatum(inserts),        Int64GetDatum(updates),
-                            Int64GetDatum(deletes),        Int32GetDatum(schema.additions()),
-                            Int32GetDatum(schema.drops()), PointerGetDatum(&run->catalog_tid)};
-    // Every batch writes a new version of the run's row. Found by its id, the
-    // row would cost a walk over every version that an open snapshot (a
-    // cdccraft_wait, a connector's initial snapshot) keeps from pruning, one
-    // more each batch; found by where the last batch wrote it, it costs one
-    // fetch. A row moved by another writer (or a rolled-back batch) is not
-    // found there, and then the id finds it.
-    uint64 found = 0;
-    if (run->catalog_tid_known) found = execute_count_update(run, &run->count_by_tid_plan, kCountByTid, values);
-    if (found == 0) found = execute_count_update(run, &run->count_by_id_plan, kCountById, values);
-    if (found != 1)
-        ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-                        errmsg("cdccraft run %lld is missing from cdccraft.run", (long long)run->run_id)));
-    bool isnull;
-    run->catalog_tid = *reinterpret_cast<ItemPointer>(
-        DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
-    run->catalog_tid_known = true;
+    // The new totals replace the previous batch's row (see cdccraft.progress).
+    if (run->record_progress_plan == nullptr) {
+        const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID, INT8OID};
+        const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
+        SPIPlanPtr p = SPI_prepare(
+            "WITH previous AS (DELETE FROM cdccraft.progress WHERE run_id = $1 AND batches = $8) "
+            "INSERT INTO cdccraft.progress (run_id, batches, inserts, updates, deletes, additions, drops) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            8, const_cast<Oid*>(types));
+        restore_user(s);
+        if (p == nullptr || SPI_keepplan(p) != 0) elog(ERROR, "could not prepare the cdccraft progress record");
+        run->record_progress_plan = p;
+    }
+    const Datum values[] = {Int64GetDatum(run->run_id),
+                            Int64GetDatum(plan.batch_number),
+                            Int64GetDatum(run->inserts + inserts),
+                            Int64GetDatum(run->updates + updates),
+                            Int64GetDatum(run->deletes + deletes),
+                            Int32GetDatum(schema.additions()),
+                            Int32GetDatum(schema.drops()),
+                            Int64GetDatum(run->batches)};
+    const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
+    const int ret = SPI_execute_plan(run->record_progress_plan, const_cast<Datum*>(values), nullptr, false, 0);
+    restore_user(s);
+    if (ret != SPI_OK_INSERT || SPI_processed != 1)
+        elog(ERROR, "could not record the progress of cdccraft run %lld", (long long)run->run_id);
 }
 
 void catalog_finish(WorkerRun* run, const char* state, const char* error) {

@@ -37,12 +37,7 @@ struct WorkerRun {
     SPIPlanPtr insert_plan = nullptr;
     SPIPlanPtr delete_plan = nullptr;
     SPIPlanPtr update_plans[kColumnCount] = {};
-    SPIPlanPtr count_by_tid_plan = nullptr;
-    SPIPlanPtr count_by_id_plan = nullptr;
-
-    // Where the run's catalog row was last written (see catalog_record_batch).
-    ItemPointerData catalog_tid = {};
-    bool catalog_tid_known = false;
+    SPIPlanPtr record_progress_plan = nullptr;
 };
 
 // Runs fn(run) under PG_TRY. On a PostgreSQL error the transaction is aborted,
