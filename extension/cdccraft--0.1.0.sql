@@ -314,6 +314,13 @@ DECLARE
     active bigint[];
     r record;
 BEGIN
+    -- Checked before the worker is signalled: the wait for it to exit could
+    -- not see it go under a transaction-long snapshot.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_transaction_state',
+            MESSAGE = 'cdccraft_stop cannot see a run end in a REPEATABLE READ or SERIALIZABLE transaction',
+            HINT = 'Call it in a READ COMMITTED transaction.';
+    END IF;
     IF target IS NULL THEN
         SELECT array_agg(v.run_id ORDER BY v.run_id) INTO active
           FROM @extschema@.cdccraft_runs v WHERE cdccraft.state_is_active(v.state);

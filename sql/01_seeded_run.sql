@@ -77,6 +77,16 @@ SELECT s->'inserts' AS inserts, s->'updates' AS updates, s->'deletes' AS deletes
 SELECT md5(string_agg(id::text, ',' ORDER BY id)) = :'keys_digest' AS same_keys FROM sales;
 SELECT cdccraft_summary(:replay_id)->'schema_changes' = cdccraft_summary(:run_id)->'schema_changes'
        AS same_schema_changes;
+-- From PL/pgSQL the summary comes back through a variable.
+DO $$
+DECLARE
+    newest bigint := (SELECT max(run_id) FROM cdccraft_runs);
+    summary jsonb;
+BEGIN
+    CALL cdccraft_wait(newest, summary => summary);
+    ASSERT summary->>'state' = 'completed', 'cdccraft_wait returned ' || coalesce(summary::text, 'NULL');
+END;
+$$;
 SELECT cdccraft_cleanup(:replay_id);
 SELECT count(*) AS slots_left FROM pg_replication_slots;
 SELECT count(*) AS publications_left FROM pg_publication;

@@ -69,6 +69,15 @@ SELECT cdccraft_start(table_name => 'fresh', slot_name => 'taken_slot');
 SELECT cdccraft_start(table_name => 'busy', total_records => 0, changes_per_second => 500, seed => 1) AS busy_id \gset
 SELECT cdccraft_start(table_name => 'busy');
 SELECT cdccraft_cleanup(:busy_id);
+-- Waits that a transaction-long snapshot would keep from seeing the run end;
+-- the stop is refused before the worker is signalled.
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+CALL cdccraft_wait(:busy_id, '1s');
+ROLLBACK;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT cdccraft_stop(:busy_id);
+ROLLBACK;
+SELECT state FROM cdccraft_runs WHERE run_id = :busy_id;
 SELECT cdccraft_stop(:busy_id)->>'state' AS state;
 SELECT cdccraft_start(table_name => 'busy');
 

@@ -71,6 +71,7 @@ Datum summary_of(const char* schema, int64 run_id) {
         elog(ERROR, "could not summarise cdccraft run %lld", (long long)run_id);
     bool isnull;
     Datum summary = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    if (isnull) elog(ERROR, "cdccraft run %lld has no summary", (long long)run_id);
     summary = SPI_datumTransfer(summary, false, -1);
     SPI_finish();
     return summary;
@@ -118,7 +119,8 @@ extern "C" Datum cdccraft_wait(PG_FUNCTION_ARGS) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
                         errmsg("cdccraft_wait cannot see a run's progress in a REPEATABLE READ or SERIALIZABLE "
                                "transaction"),
-                        errhint("CALL it outside a transaction block.")));
+                        call != nullptr ? errhint("CALL it outside a transaction block.")
+                                        : errhint("Call it in a READ COMMITTED transaction.")));
     const TimestampTz started = GetCurrentTimestamp();
     int64 timeout_us = -1;
     if (!PG_ARGISNULL(1)) {
