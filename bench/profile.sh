@@ -10,9 +10,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 records=${PROFILE_RECORDS:-1000000}
 port=${PROFILE_PORT:-54341}
 
-ensure_packages
-ensure_os_user
-build_and_install
+prepare_machine
 start_throwaway_cluster profile "$port" <<<"max_wal_size = 4GB"
 sql() { cluster_psql -At -v ON_ERROR_STOP=1 "$@"; }
 sql <<<'CREATE EXTENSION cdccraft;' >/dev/null

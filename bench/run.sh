@@ -16,9 +16,7 @@ port=${BENCH_PORT:-54339}
 batches=$((records / batch))
 here=$(cd "$(dirname "$0")" && pwd)
 
-ensure_packages
-ensure_os_user
-build_and_install
+prepare_machine
 
 start_throwaway_cluster bench "$port" <<<"max_wal_size = 4GB"
 sql() { PGOPTIONS="-c client_min_messages=warning" cluster_psql -At -v ON_ERROR_STOP=1 "$@"; }

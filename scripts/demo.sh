@@ -7,9 +7,7 @@ source "$(dirname "$0")/lib.sh"
 records=${DEMO_RECORDS:-1000000}
 port=${DEMO_PORT:-54329}
 
-ensure_packages
-ensure_os_user
-build_and_install
+prepare_machine
 
 start_throwaway_cluster demo "$port" </dev/null
 

@@ -32,6 +32,13 @@ build_and_install() {
     as_root make -C "$CDCCRAFT_ROOT" -s install
 }
 
+# Everything a throwaway cluster with the extension needs on this machine.
+prepare_machine() {
+    ensure_packages
+    ensure_os_user
+    build_and_install
+}
+
 ensure_os_user() {
     if [ "$(id -u)" -ne 0 ]; then
         CDCCRAFT_OS_USER=$(id -un)
