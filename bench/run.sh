@@ -104,21 +104,25 @@ done
 # so mixes are compared per row change.
 flat_batches=1020
 flat_snapshot=1000
-flat_run() {  # extra cdccraft_start arguments; prints flat_cost's four figures
-    sql <<SQL
+# The SQL that starts the flat-cost run (extra cdccraft_start arguments) and
+# waits for it, its id in :id; every flat-cost run has the same shape.
+flat_start_sql() {
+    cat <<SQL
 SELECT cdccraft_start(table_name => 'flat', total_records => $((flat_batches * batch)), batch_size => $batch,
                       snapshot_rows => $flat_snapshot, evolve => false, seed => 8 $1) AS id \gset
 CALL cdccraft_wait(:id) \gset
+SQL
+}
+flat_run() {  # extra cdccraft_start arguments; prints flat_cost's four figures
+    sql <<SQL
+$(flat_start_sql "$1")
 SELECT concat_ws(' ', batch_10_us, batch_1000_us, change_10_us, change_1000_us) FROM flat_cost('flat_slot', 'flat_pub');
 SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset
 SQL
 }
 flat_insert_pair() {  # key order; prints cdccraft's then the server's batch figures
     sql <<SQL
-SELECT cdccraft_start(table_name => 'flat', total_records => $((flat_batches * batch)), batch_size => $batch,
-                      snapshot_rows => $flat_snapshot, evolve => false, mutation_probability => 0,
-                      seed => 8, key_order => '$1') AS id \gset
-CALL cdccraft_wait(:id) \gset
+$(flat_start_sql ", mutation_probability => 0, key_order => '$1'")
 SELECT concat_ws(' ', batch_10_us, batch_1000_us) AS cdccraft FROM flat_cost('flat_slot', 'flat_pub') \gset
 CALL make_replay('public.flat', $flat_snapshot);
 SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset
