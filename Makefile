@@ -1,7 +1,8 @@
 EXTENSION = cdccraft
 EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/default_version[[:space:]]*=[[:space:]]*'\([^']*\)'/\1/")
 MODULE_big = cdccraft
-DATA = extension/$(EXTENSION)--$(EXTVERSION).sql
+# Every install and upgrade script; the control file names the default.
+DATA = $(wildcard extension/$(EXTENSION)--*.sql)
 
 CORE_SOURCES = $(wildcard src/core/*.cpp)
 PG_SOURCES = $(wildcard src/pg/*.cpp)
