@@ -57,7 +57,7 @@ Datum values_array(const ColumnValues& v, Timestamp anchor) {
 }
 
 void append_array_cast(StringInfo sql, int param, const ColumnSpec& spec) {
-    appendStringInfo(sql, "$%d::%.*s[]", param, static_cast<int>(spec.sql_type.size()), spec.sql_type.data());
+    appendStringInfo(sql, "$%d::%s[]", param, qualified_type(spec.kind));
 }
 
 SPIPlanPtr keep(const char* sql, int nargs, Oid* types) {
@@ -87,11 +87,12 @@ SPIPlanPtr insert_plan(WorkerRun* run) {
     types[0] = UUIDARRAYOID;
     appendStringInfo(&sql, "INSERT INTO %s (id", run->qualified_table);
     for (ColumnId id : plan.insert_columns) appendStringInfo(&sql, ", %s", quoted_name(column_spec(id).name));
-    appendStringInfoString(&sql, ") SELECT * FROM unnest($1::pg_catalog.uuid[]");
+    appendStringInfoString(&sql, ") SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.uuid[])");
     int nargs = 1;
     for (ColumnId id : plan.insert_columns) {
-        appendStringInfoString(&sql, ", ");
+        appendStringInfoString(&sql, ", pg_catalog.unnest(");
         append_array_cast(&sql, nargs + 1, column_spec(id));
+        appendStringInfoChar(&sql, ')');
         types[nargs++] = array_type_of(column_spec(id).kind);
     }
     appendStringInfoChar(&sql, ')');
@@ -105,11 +106,11 @@ SPIPlanPtr update_plan(WorkerRun* run, ColumnId column) {
     StringInfoData sql;
     initStringInfo(&sql);
     appendStringInfo(&sql,
-                     "UPDATE %s AS t SET %s = v.val, updated_at = pg_catalog.now() FROM unnest("
-                     "$1::pg_catalog.uuid[], ",
+                     "UPDATE %s AS t SET %s = v.val, updated_at = pg_catalog.now() FROM ROWS FROM ("
+                     "pg_catalog.unnest($1::pg_catalog.uuid[]), pg_catalog.unnest(",
                      run->qualified_table, quoted_name(spec.name));
     append_array_cast(&sql, 2, spec);
-    appendStringInfoString(&sql, ") AS v(id, val) WHERE t.id = v.id");
+    appendStringInfoString(&sql, ")) AS v(id, val) WHERE t.id OPERATOR(pg_catalog.=) v.id");
     Oid types[] = {UUIDARRAYOID, array_type_of(spec.kind)};
     run->update_plans[column] = keep(sql.data, 2, types);
     return run->update_plans[column];
@@ -119,7 +120,7 @@ SPIPlanPtr delete_plan(WorkerRun* run) {
     if (run->delete_plan) return run->delete_plan;
     StringInfoData sql;
     initStringInfo(&sql);
-    appendStringInfo(&sql, "DELETE FROM %s WHERE id = ANY ($1::pg_catalog.uuid[])", run->qualified_table);
+    appendStringInfo(&sql, "DELETE FROM %s WHERE id OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.uuid[])", run->qualified_table);
     Oid types[] = {UUIDARRAYOID};
     run->delete_plan = keep(sql.data, 1, types);
     return run->delete_plan;
@@ -131,6 +132,19 @@ void free_plan(SPIPlanPtr* plan) {
 }
 
 }  // namespace
+
+const char* qualified_type(ValueKind kind) {
+    switch (kind) {
+        case ValueKind::Uuid: return "pg_catalog.uuid";
+        case ValueKind::Text: return "pg_catalog.text";
+        case ValueKind::Int4: return "pg_catalog.int4";
+        case ValueKind::Float8: return "pg_catalog.float8";
+        case ValueKind::Bool: return "pg_catalog.bool";
+        case ValueKind::Timestamp: return "pg_catalog.timestamp";
+    }
+    elog(ERROR, "cdccraft: no SQL type for this column kind");
+    return nullptr;
+}
 
 void forget_table_plans(WorkerRun* run) {
     free_plan(&run->insert_plan);
@@ -144,8 +158,8 @@ void execute_evolution(WorkerRun* run) {
     StringInfoData sql;
     initStringInfo(&sql);
     if (step.action == EvolutionAction::Add)
-        appendStringInfo(&sql, "ALTER TABLE %s ADD COLUMN %s %.*s", run->qualified_table, quoted_name(spec.name),
-                         static_cast<int>(spec.sql_type.size()), spec.sql_type.data());
+        appendStringInfo(&sql, "ALTER TABLE %s ADD COLUMN %s %s", run->qualified_table, quoted_name(spec.name),
+                         qualified_type(spec.kind));
     else
         appendStringInfo(&sql, "ALTER TABLE %s DROP COLUMN %s", run->qualified_table, quoted_name(spec.name));
     spi_run(sql.data, SPI_OK_UTILITY);

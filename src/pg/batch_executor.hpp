@@ -13,5 +13,8 @@ int64 execute_updates(WorkerRun* run);
 int64 execute_deletes(WorkerRun* run);
 // Forgets prepared statements whose text names the table's columns.
 void forget_table_plans(WorkerRun* run);
+// The SQL type of a column kind, schema-qualified: text and uuid are not
+// keywords, so a bare name would be looked up in the session's search_path.
+const char* qualified_type(ValueKind kind);
 
 }  // namespace cdccraft::pg

@@ -1,24 +1,43 @@
 #include "pg/catalog_access.hpp"
 
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "utils/lsyscache.h"
+}
+
 namespace cdccraft::pg {
 
 Oid catalog_owner() {
-    if (SPI_execute("SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'cdccraft.run'::pg_catalog.regclass",
-                    true, 1) != SPI_OK_SELECT ||
-        SPI_processed != 1)
-        elog(ERROR, "could not find the owner of cdccraft.run");
-    bool isnull;
-    return DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    const Oid relid = get_relname_relid("run", get_namespace_oid("cdccraft", false));
+    HeapTuple rel = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(rel)) elog(ERROR, "could not find the owner of cdccraft.run");
+    const Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(rel))->relowner;
+    ReleaseSysCache(rel);
+    return owner;
 }
+
+int pin_safe_settings() {
+    const int nest_level = NewGUCNestLevel();
+    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                            0, false);
+    return nest_level;
+}
+
+void unpin_safe_settings(int nest_level) { AtEOXact_GUC(true, nest_level); }
 
 OwnerSwitch become_catalog_owner(Oid owner) {
     OwnerSwitch s;
     GetUserIdAndSecContext(&s.saved_user, &s.saved_context);
+    s.nest_level = pin_safe_settings();
     SetUserIdAndSecContext(owner, s.saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
     return s;
 }
 
-void restore_user(const OwnerSwitch& saved) { SetUserIdAndSecContext(saved.saved_user, saved.saved_context); }
+void restore_user(const OwnerSwitch& saved) {
+    SetUserIdAndSecContext(saved.saved_user, saved.saved_context);
+    unpin_safe_settings(saved.nest_level);
+}
 
 void exec_as_owner(Oid owner, const char* sql, int nargs, const Oid* types, const Datum* values, const char* nulls,
                    int expected) {

@@ -1,21 +1,40 @@
-// Statements on cdccraft's own catalog tables, run as the catalog's owner.
-// The caller otherwise acts as a role that may not read or write them; the
-// switch lasts one statement, with SECURITY_RESTRICTED_OPERATION, and a
-// failed statement's transaction abort restores the previous user.
+// Statements on cdccraft's own catalog tables, run as the catalog's owner,
+// and the settings every statement that cdccraft runs on another role's
+// behalf is pinned to.
+//
+// The caller otherwise acts as a role that may not read or write the
+// catalog, and that role's code (its triggers, its session's settings, its
+// functions and operators in any schema) must never run with the owner's
+// rights. So each such statement runs, as PostgreSQL runs a SECURITY DEFINER
+// function or a maintenance command, in a GUC nest level of its own with a
+// safe search_path, as the owner with SECURITY_RESTRICTED_OPERATION, and
+// names everything it uses with its schema (operators as
+// OPERATOR(pg_catalog.=)). A failed statement's transaction abort restores
+// the previous user and settings.
 #pragma once
 
 #include "pg/postgres_api.hpp"
 
 namespace cdccraft::pg {
 
-// The owner of cdccraft.run (the role that created the extension). SPI must
-// be connected.
+// The owner of cdccraft.run (the role that created the extension), read
+// from the syscache: no SQL, so nothing the caller can shadow.
 Oid catalog_owner();
+
+// A GUC nest level whose search_path is pg_catalog, pg_temp: whatever the
+// statements inside it set, their own triggers included, is undone when it
+// ends. Pins the settings of statements that run as another role, and of
+// SQL that cdccraft runs as the caller but with another role's objects.
+int pin_safe_settings();
+void unpin_safe_settings(int nest_level);
 
 struct OwnerSwitch {
     Oid saved_user;
     int saved_context;
+    int nest_level;
 };
+// Becomes the catalog's owner with safe settings pinned; restore_user undoes
+// both.
 OwnerSwitch become_catalog_owner(Oid owner);
 void restore_user(const OwnerSwitch& saved);
 

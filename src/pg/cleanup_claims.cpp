@@ -21,7 +21,7 @@ Oid open_catalog_for(int64 run_id) {
     const Oid catalog = catalog_owner();
     const Oid types[] = {INT8OID};
     const Datum values[] = {Int64GetDatum(run_id)};
-    exec_as_owner(catalog, "SELECT owner FROM cdccraft.run WHERE id = $1", 1, types, values, nullptr, SPI_OK_SELECT);
+    exec_as_owner(catalog, "SELECT owner FROM cdccraft.run WHERE id OPERATOR(pg_catalog.=) $1", 1, types, values, nullptr, SPI_OK_SELECT);
     bool isnull = true;
     Oid owner = InvalidOid;
     if (SPI_processed == 1)
@@ -46,7 +46,7 @@ extern "C" Datum cdccraft_cleanup_claims(PG_FUNCTION_ARGS) {
     const Oid catalog = open_catalog_for(run_id);
     const Oid types[] = {INT8OID};
     const Datum values[] = {Int64GetDatum(run_id)};
-    exec_as_owner(catalog, "SELECT (cdccraft.claims_of(r)).* FROM cdccraft.run r WHERE r.id = $1", 1, types, values,
+    exec_as_owner(catalog, "SELECT (cdccraft.claims_of(r)).* FROM cdccraft.run r WHERE r.id OPERATOR(pg_catalog.=) $1", 1, types, values,
                   nullptr, SPI_OK_SELECT);
     Datum claims[3];
     bool nulls[3] = {false, false, false};
@@ -68,8 +68,9 @@ extern "C" Datum cdccraft_release_claims(PG_FUNCTION_ARGS) {
     exec_as_owner(catalog,
                   "UPDATE cdccraft.run r SET (relid, created_publication, created_slot, created_schema) = "
                   "(SELECT CASE WHEN c.holds_table THEN r.relid END, c.holds_publication, c.holds_slot, "
-                  "r.created_schema AND EXISTS (SELECT FROM pg_catalog.pg_namespace n WHERE n.nspname = r.schema_name) "
-                  "FROM cdccraft.claims_of(r) c) WHERE r.id = $1",
+                  "r.created_schema AND EXISTS (SELECT FROM pg_catalog.pg_namespace n "
+                  "WHERE n.nspname OPERATOR(pg_catalog.=) r.schema_name) "
+                  "FROM cdccraft.claims_of(r) c) WHERE r.id OPERATOR(pg_catalog.=) $1",
                   1, types, values, nullptr, SPI_OK_UPDATE);
     SPI_finish();
     PG_RETURN_VOID();

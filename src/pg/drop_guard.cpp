@@ -25,7 +25,7 @@ struct Extension {
 bool find_extension(Extension* ext) {
     if (SPI_execute("SELECT e.extnamespace::pg_catalog.regnamespace::pg_catalog.text, n.nspname::pg_catalog.text, "
                     "e.extowner FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n "
-                    "ON n.oid = e.extnamespace WHERE e.extname = 'cdccraft'",
+                    "ON n.oid OPERATOR(pg_catalog.=) e.extnamespace WHERE e.extname OPERATOR(pg_catalog.=) 'cdccraft'",
                     true, 1) != SPI_OK_SELECT)
         elog(ERROR, "could not read pg_extension");
     if (SPI_processed != 1) return false;
@@ -107,9 +107,10 @@ void stop_and_clean_up_every_run(const Extension& ext) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
                         errmsg("DROP EXTENSION cdccraft CASCADE must run at READ COMMITTED while runs hold objects")));
     refuse_unless_none(
-        runs_where("CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_roles o WHERE o.oid = r.owner) "
+        runs_where("CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_roles o WHERE o.oid OPERATOR(pg_catalog.=) r.owner) "
                    "THEN NOT pg_catalog.pg_has_role(r.owner, 'USAGE') "
-                   "ELSE NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) END"),
+                   "ELSE NOT (SELECT rolsuper FROM pg_catalog.pg_roles "
+                   "WHERE rolname OPERATOR(pg_catalog.=) CURRENT_USER) END"),
         "cannot stop and clean up the cdccraft runs of other roles",
         "Runs %s belong to roles whose privileges you do not have.",
         "Drop the extension as a superuser, or have their owners clean them up.");
@@ -125,12 +126,13 @@ void stop_and_clean_up_every_run(const Extension& ext) {
     // pg_stat_activity is otherwise cached for the transaction, from before the lock.
     pgstat_clear_backend_activity_snapshot();
     refuse_unless_none(runs_where("cdccraft.state_is_active(r.state) AND EXISTS (SELECT FROM "
-                                  "pg_catalog.pg_stat_activity a WHERE a.pid = r.worker_pid "
-                                  "AND a.backend_start = r.worker_started_at)"),
+                                  "pg_catalog.pg_stat_activity a WHERE a.pid OPERATOR(pg_catalog.=) r.worker_pid "
+                                  "AND a.backend_start OPERATOR(pg_catalog.=) r.worker_started_at)"),
                        "cdccraft runs started while the extension was being dropped", "Runs %s are active.",
                        "Stop them and drop the extension again.");
     refuse_unless_none(runs_where("c.holds_slot AND EXISTS (SELECT FROM pg_catalog.pg_replication_slots s "
-                                  "WHERE s.slot_name = r.slot_name AND s.database = pg_catalog.current_database() "
+                                  "WHERE s.slot_name OPERATOR(pg_catalog.=) r.slot_name "
+                                  "AND s.database OPERATOR(pg_catalog.=) pg_catalog.current_database() "
                                   "AND s.active)"),
                        "cannot drop the replication slots of cdccraft runs while consumers read them",
                        "The slots of runs %s are in use.", "Disconnect their consumers and drop the extension again.");

@@ -9,7 +9,7 @@ namespace {
 constexpr const char* kSchemaOfTable =
     "(SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', a.attname, 'type', "
     "pg_catalog.format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum) FROM pg_catalog.pg_attribute a "
-    "WHERE a.attrelid = $2 AND a.attnum > 0 AND NOT a.attisdropped)";
+    "WHERE a.attrelid OPERATOR(pg_catalog.=) $2 AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)";
 
 Datum text_datum(const std::string& s) { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); }
 
@@ -22,8 +22,9 @@ void catalog_prepare(WorkerRun* run) {
         "UPDATE cdccraft.run r SET state = 'interrupted', finished_at = pg_catalog.now(), "
         "last_error = 'the worker ended without recording an outcome (a crash, SIGKILL or immediate shutdown)' "
         "WHERE cdccraft.state_is_active(r.state) AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a "
-        "WHERE a.pid = r.worker_pid AND a.backend_start = r.worker_started_at "
-        "AND a.backend_type = 'cdccraft worker')",
+        "WHERE a.pid OPERATOR(pg_catalog.=) r.worker_pid "
+        "AND a.backend_start OPERATOR(pg_catalog.=) r.worker_started_at "
+        "AND a.backend_type OPERATOR(pg_catalog.=) 'cdccraft worker')",
         0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
 }
 
@@ -36,10 +37,11 @@ void catalog_check_no_active_run(WorkerRun* run) {
     // rather than the unique index's.
     spi_run_args(
         "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('cdccraft start'), "
-        "pg_catalog.hashtext($1 || '.' || $2))",
+        "pg_catalog.hashtext($1 OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) $2))",
         2, types, values, SPI_OK_SELECT);
     exec_as_owner(run->catalog_owner,
-                  "SELECT id FROM cdccraft.run WHERE schema_name = $1 AND table_name = $2 "
+                  "SELECT id FROM cdccraft.run WHERE schema_name OPERATOR(pg_catalog.=) $1 "
+                  "AND table_name OPERATOR(pg_catalog.=) $2 "
                   "AND cdccraft.state_is_active(state)",
                   2, types, values, nullptr, SPI_OK_SELECT);
     if (SPI_processed > 0) {
@@ -81,7 +83,7 @@ int64 catalog_insert_run(WorkerRun* run, const char* config_wire) {
 int64 catalog_run_of_table(WorkerRun* run, Oid relid) {
     const Oid types[] = {OIDOID};
     const Datum values[] = {ObjectIdGetDatum(relid)};
-    exec_as_owner(run->catalog_owner, "SELECT pg_catalog.max(id) FROM cdccraft.run WHERE relid = $1", 1, types, values,
+    exec_as_owner(run->catalog_owner, "SELECT pg_catalog.max(id) FROM cdccraft.run WHERE relid OPERATOR(pg_catalog.=) $1", 1, types, values,
                   nullptr, SPI_OK_SELECT);
     bool isnull;
     const Datum id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -94,22 +96,24 @@ void catalog_record_objects(WorkerRun* run) {
                             BoolGetDatum(run->created_publication), BoolGetDatum(run->created_slot)};
     exec_as_owner(
         run->catalog_owner,
-        "UPDATE cdccraft.run SET relid = NULLIF($2, 0::pg_catalog.oid), created_schema = $3, created_publication = $4, "
-        "created_slot = $5, made_publication = made_publication OR $4, made_slot = made_slot OR $5 WHERE id = $1",
+        "UPDATE cdccraft.run SET relid = CASE WHEN $2 OPERATOR(pg_catalog.<>) 0::pg_catalog.oid THEN $2 END, created_schema = $3, "
+        "created_publication = $4, "
+        "created_slot = $5, made_publication = made_publication OR $4, made_slot = made_slot OR $5 "
+        "WHERE id OPERATOR(pg_catalog.=) $1",
         5, types, values, nullptr, SPI_OK_UPDATE);
 }
 
 void catalog_record_snapshot(WorkerRun* run, int64 rows) {
     const Oid types[] = {INT8OID, INT8OID};
     const Datum values[] = {Int64GetDatum(run->run_id), Int64GetDatum(rows)};
-    exec_as_owner(run->catalog_owner, "UPDATE cdccraft.run SET snapshot_rows = $2 WHERE id = $1", 2, types, values,
+    exec_as_owner(run->catalog_owner, "UPDATE cdccraft.run SET snapshot_rows = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, types, values,
                   nullptr, SPI_OK_UPDATE);
 }
 
 void catalog_set_state(WorkerRun* run, const char* state) {
     const Oid types[] = {INT8OID, TEXTOID};
     const Datum values[] = {Int64GetDatum(run->run_id), CStringGetTextDatum(state)};
-    exec_as_owner(run->catalog_owner, "UPDATE cdccraft.run SET state = $2 WHERE id = $1", 2, types, values, nullptr,
+    exec_as_owner(run->catalog_owner, "UPDATE cdccraft.run SET state = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, types, values, nullptr,
                   SPI_OK_UPDATE);
 }
 
@@ -118,7 +122,8 @@ void catalog_mark_running(WorkerRun* run) {
     const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid)};
     char sql[1024];
     snprintf(sql, sizeof sql,
-             "UPDATE cdccraft.run SET state = 'running', original_schema = %s, final_schema = %s WHERE id = $1",
+             "UPDATE cdccraft.run SET state = 'running', original_schema = %s, final_schema = %s "
+             "WHERE id OPERATOR(pg_catalog.=) $1",
              kSchemaOfTable, kSchemaOfTable);
     exec_as_owner(run->catalog_owner, sql, 2, types, values, nullptr, SPI_OK_UPDATE);
 }
@@ -138,7 +143,8 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
         char sql[1024];
         snprintf(sql, sizeof sql,
                  "WITH change AS (INSERT INTO cdccraft.schema_change (run_id, batch, action, column_name, "
-                 "column_type) VALUES ($1, $3, $4, $5, $6)) UPDATE cdccraft.run SET final_schema = %s WHERE id = $1",
+                 "column_type) VALUES ($1, $3, $4, $5, $6)) "
+                 "UPDATE cdccraft.run SET final_schema = %s WHERE id OPERATOR(pg_catalog.=) $1",
                  kSchemaOfTable);
         exec_as_owner(run->catalog_owner, sql, 6, types, values, nullptr, SPI_OK_UPDATE);
     }
@@ -147,7 +153,8 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
         const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID, INT8OID};
         const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
         SPIPlanPtr p = SPI_prepare(
-            "WITH previous AS (DELETE FROM cdccraft.progress WHERE run_id = $1 AND batches = $8) "
+            "WITH previous AS (DELETE FROM cdccraft.progress "
+            "WHERE run_id OPERATOR(pg_catalog.=) $1 AND batches OPERATOR(pg_catalog.=) $8) "
             "INSERT INTO cdccraft.progress (run_id, batches, inserts, updates, deletes, additions, drops) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7)",
             8, const_cast<Oid*>(types));
@@ -178,7 +185,7 @@ void catalog_finish(WorkerRun* run, const char* state, const char* error) {
     char sql[1024];
     snprintf(sql, sizeof sql,
              "UPDATE cdccraft.run SET state = $3, last_error = $4, finished_at = pg_catalog.now(), "
-             "final_schema = COALESCE(%s, final_schema) WHERE id = $1",
+             "final_schema = COALESCE(%s, final_schema) WHERE id OPERATOR(pg_catalog.=) $1",
              kSchemaOfTable);
     exec_as_owner(run->catalog_owner, sql, 4, types, values, nulls, SPI_OK_UPDATE);
 }

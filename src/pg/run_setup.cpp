@@ -55,8 +55,7 @@ void check_names_free(WorkerRun* run) {
 }
 
 void append_column_definition(StringInfo sql, const ColumnSpec& spec) {
-    appendStringInfo(sql, "%s %.*s", quoted_name(spec.name), static_cast<int>(spec.sql_type.size()),
-                     spec.sql_type.data());
+    appendStringInfo(sql, "%s %s", quoted_name(spec.name), qualified_type(spec.kind));
     if (spec.generator == Generator::Key)
         appendStringInfoString(sql, " PRIMARY KEY");
     else if (spec.not_null)
@@ -191,7 +190,7 @@ void undo_setup(WorkerRun* run) {
         const Datum values[] = {CStringGetTextDatum(c.slot_name.c_str())};
         spi_run_args(
             "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots "
-            "WHERE slot_name = $1::pg_catalog.name",
+            "WHERE slot_name OPERATOR(pg_catalog.=) $1::pg_catalog.name",
             1, types, values, SPI_OK_SELECT);
     }
     if (run->created_publication) {

@@ -10,12 +10,22 @@
 // CALL inside a transaction block, it waits within the caller's transaction.
 #include "pg/postgres_api.hpp"
 
+#include "pg/catalog_access.hpp"
+
 extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
+#include "utils/fmgroids.h"
+#include "commands/extension.h"
 #include "nodes/parsenodes.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 PG_FUNCTION_INFO_V1(cdccraft_wait);
 }
+
+using namespace cdccraft::pg;
 
 namespace {
 
@@ -37,13 +47,15 @@ Progress read_progress(const char* view, int64 run_id) {
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT cdccraft.state_is_active(state) OR worker_pid IS NOT NULL, batches, inserts, updates, deletes, "
-             "coalesce(changes_per_second, 0)::float8 FROM %s WHERE run_id = $1",
+             "coalesce(changes_per_second, 0)::pg_catalog.float8 FROM %s WHERE run_id OPERATOR(pg_catalog.=) $1",
              view);
     Oid types[] = {INT8OID};
     Datum values[] = {Int64GetDatum(run_id)};
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    if (SPI_execute_with_args(sql, 1, types, values, nullptr, false, 1) != SPI_OK_SELECT)
-        elog(ERROR, "could not read cdccraft run %lld", (long long)run_id);
+    const int nest_level = pin_safe_settings();
+    const int ret = SPI_execute_with_args(sql, 1, types, values, nullptr, false, 1);
+    unpin_safe_settings(nest_level);
+    if (ret != SPI_OK_SELECT) elog(ERROR, "could not read cdccraft run %lld", (long long)run_id);
     Progress p{};
     p.found = SPI_processed == 1;
     if (p.found) {
@@ -67,7 +79,10 @@ Datum summary_of(const char* schema, int64 run_id) {
     Oid types[] = {INT8OID};
     Datum values[] = {Int64GetDatum(run_id)};
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    if (SPI_execute_with_args(sql, 1, types, values, nullptr, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+    const int nest_level = pin_safe_settings();
+    const int ret = SPI_execute_with_args(sql, 1, types, values, nullptr, false, 1);
+    unpin_safe_settings(nest_level);
+    if (ret != SPI_OK_SELECT || SPI_processed != 1)
         elog(ERROR, "could not summarise cdccraft run %lld", (long long)run_id);
     bool isnull;
     Datum summary = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -78,19 +93,20 @@ Datum summary_of(const char* schema, int64 run_id) {
 }
 
 // The extension's schema, quoted: where cdccraft_runs and cdccraft_summary
-// are, whichever of the two routines was called.
+// are, whichever of the two routines was called. Read from the syscache, so
+// that no SQL runs before the safe settings are pinned.
 const char* extension_schema() {
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    if (SPI_execute("SELECT extnamespace::pg_catalog.regnamespace::pg_catalog.text FROM pg_catalog.pg_extension "
-                    "WHERE extname = 'cdccraft'",
-                    true, 1) != SPI_OK_SELECT ||
-        SPI_processed != 1)
-        elog(ERROR, "could not find the cdccraft extension's schema");
-    const char* found = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-    char* schema = static_cast<char*>(SPI_palloc(strlen(found) + 1));  // outlives SPI_finish
-    strcpy(schema, found);
-    SPI_finish();
-    return schema;
+    const Oid extension = get_extension_oid("cdccraft", false);
+    Relation catalog = table_open(ExtensionRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(extension));
+    SysScanDesc scan = systable_beginscan(catalog, ExtensionOidIndexId, true, nullptr, 1, &key);
+    HeapTuple row = systable_getnext(scan);
+    if (!HeapTupleIsValid(row)) elog(ERROR, "could not find the cdccraft extension's schema");
+    const Oid schema = reinterpret_cast<Form_pg_extension>(GETSTRUCT(row))->extnamespace;
+    systable_endscan(scan);
+    table_close(catalog, AccessShareLock);
+    return quote_identifier(get_namespace_name(schema));
 }
 
 int64 interval_micros(const Interval* span) {

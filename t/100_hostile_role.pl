@@ -1,0 +1,178 @@
+# No escalation through code a role plants: a hostile role shadows the
+# operators and functions that cdccraft's SQL uses (=, >, now(), unnest,
+# count, on bigint, int, oid, uuid, text, name) with functions that log who
+# runs them and make the role a superuser when run by one. It points
+# search_path at them by its role settings, its own session and, through a
+# trigger on its run's table, the worker's session. None of its code may ever
+# run as another role.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use CdccraftTest;
+
+my $node = PostgreSQL::Test::Cluster->new('hostile');
+$node->init(allows_streaming => 'logical');
+$node->start;
+$node->safe_psql(
+    'postgres', q{
+    CREATE EXTENSION cdccraft;
+    CREATE ROLE eve LOGIN REPLICATION;
+    GRANT EXECUTE ON FUNCTION cdccraft_start TO eve;
+    GRANT CREATE ON DATABASE postgres TO eve;
+    GRANT CREATE ON SCHEMA public TO eve;
+});
+
+sub as_eve {
+    my ($sql) = @_;
+    my ($rc, $out, $err) = $node->psql('postgres', $sql, extra_params => [ '-U', 'eve' ]);
+    return $rc == 0 ? $out : $err;
+}
+
+# The traps. Each logs its call and who ran it, then does the real work, so
+# that a shadowed statement still succeeds and a run goes on.
+as_eve(q{
+    CREATE SCHEMA x;
+    GRANT USAGE ON SCHEMA x TO PUBLIC;
+    CREATE TABLE x.calls (what text, run_as name, at timestamptz DEFAULT pg_catalog.clock_timestamp());
+    GRANT INSERT ON x.calls TO PUBLIC;
+    CREATE FUNCTION x.trap(what text) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO x.calls (what, run_as) VALUES (what, pg_catalog.current_user());
+        IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+             WHERE r.rolname OPERATOR(pg_catalog.=) pg_catalog.current_user()) THEN
+            EXECUTE 'ALTER ROLE eve SUPERUSER';
+        END IF;
+    END $$;
+    CREATE FUNCTION x.eq_int8(a bigint, b bigint) RETURNS boolean LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM x.trap('=(bigint,bigint)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
+    CREATE OPERATOR x.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = x.eq_int8);
+    CREATE FUNCTION x.eq_int4(a int, b int) RETURNS boolean LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM x.trap('=(int,int)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
+    CREATE OPERATOR x.= (LEFTARG = int, RIGHTARG = int, FUNCTION = x.eq_int4);
+    CREATE FUNCTION x.eq_oid(a oid, b oid) RETURNS boolean LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM x.trap('=(oid,oid)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
+    CREATE OPERATOR x.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = x.eq_oid);
+    CREATE FUNCTION x.eq_uuid(a uuid, b uuid) RETURNS boolean LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM x.trap('=(uuid,uuid)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
+    CREATE OPERATOR x.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = x.eq_uuid);
+    CREATE FUNCTION x.eq_text(a text, b text) RETURNS boolean LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM x.trap('=(text,text)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
+    CREATE OPERATOR x.= (LEFTARG = text, RIGHTARG = text, FUNCTION = x.eq_text);
+    CREATE FUNCTION x.eq_name(a name, b name) RETURNS boolean LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM x.trap('=(name,name)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
+    CREATE OPERATOR x.= (LEFTARG = name, RIGHTARG = name, FUNCTION = x.eq_name);
+    CREATE FUNCTION x.gt_int24(a smallint, b int) RETURNS boolean LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM x.trap('>(smallint,int)'); RETURN a OPERATOR(pg_catalog.>) b; END $$;
+    CREATE OPERATOR x.> (LEFTARG = smallint, RIGHTARG = int, FUNCTION = x.gt_int24);
+    CREATE FUNCTION x.now() RETURNS timestamptz LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM x.trap('now()'); RETURN pg_catalog.now(); END $$;
+    CREATE FUNCTION x.unnest(a anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM x.trap('unnest'); RETURN QUERY SELECT * FROM pg_catalog.unnest(a); END $$;
+    CREATE FUNCTION x.count_step(n bigint) RETURNS bigint LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM x.trap('count(*)'); RETURN n OPERATOR(pg_catalog.+) 1; END $$;
+    CREATE AGGREGATE x.count(*) (SFUNC = x.count_step, STYPE = bigint, INITCOND = '0');
+    CREATE FUNCTION x.point_path() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM x.trap('trigger');
+        PERFORM pg_catalog.set_config('search_path', 'x, pg_catalog', false);
+        RETURN NULL;
+    END $$;
+});
+
+sub foreign_calls {
+    return $node->safe_psql('postgres',
+        "SELECT coalesce(string_agg(DISTINCT what || ' as ' || run_as, ', '), 'none') FROM x.calls "
+          . "WHERE run_as <> 'eve'");
+}
+
+sub assert_not_escalated {
+    my ($what) = @_;
+    is(foreign_calls(), 'none', "$what: none of eve's code ran as another role");
+    is($node->safe_psql('postgres', "SELECT rolsuper FROM pg_roles WHERE rolname = 'eve'"), 'f',
+        "$what: eve is not a superuser");
+}
+
+# The reported attack: a trigger on the run's own table points the worker's
+# search_path at eve's schema mid-run.
+my $run = as_eve("SELECT cdccraft_start(table_name => 'bait', total_records => 0, batch_size => 10, "
+      . "changes_per_second => 2000, seed => 1)");
+like($run, qr/^\d+$/, 'eve starts a run');
+as_eve(q{CREATE TRIGGER point_path AFTER INSERT ON public.bait FOR EACH STATEMENT EXECUTE FUNCTION x.point_path()});
+my $batches = $node->safe_psql('postgres', "SELECT batches FROM cdccraft_runs WHERE run_id = $run");
+# Each batch inserts: the trigger fires in every one from here on, and every
+# batch writes the catalog; evolution steps alter the table too.
+wait_for_batches($node, $run, $batches + 150);
+ok($node->safe_psql('postgres', "SELECT count(*) FROM x.calls WHERE what = 'trigger'") > 100,
+    "eve's trigger ran in the worker's batches");
+as_eve("SELECT cdccraft_stop($run)");
+is(state_of($node, $run), 'stopped', 'the run went on to a stop');
+assert_exact($node, $run, 'the trigger attack');
+assert_not_escalated('a trigger pointing the worker\'s search_path at eve\'s schema');
+
+# Role settings: every session of eve's, the worker's included, starts with
+# the hostile search_path.
+$node->safe_psql('postgres', q{ALTER ROLE eve SET search_path = x, pg_catalog});
+my $second = as_eve("SELECT public.cdccraft_start(table_name => 'bait2', total_records => 2000, batch_size => 50, seed => 2)");
+like($second, qr/^\d+$/, 'eve starts a run with a hostile search_path in her role settings');
+as_eve("CALL public.cdccraft_wait($second, '180s')");
+is(state_of($node, $second), 'completed', 'that run completes');
+assert_not_escalated('a search_path set by the role\'s settings');
+
+# Eve's own session, through every cdccraft function she can call, the C
+# functions that read the catalog as its owner among them. Each call must
+# really run (its error, if any, is cdccraft's own), or it proves nothing.
+sub hostile_calls {
+    my ($who, $run, @calls) = @_;
+    for my $call (@calls) {
+        my ($sql, $expect) = @$call;
+        my ($rc, $out, $err) = $node->psql('postgres', "SET search_path = x, pg_catalog; $sql",
+            $who eq 'eve' ? (extra_params => [ '-U', 'eve' ]) : ());
+        if ($expect eq 'ok') { is($rc, 0, "$who: $sql runs") or diag($err); }
+        else { like($err, qr/$expect/, "$who: $sql fails as it should"); }
+        is(foreign_calls(), 'none', "$who with eve's search_path: $sql ran none of her code as another role");
+    }
+}
+hostile_calls('eve', $second,
+    [ "SELECT public.cdccraft_start(table_name => 'bait2')", 'relation public.bait2 already exists' ],
+    [ "SELECT cdccraft.cleanup_claims($second)", 'ok' ],
+    [ "SELECT cdccraft.release_claims($second)", 'ok' ],
+    [ 'SELECT cdccraft.cleanup_claims(0)', 'cdccraft run 0 does not exist' ],
+    [ "CALL public.cdccraft_wait($second)", 'ok' ],
+    [ "SELECT cdccraft.wait_for_run($second, NULL)", 'ok' ],
+    [ "SELECT public.cdccraft_summary($second)", 'ok' ],
+    [ 'SELECT public.cdccraft_summary()', 'ok' ],
+    [ "SELECT public.cdccraft_report($second)", 'ok' ],
+    [ "SELECT public.cdccraft_stop($second)", "cdccraft run $second is not active" ],
+    [ 'SELECT public.cdccraft_stop()', 'there is no active cdccraft run' ],
+    [ 'SELECT count(*) FROM public.cdccraft_runs', 'ok' ],
+    [ 'SELECT count(*) FROM public.cdccraft_schema_changes', 'ok' ]);
+
+# A superuser whose session has eve's path (as a database owner's
+# ALTER DATABASE ... SET search_path would give it) reading and cleaning up
+# eve's runs.
+hostile_calls('a superuser', $second,
+    [ "CALL public.cdccraft_wait($second)", 'ok' ],
+    [ "SELECT cdccraft.wait_for_run($second, NULL)", 'ok' ],
+    [ "SELECT public.cdccraft_summary($second)", 'ok' ],
+    [ "SELECT public.cdccraft_report($second)", 'ok' ],
+    [ "SELECT cdccraft.cleanup_claims($second)", 'ok' ],
+    [ 'SELECT pg_catalog.count(*) FROM public.cdccraft_runs', 'ok' ],
+    [ "SELECT public.cdccraft_cleanup($run)", 'ok' ],
+    [ "SELECT public.cdccraft_cleanup($second)", 'ok' ]);
+is($node->safe_psql('postgres', "SELECT count(*) FROM pg_class WHERE relname IN ('bait', 'bait2')"), '0',
+    'the superuser cleaned up both runs');
+
+# Dropping the extension with eve's path, with a run of hers holding objects.
+my $third = as_eve("SELECT public.cdccraft_start(table_name => 'bait3', total_records => 0, batch_size => 10, "
+      . "changes_per_second => 500, seed => 3)");
+wait_for_batches($node, $third, 5);
+$node->safe_psql('postgres', 'SET search_path = x, pg_catalog; DROP EXTENSION cdccraft CASCADE');
+is($node->safe_psql('postgres', "SELECT count(*) FROM pg_extension WHERE extname = 'cdccraft'"), '0',
+    'the extension was dropped');
+assert_not_escalated('DROP EXTENSION CASCADE with eve\'s search_path');
+
+done_testing();
