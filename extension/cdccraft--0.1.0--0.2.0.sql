@@ -1,4 +1,411 @@
 \echo Use "ALTER EXTENSION cdccraft UPDATE TO '0.2.0'" to load this file. \quit
 
--- 0.1.0 to 0.2.0: the changes of the security and exactness release, in the
--- order the install script makes them.
+-- 0.1.0 to 0.2.0. A fresh CREATE EXTENSION runs cdccraft--0.1.0.sql and then
+-- this script, so every object has one definition.
+--
+-- What cleanup may drop is proven, no longer matched by name: the table,
+-- schema and publication by oid, the slot by a WAL position (see
+-- cdccraft.claims_of). Runs recorded by 0.1.0 keep, as proven, what 0.1.0's
+-- name-matching rules attributed to them at the moment of this update.
+
+-- Where a run's row was written: this cluster's system identifier and this
+-- database's oid. Oids and slots are facts of one database of one cluster;
+-- a run restored elsewhere by pg_dump claims nothing there.
+CREATE FUNCTION cdccraft.origin()
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cdccraft_origin';
+COMMENT ON FUNCTION cdccraft.origin() IS
+    'this cluster''s system identifier and this database''s oid, as the run catalog records where a run ran';
+
+ALTER TABLE cdccraft.run
+    ADD COLUMN schema_oid oid,
+    ADD COLUMN publication_oid oid,
+    ADD COLUMN slot_proof_lsn pg_lsn,
+    ADD COLUMN origin text NOT NULL DEFAULT cdccraft.origin();
+COMMENT ON COLUMN cdccraft.run.relid IS 'the table the run created and still claims (NULL once released)';
+COMMENT ON COLUMN cdccraft.run.schema_oid IS 'the schema the run created and still claims';
+COMMENT ON COLUMN cdccraft.run.publication_oid IS 'the publication the run created and still claims';
+COMMENT ON COLUMN cdccraft.run.slot_proof_lsn IS
+    'a WAL position at which the run saw its own slot: a slot of its name with restart_lsn below it is the run''s';
+COMMENT ON COLUMN cdccraft.run.origin IS 'the cluster and database the run ran in (cdccraft.origin())';
+ALTER TABLE cdccraft.progress ADD COLUMN slot_proof_lsn pg_lsn;
+COMMENT ON COLUMN cdccraft.progress.slot_proof_lsn IS 'the run''s slot_proof_lsn as of this batch';
+
+UPDATE cdccraft.run r
+   SET schema_oid = CASE WHEN r.created_schema
+                         THEN (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = r.schema_name) END,
+       publication_oid = CASE WHEN c.holds_publication
+                              THEN (SELECT p.oid FROM pg_catalog.pg_publication p
+                                     WHERE p.pubname = r.publication_name) END,
+       slot_proof_lsn = CASE WHEN c.holds_slot
+                             THEN (SELECT s.restart_lsn + 1 FROM pg_catalog.pg_replication_slots s
+                                    WHERE s.slot_name = r.slot_name AND s.database = pg_catalog.current_database())
+                        END
+  FROM cdccraft.run o, cdccraft.claims_of(o) c
+ WHERE o.id = r.id;
+
+DROP FUNCTION cdccraft_cleanup(bigint);
+DROP FUNCTION cdccraft.cleanup_claims(bigint);
+DROP FUNCTION cdccraft.release_claims(bigint);
+DROP VIEW cdccraft_schema_changes;
+DROP VIEW cdccraft_runs;
+DROP FUNCTION cdccraft.claims_of(cdccraft.run);
+ALTER TABLE cdccraft.run
+    DROP COLUMN created_schema,
+    DROP COLUMN created_publication,
+    DROP COLUMN created_slot,
+    DROP COLUMN made_publication,
+    DROP COLUMN made_slot;
+
+-- The run history is the user's data: pg_dump keeps it. A restored run's
+-- origin is not the restoring database's, so it claims nothing there.
+SELECT pg_catalog.pg_extension_config_dump('cdccraft.run', '');
+SELECT pg_catalog.pg_extension_config_dump('cdccraft.run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cdccraft.schema_change', '');
+SELECT pg_catalog.pg_extension_config_dump('cdccraft.progress', '');
+
+-- What a run still holds, proven rather than matched by name: the table,
+-- schema and publication it created, by oid; and its slot. A slot has no oid
+-- in PostgreSQL 15, but its restart_lsn, set to the WAL insert position when
+-- it is created, never moves back. The run's slot_proof_lsn is a WAL position
+-- at which the run saw its own slot under that name (first the point at which
+-- the slot became consistent, then the insert position at each batch's
+-- check): a slot of that name in this database with restart_lsn below it
+-- existed at that moment, and so is the run's; a slot made later under the
+-- name never is. A consumer that confirms changes made after the run's last
+-- batch may move the run's own slot past the proof; then nothing is proven,
+-- and cleanup leaves the slot and says so. A run restored from another
+-- database (by its origin) holds nothing. Cleanup drops what is held; while
+-- any run holds something, DROP EXTENSION is refused.
+-- latest_proof is the slot_proof_lsn of the run's newest progress row, which
+-- the caller reads (the function itself reads no cdccraft table).
+CREATE FUNCTION cdccraft.claims_of(r cdccraft.run, latest_proof pg_lsn, OUT holds_table boolean,
+                                   OUT holds_publication boolean, OUT holds_schema boolean, OUT holds_slot boolean,
+                                   OUT proof_lsn pg_lsn, OUT names_slot boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH here AS (SELECT r.origin = cdccraft.origin() AS local),
+         proof AS (SELECT CASE WHEN r.slot_proof_lsn IS NOT NULL AND here.local
+                               THEN greatest(r.slot_proof_lsn, latest_proof) END AS lsn
+                     FROM here),
+         slot AS (SELECT s.restart_lsn FROM pg_replication_slots s, proof
+                   WHERE proof.lsn IS NOT NULL AND s.slot_name = r.slot_name AND s.database = current_database())
+    SELECT here.local AND EXISTS (SELECT FROM pg_class c WHERE c.oid = r.relid),
+           here.local AND EXISTS (SELECT FROM pg_publication p WHERE p.oid = r.publication_oid),
+           here.local AND EXISTS (SELECT FROM pg_namespace n WHERE n.oid = r.schema_oid),
+           EXISTS (SELECT FROM slot WHERE slot.restart_lsn < proof.lsn),
+           proof.lsn,
+           EXISTS (SELECT FROM slot)
+      FROM here, proof
+$$;
+COMMENT ON FUNCTION cdccraft.claims_of IS
+    'what a run still holds and cleanup may drop: its table, publication and schema by oid, its slot by proof';
+
+-- Every run with its newest counters and what it still holds: the one
+-- reading of the catalog that the views, cleanup and the drop guard share.
+-- Readable by the catalog's owner alone, like the tables under it.
+CREATE VIEW cdccraft.run_state AS
+SELECT r.*,
+       coalesce(p.batches, 0) AS batches,
+       coalesce(p.inserts, 0) AS inserts,
+       coalesce(p.updates, 0) AS updates,
+       coalesce(p.deletes, 0) AS deletes,
+       coalesce(p.additions, 0) AS additions,
+       coalesce(p.drops, 0) AS drops,
+       r.origin <> cdccraft.origin() AS restored,
+       c.holds_table,
+       c.holds_publication,
+       c.holds_schema,
+       c.holds_slot,
+       c.names_slot,
+       c.proof_lsn
+  FROM cdccraft.run r
+  LEFT JOIN LATERAL (SELECT * FROM cdccraft.progress g WHERE g.run_id = r.id ORDER BY g.batches DESC LIMIT 1) p
+         ON true
+  CROSS JOIN LATERAL cdccraft.claims_of(r, p.slot_proof_lsn) c;
+REVOKE ALL ON cdccraft.run_state FROM PUBLIC;
+COMMENT ON VIEW cdccraft.run_state IS
+    'every cdccraft run with its newest counters and what it still holds (the catalog owner''s view)';
+
+-- Every run the current role may see (its own, its member roles', or all for
+-- a superuser), with live progress and what it still holds. A run whose
+-- worker is gone without recording an outcome shows as interrupted; a run
+-- restored from a dump (its origin is another database) as restored.
+CREATE VIEW cdccraft_runs WITH (security_barrier) AS
+SELECT r.id AS run_id,
+       r.owner::regrole AS owner,
+       CASE WHEN cdccraft.state_is_active(r.state) AND w.pid IS NULL THEN 'interrupted' ELSE r.state END AS state,
+       r.schema_name,
+       r.table_name,
+       r.publication_name,
+       r.slot_name,
+       r.seed,
+       r.snapshot_rows,
+       r.batches,
+       r.inserts,
+       r.updates,
+       r.deletes,
+       r.additions,
+       r.drops,
+       r.started_at,
+       r.finished_at,
+       round(extract(epoch FROM coalesce(r.finished_at, clock_timestamp()) - r.started_at), 3) AS elapsed_seconds,
+       round((r.inserts + r.updates + r.deletes)
+             / nullif(extract(epoch FROM coalesce(r.finished_at, clock_timestamp()) - r.started_at), 0), 1)
+           AS changes_per_second,
+       CASE WHEN NOT pg_is_in_recovery()
+            THEN pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint END AS slot_retained_bytes,
+       CASE WHEN NOT pg_is_in_recovery()
+            THEN greatest(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::bigint END
+           AS slot_lag_bytes,
+       w.pid AS worker_pid,
+       w.backend_start AS worker_started_at,
+       coalesce(r.last_error,
+                CASE WHEN cdccraft.state_is_active(r.state) AND r.restored
+                     THEN 'the run was restored from a dump of another database, where its worker ran'
+                     WHEN cdccraft.state_is_active(r.state) AND w.pid IS NULL
+                     THEN 'the worker ended without recording an outcome (a crash, SIGKILL or immediate shutdown)'
+                END) AS last_error,
+       r.parameters,
+       r.original_schema,
+       r.final_schema,
+       r.restored,
+       r.relid,
+       r.schema_oid,
+       r.publication_oid,
+       r.proof_lsn AS slot_proof_lsn,
+       r.holds_table,
+       r.holds_publication,
+       r.holds_schema,
+       r.holds_slot,
+       r.names_slot
+  FROM cdccraft.run_state r
+  LEFT JOIN pg_stat_activity w
+         ON w.pid = r.worker_pid AND w.backend_start = r.worker_started_at AND w.backend_type = 'cdccraft worker'
+  LEFT JOIN pg_replication_slots s
+         ON r.names_slot AND s.slot_name = r.slot_name AND s.database = current_database()
+ WHERE CASE WHEN EXISTS (SELECT FROM pg_roles o WHERE o.oid = r.owner) THEN pg_has_role(r.owner, 'USAGE')
+            ELSE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) END;
+GRANT SELECT ON cdccraft_runs TO PUBLIC;
+COMMENT ON VIEW cdccraft_runs IS 'cdccraft runs visible to the current role, with live progress and what they still hold';
+
+CREATE VIEW cdccraft_schema_changes WITH (security_barrier) AS
+SELECT c.run_id, c.batch, c.action, c.column_name, c.column_type, c.changed_at
+  FROM cdccraft.schema_change c
+ WHERE c.run_id IN (SELECT v.run_id FROM cdccraft_runs v);
+GRANT SELECT ON cdccraft_schema_changes TO PUBLIC;
+COMMENT ON VIEW cdccraft_schema_changes IS 'schema changes made by the cdccraft runs visible to the current role';
+
+-- VOLATILE: it reads the clock and the WAL position, which move within a
+-- statement.
+CREATE OR REPLACE FUNCTION cdccraft_summary(run_id bigint DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target bigint := run_id;
+    result jsonb;
+BEGIN
+    IF target IS NULL THEN
+        SELECT max(v.run_id) INTO target FROM @extschema@.cdccraft_runs v;
+        IF target IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_object', MESSAGE = 'there is no cdccraft run',
+                HINT = 'Start one with cdccraft_start().';
+        END IF;
+    END IF;
+    SELECT jsonb_build_object(
+               'run_id', v.run_id,
+               'state', v.state,
+               'owner', v.owner::text,
+               'table', quote_ident(v.schema_name) || '.' || quote_ident(v.table_name),
+               'publication', v.publication_name,
+               'slot', v.slot_name,
+               'seed', v.seed,
+               'snapshot_rows', v.snapshot_rows,
+               'batches', v.batches,
+               'inserts', v.inserts,
+               'updates', v.updates,
+               'deletes', v.deletes,
+               'original_schema', coalesce(v.original_schema, '[]'),
+               'final_schema', coalesce(v.final_schema, '[]'),
+               'schema_changes', coalesce((
+                   SELECT jsonb_agg(jsonb_build_object('batch', c.batch, 'action', c.action,
+                                                       'column', c.column_name, 'type', c.column_type)
+                                    ORDER BY c.batch)
+                     FROM @extschema@.cdccraft_schema_changes c WHERE c.run_id = v.run_id), '[]'),
+               'evolution', jsonb_build_object('additions', v.additions, 'drops', v.drops,
+                                               'max_additions', (v.parameters->'max_additions'),
+                                               'max_drops', (v.parameters->'max_drops')),
+               'parameters', v.parameters,
+               'started_at', v.started_at,
+               'finished_at', v.finished_at,
+               'elapsed_seconds', v.elapsed_seconds,
+               'changes_per_second', v.changes_per_second,
+               'slot_retained_bytes', v.slot_retained_bytes,
+               'slot_lag_bytes', v.slot_lag_bytes,
+               'restored', v.restored,
+               'last_error', v.last_error)
+      INTO result
+      FROM @extschema@.cdccraft_runs v
+     WHERE v.run_id = target;
+    IF result IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object', MESSAGE = format('cdccraft run %s does not exist', target);
+    END IF;
+    RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION cdccraft_summary IS
+    'what a run did, as jsonb: state, counts, schemas, schema changes, timing (NULL: the newest run)';
+
+CREATE OR REPLACE FUNCTION cdccraft_report(run_id bigint DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s jsonb := @extschema@.cdccraft_summary(run_id);
+    lines text[] := ARRAY[]::text[];
+    col jsonb;
+BEGIN
+    lines := lines || format('CDC Simulation %s! (run %s, %s)',
+        CASE s->>'state' WHEN 'completed' THEN 'Complete' WHEN 'running' THEN 'Running'
+             WHEN 'starting' THEN 'Starting' ELSE initcap(s->>'state') END, s->>'run_id', s->>'table');
+    lines := lines || format('Batches: %s, Inserts: %s, Updates: %s, Deletes: %s',
+        s->>'batches', s->>'inserts', s->>'updates', s->>'deletes');
+    lines := lines || format('Seed: %s (the same seed and parameters replay this run)', s->>'seed');
+    IF s->>'last_error' IS NOT NULL THEN
+        lines := lines || format('Error: %s', s->>'last_error');
+    END IF;
+    lines := lines || ''::text || 'Original Schema:'::text;
+    FOR col IN SELECT * FROM jsonb_array_elements(s->'original_schema') LOOP
+        lines := lines || format(' - %s: %s', col->>'name', upper(col->>'type'));
+    END LOOP;
+    lines := lines || ''::text || 'Schema Changes:'::text;
+    FOR col IN SELECT * FROM jsonb_array_elements(s->'schema_changes') LOOP
+        lines := lines || format(' - %s: %s (batch %s)', col->>'action', col->>'column', col->>'batch');
+    END LOOP;
+    lines := lines || ''::text || 'Final Schema:'::text;
+    FOR col IN SELECT * FROM jsonb_array_elements(s->'final_schema') LOOP
+        lines := lines || format(' - %s: %s', col->>'name', upper(col->>'type'));
+    END LOOP;
+    lines := lines || ''::text || 'Schema Evolution Summary:'::text;
+    lines := lines || format(' - Additions: %s', s->'evolution'->>'additions');
+    lines := lines || format(' - Drops: %s', s->'evolution'->>'drops');
+    RETURN array_to_string(lines, E'\n');
+END;
+$$;
+COMMENT ON FUNCTION cdccraft_report IS 'a run''s summary as text, in the original CDCraft report layout';
+
+
+-- Forgets, once cleanup has dropped them, the run's claims on what it no
+-- longer holds (cdccraft.claims_of): the caller may not write the catalog.
+CREATE FUNCTION cdccraft.release_claims(run_id bigint)
+RETURNS void
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'cdccraft_release_claims';
+COMMENT ON FUNCTION cdccraft.release_claims IS
+    'forgets a run''s claims on what it no longer holds (called by cdccraft_cleanup)';
+
+CREATE FUNCTION cdccraft_cleanup(run_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    name text;
+    slot record;
+    dropped text[] := ARRAY[]::text[];
+    kept jsonb := '[]';
+    item jsonb;
+    not_made text;
+BEGIN
+    IF run_id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'run_id must not be NULL';
+    END IF;
+    SELECT * INTO r FROM @extschema@.cdccraft_runs v WHERE v.run_id = cdccraft_cleanup.run_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = format('cdccraft run %s does not exist', cdccraft_cleanup.run_id);
+    END IF;
+    IF cdccraft.state_is_active(r.state) THEN
+        RAISE EXCEPTION USING ERRCODE = 'object_in_use',
+            MESSAGE = format('cdccraft run %s is still active', r.run_id),
+            HINT = format('Stop it first with cdccraft_stop(%s).', r.run_id);
+    END IF;
+    -- Why an object under one of the run's names is not the run's to drop.
+    not_made := CASE WHEN r.restored
+                     THEN format('run %s was restored from a dump of another database: the run did not create this',
+                                 r.run_id)
+                     ELSE format('it is not the one run %s created, which is gone: cdccraft drops only what it '
+                                 'can prove it made', r.run_id) END;
+    -- Only what the run still holds (cdccraft.claims_of), under whatever name
+    -- it has now; the drops run with the caller's own rights.
+    IF r.holds_table THEN
+        name := format('table %s', r.relid::regclass);
+        EXECUTE format('DROP TABLE %s', r.relid::regclass);
+        dropped := dropped || name;
+    ELSIF (r.relid IS NOT NULL OR r.restored) AND to_regclass(format('%I.%I', r.schema_name, r.table_name)) IS NOT NULL THEN
+        kept := kept || jsonb_build_object('object', format('table %I.%I', r.schema_name, r.table_name),
+                                           'reason', not_made);
+    END IF;
+    IF r.holds_publication THEN
+        SELECT p.pubname INTO name FROM pg_publication p WHERE p.oid = r.publication_oid;
+        EXECUTE format('DROP PUBLICATION %I', name);
+        dropped := dropped || format('publication %I', name);
+    ELSIF (r.publication_oid IS NOT NULL OR r.restored)
+          AND EXISTS (SELECT FROM pg_publication p WHERE p.pubname = r.publication_name) THEN
+        kept := kept || jsonb_build_object('object', format('publication %I', r.publication_name), 'reason', not_made);
+    END IF;
+    -- The schema only if the run created it and nothing else lives in it now.
+    IF r.holds_schema THEN
+        SELECT n.nspname INTO name FROM pg_namespace n WHERE n.oid = r.schema_oid;
+        BEGIN
+            EXECUTE format('DROP SCHEMA %I', name);
+            dropped := dropped || format('schema %I', name);
+        EXCEPTION WHEN dependent_objects_still_exist THEN
+            kept := kept || jsonb_build_object('object', format('schema %I', name),
+                                               'reason', 'it holds objects that the run did not create');
+        END;
+    END IF;
+    -- Last: dropping a slot cannot be rolled back, so it comes after every
+    -- step that could still fail.
+    SELECT s.active_pid, s.restart_lsn INTO slot
+      FROM pg_replication_slots s WHERE s.slot_name = r.slot_name AND s.database = current_database();
+    IF r.holds_slot AND slot.active_pid IS NOT NULL THEN
+        kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+            'reason', format('a consumer (PID %s) is reading it; stop the consumer and clean up again',
+                             slot.active_pid));
+    ELSIF r.holds_slot THEN
+        PERFORM pg_drop_replication_slot(r.slot_name);
+        dropped := dropped || format('slot %s', r.slot_name);
+    ELSIF r.names_slot THEN
+        kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+            'reason', format('cannot prove it is the slot run %s created: its restart_lsn %s is not before %s, '
+                             'where the run last saw its own slot (a slot made later under the name never is; '
+                             'the run''s own slot moves past it once a consumer confirms changes made after the '
+                             'run''s last batch); if it is the run''s, drop it with '
+                             'SELECT pg_drop_replication_slot(%L)',
+                             r.run_id, coalesce(slot.restart_lsn::text, 'unknown (the slot was invalidated)'),
+                             r.slot_proof_lsn, r.slot_name));
+    ELSIF r.slot_proof_lsn IS NOT NULL
+          AND EXISTS (SELECT FROM pg_replication_slots s WHERE s.slot_name = r.slot_name) THEN
+        kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+            'reason', format('it is in database %s, not in the run''s',
+                             (SELECT s.database FROM pg_replication_slots s WHERE s.slot_name = r.slot_name)));
+    END IF;
+    FOR item IN SELECT * FROM jsonb_array_elements(kept) LOOP
+        RAISE NOTICE 'cdccraft run % left %', r.run_id, item->>'object'
+            USING DETAIL = upper(left(item->>'reason', 1)) || substr(item->>'reason', 2) || '.';
+    END LOOP;
+    -- Forget the claims on what is gone now, or was never provably the run's.
+    PERFORM cdccraft.release_claims(r.run_id);
+    RETURN jsonb_build_object('run_id', r.run_id, 'dropped', to_jsonb(dropped), 'left', kept);
+END;
+$$;
+COMMENT ON FUNCTION cdccraft_cleanup IS
+    'drops the table, publication, schema and slot that an ended run provably created (the original''s cleanup offer), and says what it left and why';
+

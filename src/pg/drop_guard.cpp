@@ -67,16 +67,19 @@ bool drops_extension(const Node* parsetree, const Extension& ext, bool* cascade)
     return false;
 }
 
+// A run still holds something cleanup would drop, or a slot of its name it
+// may have made (cdccraft.run_state r).
+constexpr const char* kHolds = "(r.holds_table OR r.holds_publication OR r.holds_schema OR r.names_slot)";
+
 // The ids of runs that are active or still hold objects, as "1, 4, 7";
-// NULL if none. extra narrows them further (an SQL condition on r and c).
+// NULL if none. extra narrows them further (an SQL condition on r, a row of
+// cdccraft.run_state).
 const char* runs_where(const char* extra) {
     char sql[768];
     snprintf(sql, sizeof sql,
              "SELECT pg_catalog.string_agg(r.id::pg_catalog.text, ', ' ORDER BY r.id) "
-             "FROM cdccraft.run r, cdccraft.claims_of(r) c "
-             "WHERE (cdccraft.state_is_active(r.state) OR c.holds_table OR c.holds_publication OR c.holds_slot) "
-             "AND (%s)",
-             extra);
+             "FROM cdccraft.run_state r WHERE (cdccraft.state_is_active(r.state) OR %s) AND (%s)",
+             kHolds, extra);
     if (SPI_execute(sql, false, 0) != SPI_OK_SELECT) elog(ERROR, "could not read cdccraft.run");
     bool isnull;
     const Datum runs = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -130,16 +133,14 @@ void stop_and_clean_up_every_run(const Extension& ext) {
                                   "AND a.backend_start OPERATOR(pg_catalog.=) r.worker_started_at)"),
                        "cdccraft runs started while the extension was being dropped", "Runs %s are active.",
                        "Stop them and drop the extension again.");
-    refuse_unless_none(runs_where("c.holds_slot AND EXISTS (SELECT FROM pg_catalog.pg_replication_slots s "
+    refuse_unless_none(runs_where("r.names_slot AND EXISTS (SELECT FROM pg_catalog.pg_replication_slots s "
                                   "WHERE s.slot_name OPERATOR(pg_catalog.=) r.slot_name "
                                   "AND s.database OPERATOR(pg_catalog.=) pg_catalog.current_database() "
                                   "AND s.active)"),
                        "cannot drop the replication slots of cdccraft runs while consumers read them",
                        "The slots of runs %s are in use.", "Disconnect their consumers and drop the extension again.");
     snprintf(sql, sizeof sql,
-             "SELECT %s.cdccraft_cleanup(r.id) FROM cdccraft.run r, cdccraft.claims_of(r) c "
-             "WHERE c.holds_table OR c.holds_publication OR c.holds_slot ORDER BY r.id",
-             ext.schema);
+             "SELECT %s.cdccraft_cleanup(r.id) FROM cdccraft.run_state r WHERE %s ORDER BY r.id", ext.schema, kHolds);
     run_sql(sql);
 }
 

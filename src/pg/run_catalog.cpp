@@ -1,6 +1,10 @@
 #include "pg/run_catalog.hpp"
 
 #include "pg/catalog_access.hpp"
+
+extern "C" {
+#include "utils/pg_lsn.h"
+}
 #include "pg/core_guard.hpp"
 
 namespace cdccraft::pg {
@@ -83,7 +87,8 @@ int64 catalog_insert_run(WorkerRun* run, const char* config_wire) {
 int64 catalog_run_of_table(WorkerRun* run, Oid relid) {
     const Oid types[] = {OIDOID};
     const Datum values[] = {ObjectIdGetDatum(relid)};
-    exec_as_owner(run->catalog_owner, "SELECT pg_catalog.max(id) FROM cdccraft.run WHERE relid OPERATOR(pg_catalog.=) $1", 1, types, values,
+    exec_as_owner(run->catalog_owner, "SELECT pg_catalog.max(id) FROM cdccraft.run WHERE relid OPERATOR(pg_catalog.=) $1 "
+                  "AND origin OPERATOR(pg_catalog.=) cdccraft.origin()", 1, types, values,
                   nullptr, SPI_OK_SELECT);
     bool isnull;
     const Datum id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -91,16 +96,17 @@ int64 catalog_run_of_table(WorkerRun* run, Oid relid) {
 }
 
 void catalog_record_objects(WorkerRun* run) {
-    const Oid types[] = {INT8OID, OIDOID, BOOLOID, BOOLOID, BOOLOID};
-    const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid), BoolGetDatum(run->created_schema),
-                            BoolGetDatum(run->created_publication), BoolGetDatum(run->created_slot)};
-    exec_as_owner(
-        run->catalog_owner,
-        "UPDATE cdccraft.run SET relid = CASE WHEN $2 OPERATOR(pg_catalog.<>) 0::pg_catalog.oid THEN $2 END, created_schema = $3, "
-        "created_publication = $4, "
-        "created_slot = $5, made_publication = made_publication OR $4, made_slot = made_slot OR $5 "
-        "WHERE id OPERATOR(pg_catalog.=) $1",
-        5, types, values, nullptr, SPI_OK_UPDATE);
+    const Oid types[] = {INT8OID, OIDOID, OIDOID, OIDOID, LSNOID};
+    const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid),
+                            ObjectIdGetDatum(run->schema_oid), ObjectIdGetDatum(run->publication_oid),
+                            LSNGetDatum(run->slot_proof_lsn)};
+    const char nulls[] = {' ', OidIsValid(run->relid) ? ' ' : 'n', OidIsValid(run->schema_oid) ? ' ' : 'n',
+                          OidIsValid(run->publication_oid) ? ' ' : 'n',
+                          XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' '};
+    exec_as_owner(run->catalog_owner,
+                  "UPDATE cdccraft.run SET relid = $2, schema_oid = $3, publication_oid = $4, slot_proof_lsn = $5 "
+                  "WHERE id OPERATOR(pg_catalog.=) $1",
+                  5, types, values, nulls, SPI_OK_UPDATE);
 }
 
 void catalog_record_snapshot(WorkerRun* run, int64 rows) {
@@ -150,14 +156,14 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
     }
     // The new totals replace the previous batch's row (see cdccraft.progress).
     if (run->record_progress_plan == nullptr) {
-        const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID, INT8OID};
+        const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID, INT8OID, LSNOID};
         const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
         SPIPlanPtr p = SPI_prepare(
             "WITH previous AS (DELETE FROM cdccraft.progress "
             "WHERE run_id OPERATOR(pg_catalog.=) $1 AND batches OPERATOR(pg_catalog.=) $8) "
-            "INSERT INTO cdccraft.progress (run_id, batches, inserts, updates, deletes, additions, drops) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            8, const_cast<Oid*>(types));
+            "INSERT INTO cdccraft.progress (run_id, batches, inserts, updates, deletes, additions, drops, "
+            "slot_proof_lsn) VALUES ($1, $2, $3, $4, $5, $6, $7, $9)",
+            9, const_cast<Oid*>(types));
         restore_user(s);
         if (p == nullptr || SPI_keepplan(p) != 0) elog(ERROR, "could not prepare the cdccraft progress record");
         run->record_progress_plan = p;
@@ -169,9 +175,11 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                             Int64GetDatum(run->deletes + deletes),
                             Int32GetDatum(schema.additions()),
                             Int32GetDatum(schema.drops()),
-                            Int64GetDatum(run->batches)};
+                            Int64GetDatum(run->batches),
+                            LSNGetDatum(run->slot_proof_lsn)};
+    const char nulls[] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' '};
     const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
-    const int ret = SPI_execute_plan(run->record_progress_plan, const_cast<Datum*>(values), nullptr, false, 0);
+    const int ret = SPI_execute_plan(run->record_progress_plan, const_cast<Datum*>(values), nulls, false, 0);
     restore_user(s);
     if (ret != SPI_OK_INSERT || SPI_processed != 1)
         elog(ERROR, "could not record the progress of cdccraft run %lld", (long long)run->run_id);

@@ -11,7 +11,33 @@ extern "C" {
 
 namespace cdccraft::pg {
 
-void check_run_objects_intact(const WorkerRun* run) {
+namespace {
+
+// Under the lock that every slot creation and drop takes exclusively, so the
+// slot found is the slot of that name at the insert position read: a slot
+// created after the run's slot was dropped starts at or after it. The proof
+// advances only from a slot that is itself proven the run's.
+bool find_and_prove_slot(WorkerRun* run) {
+    LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
+    ReplicationSlot* slot = SearchNamedReplicationSlot(run->config->slot_name.c_str(), false);
+    XLogRecPtr restart = InvalidXLogRecPtr;
+    Oid database = InvalidOid;
+    if (slot != nullptr) {
+        SpinLockAcquire(&slot->mutex);
+        restart = slot->data.restart_lsn;
+        database = slot->data.database;
+        SpinLockRelease(&slot->mutex);
+    }
+    const XLogRecPtr now = GetXLogInsertRecPtr();
+    LWLockRelease(ReplicationSlotControlLock);
+    if (slot != nullptr && database == MyDatabaseId && !XLogRecPtrIsInvalid(restart) && restart < run->slot_proof_lsn)
+        run->slot_proof_lsn = now;
+    return slot != nullptr;
+}
+
+}  // namespace
+
+void check_run_objects_intact(WorkerRun* run) {
     const RunConfig& c = *run->config;
     const Oid publication = get_publication_oid(c.publication_name.c_str(), true);
     if (!OidIsValid(publication))
@@ -54,7 +80,7 @@ void check_run_objects_intact(const WorkerRun* run) {
                                c.publication_name.c_str(), (long long)run->run_id, run->qualified_table),
                         errdetail("The run's changes would no longer all reach its consumers.")));
 
-    if (c.create_slot && SearchNamedReplicationSlot(c.slot_name.c_str(), true) == nullptr)
+    if (c.create_slot && !find_and_prove_slot(run))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
                         errmsg("replication slot \"%s\" of cdccraft run %lld was dropped", c.slot_name.c_str(),
                                (long long)run->run_id),

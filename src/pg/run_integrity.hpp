@@ -8,7 +8,9 @@
 
 namespace cdccraft::pg {
 
-void check_run_objects_intact(const WorkerRun* run);
+// Each time it finds the run's slot, still provably the run's, it advances
+// run->slot_proof_lsn to the WAL insert position of that moment.
+void check_run_objects_intact(WorkerRun* run);
 
 // How far the run's slot is behind the current WAL insert position, by its
 // confirmed flush position; 0 if the slot is gone (the next batch fails on

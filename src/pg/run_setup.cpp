@@ -1,10 +1,13 @@
 #include "pg/run_setup.hpp"
 
 extern "C" {
+#include "access/xlogutils.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_publication.h"
+#include "replication/logical.h"
 #include "replication/slot.h"
 #include "utils/lsyscache.h"
+#include "utils/pg_lsn.h"
 }
 
 #include "pg/batch_executor.hpp"
@@ -101,6 +104,7 @@ void setup_create_table(WorkerRun* run) {
         appendStringInfo(&sql, "CREATE SCHEMA %s", quote_identifier(c.schema_name.c_str()));
         spi_run(sql.data, SPI_OK_UTILITY);
         run->created_schema = true;
+        run->schema_oid = get_namespace_oid(c.schema_name.c_str(), false);
     }
     StringInfoData sql;
     initStringInfo(&sql);
@@ -155,22 +159,43 @@ void setup_create_publication(WorkerRun* run) {
                      quote_identifier(run->config->publication_name.c_str()), run->qualified_table);
     spi_run(sql.data, SPI_OK_UTILITY);
     run->created_publication = true;
+    run->publication_oid = get_publication_oid(run->config->publication_name.c_str(), false);
     catalog_record_objects(run);
     end_step();
 }
 
-// A transaction that has written nothing: a logical slot cannot be created
-// in one that has.
+// The run's claim on its slot must be durable before the slot can outlive a
+// crash, or a crash in between would orphan the slot. So, unlike
+// pg_create_logical_replication_slot(), which creates and persists a slot in
+// one call, setup creates the slot ephemeral (held by this worker, and
+// removed by the server if the worker fails or dies, even in a crash), commits
+// the claim with its proof (the slot's consistent point: any slot created
+// after this one is gone starts at or after it), and only then makes the slot
+// persistent. The slot is created in a transaction that has written nothing,
+// as a logical slot must be; the claim is written after it. If this step
+// fails after the slot's creation, attempt() releases, and so drops, it.
 void setup_create_slot(WorkerRun* run) {
     if (!run->config->create_slot) return;
     begin_step(run, "creating the replication slot");
-    const Oid types[] = {TEXTOID, TEXTOID};
-    const Datum values[] = {CStringGetTextDatum(run->config->slot_name.c_str()),
-                            CStringGetTextDatum(run->config->slot_plugin.c_str())};
-    spi_run_args("SELECT pg_catalog.pg_create_logical_replication_slot($1::pg_catalog.name, $2::pg_catalog.name)", 2,
-                 types, values, SPI_OK_SELECT);
+    // The checks pg_create_logical_replication_slot() makes for its caller:
+    // the worker acts as the run's role.
+    CheckSlotPermissions();
+    CheckLogicalDecodingRequirements();
+    ReplicationSlotCreate(run->config->slot_name.c_str(), true, RS_EPHEMERAL, false);
     run->created_slot = true;
+    XLogReaderRoutine wal_reader = {};
+    wal_reader.page_read = read_local_xlog_page;
+    wal_reader.segment_open = wal_segment_open;
+    wal_reader.segment_close = wal_segment_close;
+    LogicalDecodingContext* decoding = CreateInitDecodingContext(
+        run->config->slot_plugin.c_str(), NIL, false, InvalidXLogRecPtr, &wal_reader, nullptr, nullptr, nullptr);
+    DecodingContextFindStartpoint(decoding);
+    FreeDecodingContext(decoding);
+    run->slot_proof_lsn = MyReplicationSlot->data.confirmed_flush;
+    catalog_record_objects(run);
     end_step();
+    ReplicationSlotPersist();
+    ReplicationSlotRelease();
 }
 
 void setup_mark_running(WorkerRun* run) {
@@ -185,30 +210,40 @@ void undo_setup(WorkerRun* run) {
     const RunConfig& c = *run->config;
     StringInfoData sql;
     initStringInfo(&sql);
-    if (run->created_slot) {
-        const Oid types[] = {TEXTOID};
-        const Datum values[] = {CStringGetTextDatum(c.slot_name.c_str())};
+    // Each object only if it is still the one setup created: by its proof
+    // for the slot, by oid for the others.
+    if (run->created_slot && !XLogRecPtrIsInvalid(run->slot_proof_lsn)) {
+        const Oid types[] = {TEXTOID, LSNOID};
+        const Datum values[] = {CStringGetTextDatum(c.slot_name.c_str()), LSNGetDatum(run->slot_proof_lsn)};
         spi_run_args(
             "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots "
-            "WHERE slot_name OPERATOR(pg_catalog.=) $1::pg_catalog.name",
-            1, types, values, SPI_OK_SELECT);
+            "WHERE slot_name OPERATOR(pg_catalog.=) $1::pg_catalog.name "
+            "AND database OPERATOR(pg_catalog.=) pg_catalog.current_database() "
+            "AND restart_lsn OPERATOR(pg_catalog.<) $2",
+            2, types, values, SPI_OK_SELECT);
     }
-    if (run->created_publication) {
-        appendStringInfo(&sql, "DROP PUBLICATION IF EXISTS %s", quote_identifier(c.publication_name.c_str()));
+    const char* publication = OidIsValid(run->publication_oid) ? get_publication_name(run->publication_oid, true)
+                                                                : nullptr;
+    if (run->created_publication && publication != nullptr) {
+        appendStringInfo(&sql, "DROP PUBLICATION %s", quote_identifier(publication));
         spi_run(sql.data, SPI_OK_UTILITY);
     }
-    if (run->created_table) {
+    const char* table = OidIsValid(run->relid) ? get_rel_name(run->relid) : nullptr;
+    if (run->created_table && table != nullptr) {
         resetStringInfo(&sql);
-        appendStringInfo(&sql, "DROP TABLE IF EXISTS %s", run->qualified_table);
+        appendStringInfo(&sql, "DROP TABLE %s",
+                         quote_qualified_identifier(get_namespace_name(get_rel_namespace(run->relid)), table));
         spi_run(sql.data, SPI_OK_UTILITY);
     }
-    if (run->created_schema) {
+    const char* schema = OidIsValid(run->schema_oid) ? get_namespace_name(run->schema_oid) : nullptr;
+    if (run->created_schema && schema != nullptr) {
         resetStringInfo(&sql);
-        appendStringInfo(&sql, "DROP SCHEMA IF EXISTS %s", quote_identifier(c.schema_name.c_str()));
+        appendStringInfo(&sql, "DROP SCHEMA %s", quote_identifier(schema));
         spi_run(sql.data, SPI_OK_UTILITY);
     }
     run->created_slot = run->created_publication = run->created_table = run->created_schema = false;
-    run->relid = InvalidOid;
+    run->relid = run->schema_oid = run->publication_oid = InvalidOid;
+    run->slot_proof_lsn = InvalidXLogRecPtr;
     if (run->run_id != 0) catalog_record_objects(run);
     end_step();
 }

@@ -26,6 +26,10 @@ struct WorkerRun {
     bool created_table = false;
     bool created_publication = false;
     bool created_slot = false;
+    // The proofs of what the run created (see cdccraft.claims_of).
+    Oid schema_oid = InvalidOid;
+    Oid publication_oid = InvalidOid;
+    XLogRecPtr slot_proof_lsn = InvalidXLogRecPtr;
 
     // Committed totals.
     int64 batches = 0;

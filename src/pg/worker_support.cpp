@@ -1,5 +1,9 @@
 #include "pg/worker_run.hpp"
 
+extern "C" {
+#include "replication/slot.h"
+}
+
 namespace cdccraft::pg {
 
 bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
@@ -17,6 +21,9 @@ bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
         *error = CopyErrorData();
         FlushErrorState();
         AbortCurrentTransaction();
+        // A slot still held is an ephemeral one whose setup failed: releasing
+        // drops it, as a backend's error recovery would.
+        if (MyReplicationSlot != nullptr) ReplicationSlotRelease();
         MemoryContextSwitchTo(caller_context);
         ok = false;
     }

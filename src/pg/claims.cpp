@@ -1,0 +1,62 @@
+// The run catalog's record of where a run ran, and the release of a run's
+// claims once cleanup has dropped what it held (cdccraft.claims_of, through
+// cdccraft.run_state). The caller must have the privileges of the run's
+// owner; the catalog itself is written as its owner.
+#include "pg/catalog_access.hpp"
+
+extern "C" {
+#include "access/xlog.h"
+#include "utils/acl.h"
+PG_FUNCTION_INFO_V1(cdccraft_origin);
+PG_FUNCTION_INFO_V1(cdccraft_release_claims);
+PG_FUNCTION_INFO_V1(cdccraft_cleanup_claims);
+}
+
+using namespace cdccraft::pg;
+
+// "<system identifier>/<database oid>": oids and slots mean something only
+// in the database of the cluster that made them.
+extern "C" Datum cdccraft_origin(PG_FUNCTION_ARGS) {
+    PG_RETURN_TEXT_P(cstring_to_text(
+        psprintf(UINT64_FORMAT "/%u", GetSystemIdentifier(), MyDatabaseId)));
+}
+
+// Forgets the run's claims on whatever it no longer holds. It releases
+// nothing that is still provably the run's, so any caller who may see the
+// run may call it; a run the caller may not see "does not exist", as in the
+// views.
+extern "C" Datum cdccraft_release_claims(PG_FUNCTION_ARGS) {
+    const int64 run_id = PG_GETARG_INT64(0);
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    const Oid catalog = catalog_owner();
+    const Oid types[] = {INT8OID};
+    const Datum values[] = {Int64GetDatum(run_id)};
+    exec_as_owner(catalog, "SELECT owner FROM cdccraft.run WHERE id OPERATOR(pg_catalog.=) $1", 1, types, values,
+                  nullptr, SPI_OK_SELECT);
+    bool isnull = true;
+    Oid owner = InvalidOid;
+    if (SPI_processed == 1)
+        owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    if (isnull || !has_privs_of_role(GetUserId(), owner))
+        ereport(ERROR,
+                (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("cdccraft run %lld does not exist", (long long)run_id)));
+    exec_as_owner(catalog,
+                  "UPDATE cdccraft.run r SET relid = CASE WHEN s.holds_table THEN r.relid END, "
+                  "schema_oid = CASE WHEN s.holds_schema THEN r.schema_oid END, "
+                  "publication_oid = CASE WHEN s.holds_publication THEN r.publication_oid END, "
+                  "slot_proof_lsn = CASE WHEN s.holds_slot THEN r.slot_proof_lsn END "
+                  "FROM cdccraft.run_state s WHERE s.id OPERATOR(pg_catalog.=) r.id AND r.id OPERATOR(pg_catalog.=) $1",
+                  1, types, values, nullptr, SPI_OK_UPDATE);
+    SPI_finish();
+    PG_RETURN_VOID();
+}
+
+// 0.1.0's cdccraft.cleanup_claims, which matched claims by name. Its install
+// script (which a fresh CREATE EXTENSION still runs before the update to
+// 0.2.0) needs the symbol; the update drops the function.
+extern "C" Datum cdccraft_cleanup_claims(PG_FUNCTION_ARGS) {
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("cdccraft.cleanup_claims was removed in cdccraft 0.2.0"),
+                    errhint("Update the extension with ALTER EXTENSION cdccraft UPDATE.")));
+    PG_RETURN_VOID();
+}
