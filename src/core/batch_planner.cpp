@@ -30,6 +30,12 @@ BatchPlanner::BatchPlanner(const RunConfig& config)
       codec_(config.seed, config.key_order),
       schema_(initial_schema(config.seed)) {}
 
+NameSpellings& BatchPlanner::name_spellings_before_planning() {
+    if (snapshot_planned_ > 0 || batches_planned_ > 0)
+        throw std::logic_error("names cannot be respelled once a run has planned rows");
+    return names_;
+}
+
 bool BatchPlanner::finished() const { return config_.total_records > 0 && records_planned_ >= config_.total_records; }
 
 bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
@@ -72,7 +78,7 @@ void BatchPlanner::plan_inserts(BatchPlan& plan, int64_t rows) {
         plan.insert_columns.push_back(id);
         ColumnValues& out = plan.insert_values[id];
         out.reset(spec.kind);
-        generate_values(spec, static_cast<size_t>(rows), values_, out);
+        generate_values(spec, static_cast<size_t>(rows), values_, names_, out);
     }
 }
 
@@ -113,7 +119,7 @@ void BatchPlanner::plan_update(BatchPlan& plan, size_t rows) {
         }
         UpdateGroup& group = plan.update_groups[group_of_column_[column]];
         group.keys.push_back(codec_.encode(chosen[i]));
-        generate_values(column_spec(column), 1, values_, group.values);
+        generate_values(column_spec(column), 1, values_, names_, group.values);
     }
 }
 

@@ -11,6 +11,7 @@
 #include "core/column_values.hpp"
 #include "core/key_codec.hpp"
 #include "core/live_key_set.hpp"
+#include "core/name_spelling.hpp"
 #include "core/random_source.hpp"
 #include "core/run_config.hpp"
 #include "core/schema_state.hpp"
@@ -54,6 +55,11 @@ public:
     const LiveKeySet& live_keys() const { return live_; }
     int64_t batches_planned() const { return batches_planned_; }
     bool finished() const;
+    const NameSpellings& name_spellings() const { return names_; }
+    // The spellings to fill in before the first plan; throws std::logic_error
+    // once planning has begun, since rows already planned would keep the
+    // old spellings.
+    NameSpellings& name_spellings_before_planning();
 
     // The next chunk of snapshot rows (inserts only); false when done.
     bool plan_snapshot_chunk(BatchPlan& plan);
@@ -72,6 +78,7 @@ private:
     KeyCodec codec_;
     SchemaState schema_;
     LiveKeySet live_;
+    NameSpellings names_;
     uint64_t next_ordinal_ = 0;
     int64_t snapshot_planned_ = 0;
     int64_t records_planned_ = 0;

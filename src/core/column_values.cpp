@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/name_spelling.hpp"
 #include "core/person_names.hpp"
 #include "core/random_source.hpp"
 
@@ -34,14 +35,18 @@ size_t ColumnValues::size() const {
     return 0;
 }
 
-void generate_values(const ColumnSpec& column, size_t n, RandomSource& rng, ColumnValues& out) {
+void generate_values(const ColumnSpec& column, size_t n, RandomSource& rng, const NameSpellings& names,
+                     ColumnValues& out) {
     if (out.kind != column.kind) throw std::logic_error("column values of the wrong kind");
+    // The draws are bounded by the pools' sizes, whatever the spellings.
+    const std::string_view* given = names.spellings(NamePool::Given);
+    const std::string_view* surnames = names.spellings(NamePool::Surname);
     for (size_t i = 0; i < n; ++i) {
         switch (column.generator) {
             case Generator::PersonName:
-                append_text(out, kGivenNames[rng.below(kGivenNameCount)]);
+                append_text(out, given[rng.below(kGivenNameCount)]);
                 append_text(out, " ");
-                append_text(out, kSurnames[rng.below(kSurnameCount)]);
+                append_text(out, surnames[rng.below(kSurnameCount)]);
                 end_text(out);
                 break;
             case Generator::PromoCode:

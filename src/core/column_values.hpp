@@ -34,9 +34,12 @@ struct ColumnValues {
     }
 };
 
+class NameSpellings;
 class RandomSource;
 
 // Appends n values of the column's generator to out (out.kind must match).
-void generate_values(const ColumnSpec& column, size_t n, RandomSource& rng, ColumnValues& out);
+// Names are drawn by index and written as names spells them.
+void generate_values(const ColumnSpec& column, size_t n, RandomSource& rng, const NameSpellings& names,
+                     ColumnValues& out);
 
 }  // namespace cdccraft

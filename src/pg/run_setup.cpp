@@ -13,6 +13,7 @@ extern "C" {
 #include "pg/batch_executor.hpp"
 #include "pg/core_guard.hpp"
 #include "pg/run_catalog.hpp"
+#include "pg/server_encoding.hpp"
 
 namespace cdccraft::pg {
 namespace {
@@ -79,6 +80,7 @@ void setup_record_run(WorkerRun* run) {
     });
     run->planner = planner;
     run->plan = plan;
+    spell_names_for_database(planner);
     run->config = &planner->config();
     const RunConfig& c = *run->config;
     run->qualified_table =
