@@ -70,7 +70,7 @@ is(as_role('bob', "SELECT count(*) FROM cdccraft_schema_changes"), '0', 'nor the
 for my $call ("SELECT cdccraft_summary($alice_run)", "SELECT cdccraft_report($alice_run)",
     "CALL cdccraft_wait($alice_run)", "SELECT cdccraft.wait_for_run($alice_run, NULL)",
     "SELECT cdccraft_stop($alice_run)", "SELECT cdccraft_cleanup($alice_run)",
-    "SELECT cdccraft.cleanup_claims($alice_run)", "SELECT cdccraft.release_claims($alice_run)")
+    "SELECT cdccraft.release_claims($alice_run)")
 {
     like(as_role('bob', $call), qr/ERROR:  cdccraft run $alice_run does not exist/,
         "bob: $call says the run does not exist");

@@ -138,9 +138,8 @@ sub hostile_calls {
 }
 hostile_calls('eve', $second,
     [ "SELECT public.cdccraft_start(table_name => 'bait2')", 'relation public.bait2 already exists' ],
-    [ "SELECT cdccraft.cleanup_claims($second)", 'ok' ],
     [ "SELECT cdccraft.release_claims($second)", 'ok' ],
-    [ 'SELECT cdccraft.cleanup_claims(0)', 'cdccraft run 0 does not exist' ],
+    [ 'SELECT cdccraft.release_claims(0)', 'cdccraft run 0 does not exist' ],
     [ "CALL public.cdccraft_wait($second)", 'ok' ],
     [ "SELECT cdccraft.wait_for_run($second, NULL)", 'ok' ],
     [ "SELECT public.cdccraft_summary($second)", 'ok' ],
@@ -159,7 +158,6 @@ hostile_calls('a superuser', $second,
     [ "SELECT cdccraft.wait_for_run($second, NULL)", 'ok' ],
     [ "SELECT public.cdccraft_summary($second)", 'ok' ],
     [ "SELECT public.cdccraft_report($second)", 'ok' ],
-    [ "SELECT cdccraft.cleanup_claims($second)", 'ok' ],
     [ 'SELECT pg_catalog.count(*) FROM public.cdccraft_runs', 'ok' ],
     [ "SELECT public.cdccraft_cleanup($run)", 'ok' ],
     [ "SELECT public.cdccraft_cleanup($second)", 'ok' ]);
