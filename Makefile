@@ -18,7 +18,9 @@ ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=test/regress.conf
 TAP_TESTS = 1
 EXTRA_CLEAN = tmp_check tmp_check_iso output_iso
 
-PG_CPPFLAGS = -I$(srcdir)/src
+# The version, defined once (in the control file), for the library to check
+# against the SQL objects it finds.
+PG_CPPFLAGS = -I$(srcdir)/src -DCDCCRAFT_VERSION='"$(EXTVERSION)"'
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-register -ffp-contract=off
 SHLIB_LINK = -lstdc++
 

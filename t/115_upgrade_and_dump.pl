@@ -36,6 +36,12 @@ $node->safe_psql(
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.1.0',
     'the database holds cdccraft 0.1.0');
 
+my ($rc, $out, $err) = $node->psql('postgres', "SELECT cdccraft_start(table_name => 'too_early')");
+like($err, qr/ERROR:  cdccraft's SQL objects are version 0.1.0, but its library is version 0.2.0/,
+    'before the update, a start says the SQL objects are older than the library');
+is($node->safe_psql('postgres', "SELECT count(*) FROM pg_class WHERE relname = 'too_early'"), '0',
+    'and creates nothing');
+
 $node->safe_psql('postgres', 'ALTER EXTENSION cdccraft UPDATE');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.2.0',
     'ALTER EXTENSION cdccraft UPDATE brings it to 0.2.0');

@@ -1,7 +1,13 @@
 #include "pg/catalog_access.hpp"
 
 extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "utils/fmgroids.h"
 #include "catalog/pg_class.h"
 #include "utils/lsyscache.h"
 }
@@ -15,6 +21,24 @@ Oid catalog_owner() {
     const Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(rel))->relowner;
     ReleaseSysCache(rel);
     return owner;
+}
+
+InstalledExtension installed_extension() {
+    const Oid extension = get_extension_oid("cdccraft", false);
+    Relation catalog = table_open(ExtensionRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(extension));
+    SysScanDesc scan = systable_beginscan(catalog, ExtensionOidIndexId, true, nullptr, 1, &key);
+    HeapTuple row = systable_getnext(scan);
+    if (!HeapTupleIsValid(row)) elog(ERROR, "could not find the cdccraft extension");
+    InstalledExtension found;
+    found.schema = reinterpret_cast<Form_pg_extension>(GETSTRUCT(row))->extnamespace;
+    bool isnull = true;
+    const Datum version = heap_getattr(row, Anum_pg_extension_extversion, RelationGetDescr(catalog), &isnull);
+    found.version = isnull ? "" : TextDatumGetCString(version);
+    systable_endscan(scan);
+    table_close(catalog, AccessShareLock);
+    return found;
 }
 
 int pin_safe_settings() {

@@ -21,6 +21,14 @@ namespace cdccraft::pg {
 // from the syscache: no SQL, so nothing the caller can shadow.
 Oid catalog_owner();
 
+// The installed extension, read from pg_extension without SQL: its schema
+// (where cdccraft_runs and the functions are) and its version.
+struct InstalledExtension {
+    Oid schema;
+    const char* version;  // palloc'd
+};
+InstalledExtension installed_extension();
+
 // A GUC nest level whose search_path is pg_catalog, pg_temp: whatever the
 // statements inside it set, their own triggers included, is undone when it
 // ends. Pins the settings of statements that run as another role, and of

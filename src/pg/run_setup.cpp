@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include "pg/batch_executor.hpp"
+#include "pg/catalog_access.hpp"
 #include "pg/core_guard.hpp"
 #include "pg/run_catalog.hpp"
 #include "pg/server_encoding.hpp"
@@ -71,6 +72,14 @@ void append_column_definition(StringInfo sql, const ColumnSpec& spec) {
 
 void setup_record_run(WorkerRun* run) {
     begin_step(run, "recording the run");
+    // A library newer than the SQL objects (a package upgraded, the
+    // extension not yet) would write a catalog that is not there.
+    const char* installed = installed_extension().version;
+    if (strcmp(installed, CDCCRAFT_VERSION) != 0)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("cdccraft's SQL objects are version %s, but its library is version %s", installed,
+                               CDCCRAFT_VERSION),
+                        errhint("Update the extension with ALTER EXTENSION cdccraft UPDATE.")));
     BatchPlanner* planner = nullptr;
     BatchPlan* plan = nullptr;
     const char* wire = run->config_wire;

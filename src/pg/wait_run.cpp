@@ -13,12 +13,6 @@
 #include "pg/catalog_access.hpp"
 
 extern "C" {
-#include "access/genam.h"
-#include "access/htup_details.h"
-#include "access/table.h"
-#include "catalog/pg_extension.h"
-#include "utils/fmgroids.h"
-#include "commands/extension.h"
 #include "nodes/parsenodes.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -92,23 +86,6 @@ Datum summary_of(const char* schema, int64 run_id) {
     return summary;
 }
 
-// The extension's schema, quoted: where cdccraft_runs and cdccraft_summary
-// are, whichever of the two routines was called. Read from the syscache, so
-// that no SQL runs before the safe settings are pinned.
-const char* extension_schema() {
-    const Oid extension = get_extension_oid("cdccraft", false);
-    Relation catalog = table_open(ExtensionRelationId, AccessShareLock);
-    ScanKeyData key;
-    ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(extension));
-    SysScanDesc scan = systable_beginscan(catalog, ExtensionOidIndexId, true, nullptr, 1, &key);
-    HeapTuple row = systable_getnext(scan);
-    if (!HeapTupleIsValid(row)) elog(ERROR, "could not find the cdccraft extension's schema");
-    const Oid schema = reinterpret_cast<Form_pg_extension>(GETSTRUCT(row))->extnamespace;
-    systable_endscan(scan);
-    table_close(catalog, AccessShareLock);
-    return quote_identifier(get_namespace_name(schema));
-}
-
 int64 interval_micros(const Interval* span) {
     return span->time + (int64)span->day * USECS_PER_DAY + (int64)span->month * DAYS_PER_MONTH * USECS_PER_DAY;
 }
@@ -150,7 +127,7 @@ extern "C" Datum cdccraft_wait(PG_FUNCTION_ARGS) {
         if (until_batch < 0)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("until_batch must not be negative")));
     }
-    const char* schema = extension_schema();
+    const char* schema = quote_identifier(get_namespace_name(installed_extension().schema));
     const char* view = psprintf("%s.cdccraft_runs", schema);
 
     // Each SPI_commit ends the transaction and every snapshot with it (the
