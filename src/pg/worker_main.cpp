@@ -5,6 +5,13 @@
 // recorded as stopped. SIGINT keeps PostgreSQL's meaning, a cancel of the
 // statement in flight (PostgreSQL's lock_timeout sends it too), and fails the
 // run with that error.
+//
+// Query cancel is held for the worker's whole life and let through only while
+// a batch or a setup step runs (attempt_cancellable), where a cancel is an
+// ERROR that attempt() catches and the step rolls back. Anywhere else a
+// pending cancel would become an ERROR at the next interrupt check (errfinish()
+// makes one after every LOG line), which no one catches: the worker would exit
+// without recording its outcome.
 #include "pg/postgres_api.hpp"
 
 #include "pg/batch_executor.hpp"
@@ -76,15 +83,6 @@ void record_outcome(WorkerRun* run) {
     commit_worker_transaction();
 }
 
-// Holds off cancellation anew each time: an error caught by attempt() resets
-// the hold-off count.
-void hold_off_cancel() {
-    HOLD_CANCEL_INTERRUPTS();
-    QueryCancelPending = false;
-}
-
-// Records the run's final state, with cancellation held off so that a second
-// stop signal cannot interrupt the bookkeeping, and logs it.
 // The failure as the run's last_error: the error's message and detail, and
 // for a lock wait, which wait it was.
 const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
@@ -99,8 +97,9 @@ const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
     return text;
 }
 
+// Records the run's final state and logs it; a second stop signal meanwhile
+// changes nothing, since the cancel is held.
 void record_final_state(WorkerRun* run, const char* state, const ErrorData* error) {
-    hold_off_cancel();
     final_state = state;
     final_error = describe_failure(run, error);
     ErrorData* bookkeeping_error = nullptr;
@@ -118,27 +117,33 @@ void record_final_state(WorkerRun* run, const char* state, const ErrorData* erro
     proc_exit(0);
 }
 
+// After a step failed: a stop's cancel (or any failure once a stop came)
+// ends the run stopped, anything else failed with its error.
+[[noreturn]] void finish_after_error(WorkerRun* run, const ErrorData* error) {
+    if (stop_requested) finish(run, "stopped", nullptr);
+    finish(run, "failed", error);
+}
+
 // Removes what setup created and records the run's failure before the caller
 // of cdccraft_start sees the error, so that a retry finds nothing in its way.
 [[noreturn]] void fail_setup(WorkerRun* run, ErrorData* error) {
-    hold_off_cancel();
     ErrorData* undo_error = nullptr;
     if (run->config != nullptr && !attempt(undo_setup, run, &undo_error))
         ereport(WARNING, (errmsg("cdccraft run %lld could not remove what its setup created: %s",
                                  (long long)run->run_id, undo_error->message)));
-    record_final_state(run, stop_requested ? "stopped" : "failed", error);
+    record_final_state(run, stop_requested ? "stopped" : "failed", stop_requested ? nullptr : error);
     report_setup_failure(error, run);
     proc_exit(0);
 }
 
-// One setup step. Its transaction rolls back on failure, so the objects it
-// had marked as created were not; a slot is not transactional and keeps its
-// mark.
+// One setup step, cancellable. Its transaction rolls back on failure, so the
+// objects it had marked as created were not; a slot is not transactional and
+// keeps its mark.
 bool setup_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error) {
     const bool schema = run->created_schema;
     const bool table = run->created_table;
     const bool publication = run->created_publication;
-    if (attempt(step, run, error)) return true;
+    if (attempt_cancellable(step, run, error)) return true;
     run->created_schema = schema;
     run->created_table = table;
     run->created_publication = publication;
@@ -194,15 +199,12 @@ void reload_config_if_asked() {
 }
 
 // Holds the run to changes_per_second, waiting on the latch so that a stop
-// request or postmaster death ends the wait at once. Cancellation is held
-// off here: it exists to abort a batch in flight, and between batches the
-// stop flag alone is enough.
+// request or postmaster death ends the wait at once.
 void pace(const WorkerRun* run, TimestampTz started) {
     const double rate = run->config->changes_per_second;
     if (rate <= 0) return;
     const double changes = static_cast<double>(run->inserts + run->updates + run->deletes);
     const TimestampTz due = started + static_cast<int64>(changes / rate * USECS_PER_SEC);
-    HOLD_CANCEL_INTERRUPTS();
     for (;;) {
         CHECK_FOR_INTERRUPTS();
         const TimestampTz now = GetCurrentTimestamp();
@@ -212,27 +214,19 @@ void pace(const WorkerRun* run, TimestampTz started) {
         ResetLatch(MyLatch);
         reload_config_if_asked();
     }
-    RESUME_CANCEL_INTERRUPTS();
 }
 
 // The state that record_state writes (attempt() passes only the run).
 const char* next_state = nullptr;
 
+// Records next_state. A stop arriving meanwhile is honoured after it, not by
+// failing the bookkeeping: attempt() keeps the cancel held.
 void record_state(WorkerRun* run) {
     char activity[96];
     snprintf(activity, sizeof activity, "cdccraft run %lld: now %s", (long long)run->run_id, next_state);
     begin_worker_transaction(activity);
     catalog_set_state(run, next_state);
     commit_worker_transaction();
-}
-
-// Records next_state with cancellation held off, as the outcome is: a stop
-// arriving meanwhile is honoured after, not by failing the bookkeeping.
-bool record_state_held(WorkerRun* run, ErrorData** error) {
-    hold_off_cancel();
-    const bool ok = attempt(record_state, run, error);
-    if (ok) RESUME_CANCEL_INTERRUPTS();  // after an error, attempt() has reset the hold-off count
-    return ok;
 }
 
 // Pauses generation while the run's slot is further behind than
@@ -244,21 +238,19 @@ TimestampTz hold_for_slot(WorkerRun* run) {
     const TimestampTz paused_at = GetCurrentTimestamp();
     ErrorData* error = nullptr;
     next_state = "paused";
-    if (!record_state_held(run, &error)) finish(run, stop_requested ? "stopped" : "failed", error);
+    if (!attempt(record_state, run, &error)) finish_after_error(run, error);
     ereport(LOG, (errmsg("cdccraft run %lld paused: slot \"%s\" is %lld bytes behind, more than max_slot_lag %lld",
                          (long long)run->run_id, run->config->slot_name.c_str(), (long long)slot_lag_bytes(run),
                          (long long)max_lag)));
-    HOLD_CANCEL_INTERRUPTS();
     while (!stop_requested && slot_lag_bytes(run) > max_lag) {
         CHECK_FOR_INTERRUPTS();
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 200, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
         reload_config_if_asked();
     }
-    RESUME_CANCEL_INTERRUPTS();
     if (stop_requested) return 0;
     next_state = "running";
-    if (!record_state_held(run, &error)) finish(run, stop_requested ? "stopped" : "failed", error);
+    if (!attempt(record_state, run, &error)) finish_after_error(run, error);
     ereport(LOG, (errmsg("cdccraft run %lld resumed: its slot caught up", (long long)run->run_id)));
     return GetCurrentTimestamp() - paused_at;
 }
@@ -281,6 +273,8 @@ WorkerRun* new_worker_run() {
 using namespace cdccraft::pg;
 
 void cdccraft_worker_main(Datum main_arg) {
+    // For the worker's whole life; attempt_cancellable() lets it through.
+    HOLD_CANCEL_INTERRUPTS();
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, handle_stop_signal);
     pqsignal(SIGINT, StatementCancelHandler);
@@ -318,7 +312,7 @@ void cdccraft_worker_main(Datum main_arg) {
     run->role = args.role;
     run->config_wire = config_wire;
     ErrorData* error = nullptr;
-    if (!attempt(setup_record_run, run, &error)) {
+    if (!attempt_cancellable(setup_record_run, run, &error)) {
         // Nothing was created or recorded yet.
         report_setup_failure(error, run);
         proc_exit(0);
@@ -338,8 +332,7 @@ void cdccraft_worker_main(Datum main_arg) {
         if (run->planner->finished()) finish(run, "completed", nullptr);
         started += hold_for_slot(run);
         if (stop_requested) finish(run, "stopped", nullptr);
-        if (!attempt(run_batch, run, &error))
-            finish(run, stop_requested ? "stopped" : "failed", stop_requested ? nullptr : error);
+        if (!attempt_cancellable(run_batch, run, &error)) finish_after_error(run, error);
         log_batch(run);
         pace(run, started);
     }

@@ -2,17 +2,26 @@
 
 namespace cdccraft::pg {
 
-bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
+namespace {
+
+// PostgreSQL's own layout of PG_TRY blocks.
+// clang-format off
+bool attempt_with(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error, bool cancellable) {
     MemoryContext caller_context = CurrentMemoryContext;
+    // The worker holds the cancel everywhere (see cdccraft_worker_main); this
+    // is that hold, restored after fn, since an ERROR (errfinish()) sets the
+    // count to 0, even one that PostgreSQL catches inside fn.
+    const uint32 cancel_held = QueryCancelHoldoffCount;
     volatile bool ok = true;
-    // PostgreSQL's own layout of PG_TRY blocks.
-    // clang-format off
     PG_TRY();
     {
+        if (cancellable) QueryCancelHoldoffCount = 0;
         fn(run);
+        QueryCancelHoldoffCount = cancel_held;
     }
     PG_CATCH();
     {
+        QueryCancelHoldoffCount = cancel_held;
         MemoryContextSwitchTo(TopMemoryContext);
         *error = CopyErrorData();
         FlushErrorState();
@@ -21,8 +30,16 @@ bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
         ok = false;
     }
     PG_END_TRY();
-    // clang-format on
     return ok;
+}
+// clang-format on
+
+}  // namespace
+
+bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) { return attempt_with(fn, run, error, false); }
+
+bool attempt_cancellable(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
+    return attempt_with(fn, run, error, true);
 }
 
 void begin_worker_transaction(const char* activity) {
