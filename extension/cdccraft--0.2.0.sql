@@ -344,6 +344,14 @@ BEGIN
             MESSAGE = format('cdccraft run %s is not active', target),
             DETAIL = format('Its state is %s.', r.state);
     END IF;
+    -- Marks the stop as a user's, which the worker tells from a server
+    -- shutdown or pg_terminate_backend() (those give the run a last_error):
+    -- an advisory lock on (1667523427, the run id), whose first key is 'cdcc'
+    -- in ASCII (kStopLockKey in src/pg/stop_lock.hpp), held from before the
+    -- signal to the end of this transaction, so through the wait below; the
+    -- worker tests it when it records the stop. The modulo keeps any run id
+    -- within int4, as the worker computes it.
+    PERFORM pg_advisory_xact_lock(1667523427, (target % 2147483648)::int4);
     -- The worker runs as the run's owner, so the caller may signal it exactly
     -- when it may see the run.
     PERFORM pg_terminate_backend(a.pid)

@@ -2,7 +2,8 @@
 //
 // SIGTERM (server shutdown, pg_terminate_backend, cdccraft_stop) stops the
 // run: the batch in flight is cancelled and rolls back whole, and the run is
-// recorded as stopped. SIGINT keeps PostgreSQL's meaning, a cancel of the
+// recorded as stopped; its last_error says why unless cdccraft_stop asked
+// (stop_lock.hpp). SIGINT keeps PostgreSQL's meaning, a cancel of the
 // statement in flight (PostgreSQL's lock_timeout sends it too), and fails the
 // run with that error.
 //
@@ -20,6 +21,7 @@
 #include "pg/run_catalog.hpp"
 #include "pg/run_integrity.hpp"
 #include "pg/run_setup.hpp"
+#include "pg/stop_lock.hpp"
 #include "pg/worker_run.hpp"
 
 extern "C" {
@@ -71,6 +73,15 @@ void report_setup_failure(const ErrorData* error, const WorkerRun* run) {
     release_caller(SetupStatus::Failed);
 }
 
+// Why a stopped run stopped, as its last_error: NULL for a user's stop
+// (cdccraft_stop holds the stop lock while it waits for the worker). Needs a
+// transaction, for the lock test.
+const char* stop_reason(const WorkerRun* run) {
+    if (stop_lock_held(run->run_id)) return nullptr;
+    return "the worker was terminated by a server shutdown or by pg_terminate_backend(), not stopped with "
+           "cdccraft_stop()";
+}
+
 // The outcome that record_outcome writes (attempt() passes only the run).
 const char* final_state = nullptr;
 const char* final_error = nullptr;
@@ -79,6 +90,8 @@ void record_outcome(WorkerRun* run) {
     char activity[96];
     snprintf(activity, sizeof activity, "cdccraft run %lld: recording its outcome", (long long)run->run_id);
     begin_worker_transaction(activity);
+    // Tested here, while a stopping cdccraft_stop still waits for the worker.
+    if (strcmp(final_state, "stopped") == 0) final_error = stop_reason(run);
     catalog_finish(run, final_state, final_error);
     commit_worker_transaction();
 }
@@ -97,8 +110,9 @@ const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
     return text;
 }
 
-// Records the run's final state and logs it; a second stop signal meanwhile
-// changes nothing, since the cancel is held.
+// Records the run's final state and logs it. A stop (a stopped run's error is
+// NULL) records why it came; a second stop signal meanwhile changes nothing,
+// since the cancel is held.
 void record_final_state(WorkerRun* run, const char* state, const ErrorData* error) {
     final_state = state;
     final_error = describe_failure(run, error);

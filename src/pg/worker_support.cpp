@@ -1,5 +1,11 @@
 #include "pg/worker_run.hpp"
 
+extern "C" {
+#include "storage/lock.h"
+}
+
+#include "pg/stop_lock.hpp"
+
 namespace cdccraft::pg {
 
 namespace {
@@ -40,6 +46,16 @@ bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) { return
 
 bool attempt_cancellable(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
     return attempt_with(fn, run, error, true);
+}
+
+bool stop_lock_held(int64 run_id) {
+    LOCKTAG tag;
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(kStopLockKey),
+                         static_cast<uint32>(stop_lock_second_key(run_id)), 2);
+    // ShareLock conflicts with the ExclusiveLock of pg_advisory_xact_lock.
+    if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL) return true;
+    LockRelease(&tag, ShareLock, false);
+    return false;
 }
 
 void begin_worker_transaction(const char* activity) {
