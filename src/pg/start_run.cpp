@@ -141,6 +141,9 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
     const char* slot = text_arg(fcinfo, kSlotName);
     const char* plugin = text_arg(fcinfo, kSlotPlugin);
     const char* key_order = text_arg(fcinfo, kKeyOrder);
+    // Every setting is read here, in the caller's session, and travels in the
+    // configuration: the worker's own session would see only the server's.
+    const int lock_timeout = lock_timeout_setting_ms();
     // NULL takes cdccraft.max_slot_lag, which bounds only runs with a slot.
     const int64 default_max_slot_lag = PG_GETARG_BOOL(kCreateSlot) ? max_slot_lag_bytes() : 0;
     const int64 max_slot_lag = PG_ARGISNULL(kMaxSlotLag) ? default_max_slot_lag : PG_GETARG_INT64(kMaxSlotLag);
@@ -175,6 +178,7 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
         c.mutation_probability = PG_GETARG_FLOAT8(kMutationProbability);
         c.update_probability = PG_GETARG_FLOAT8(kUpdateProbability);
         c.changes_per_second = PG_GETARG_FLOAT8(kChangesPerSecond);
+        c.lock_timeout_ms = lock_timeout;
         validate(c);
         std::string wire = to_wire(c);
         if (wire.size() >= sizeof(LaunchHandoff::config_wire)) throw std::length_error("run configuration too long");

@@ -32,8 +32,8 @@ namespace cdccraft::pg {
 namespace {
 
 volatile sig_atomic_t stop_requested = false;
-// cdccraft.lock_timeout as the run started with it (a reload may change the setting).
-int run_lock_timeout_ms = 0;
+// The run's cdccraft.lock_timeout, as its caller had it (RunConfig).
+int64 run_lock_timeout_ms = 0;
 
 void handle_stop_signal(SIGNAL_ARGS) {
     const int save_errno = errno;
@@ -104,9 +104,9 @@ const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
     if (error->detail) text = psprintf("%s (%s)", text, error->detail);
     if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
         text = psprintf(
-            "a wait for a lock another session holds took longer than cdccraft.lock_timeout (%d ms), after "
+            "a wait for a lock another session holds took longer than cdccraft.lock_timeout (%lld ms), after "
             "%lld committed batches: %s",
-            run_lock_timeout_ms, (long long)run->batches, text);
+            (long long)run_lock_timeout_ms, (long long)run->batches, text);
     return text;
 }
 
@@ -306,17 +306,24 @@ void cdccraft_worker_main(Datum main_arg) {
     dsm_pin_mapping(handoff_segment);
     handoff = static_cast<LaunchHandoff*>(dsm_segment_address(handoff_segment));
     const char* config_wire = MemoryContextStrdup(TopMemoryContext, handoff->config_wire);
+    CoreFailure failure;
+    if (!core_call([&] { run_lock_timeout_ms = cdccraft::from_wire(config_wire).lock_timeout_ms; }, failure)) {
+        handoff->sqlerrcode = failure.sqlstate;
+        strlcpy(handoff->message, failure.message, sizeof handoff->message);
+        release_caller(SetupStatus::Failed);
+        proc_exit(0);
+    }
 
     BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
     // Every name the worker uses is schema-qualified; this keeps the role's
     // own objects from shadowing pg_catalog's operators and functions.
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION);
-    // Every lock wait of the run, DDL, DML and bookkeeping alike, is bounded:
-    // a batch never queues indefinitely behind another session.
+    // Every lock wait of the run, DDL, DML and bookkeeping alike, is bounded
+    // by the caller's cdccraft.lock_timeout: a batch never queues
+    // indefinitely behind another session.
     char lock_timeout[32];
-    snprintf(lock_timeout, sizeof lock_timeout, "%dms", lock_timeout_ms);
+    snprintf(lock_timeout, sizeof lock_timeout, "%lldms", (long long)run_lock_timeout_ms);
     SetConfigOption("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION);
-    run_lock_timeout_ms = lock_timeout_ms;
     // A role's own defaults must not change what a batch sees or may do.
     SetConfigOption("default_transaction_isolation", "read committed", PGC_USERSET, PGC_S_SESSION);
     SetConfigOption("default_transaction_read_only", "off", PGC_USERSET, PGC_S_SESSION);
