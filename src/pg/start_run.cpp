@@ -148,7 +148,8 @@ char* build_config_wire(FunctionCallInfo fcinfo) {
     const int64 default_max_slot_lag = PG_GETARG_BOOL(kCreateSlot) ? max_slot_lag_bytes() : 0;
     const int64 max_slot_lag = PG_ARGISNULL(kMaxSlotLag) ? default_max_slot_lag : PG_GETARG_INT64(kMaxSlotLag);
     // The run's own commits and other databases' WAL count as lag too: a
-    // bound below one segment might never let the run resume.
+    // bound below one segment might never let the run resume. (The setting's
+    // check hook refuses such a cdccraft.max_slot_lag when it is set.)
     if (max_slot_lag > 0 && max_slot_lag < wal_segment_size)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("max_slot_lag must be at least one WAL segment (%d bytes)", wal_segment_size),
