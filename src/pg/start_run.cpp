@@ -111,6 +111,21 @@ void check_server_can_run() {
                         errhint("Start the run as a role with LOGIN, or ALTER ROLE ... LOGIN.")));
 }
 
+// The worker creates the slot as the calling role. Checked here, as LOGIN is,
+// so that a role without REPLICATION is refused before setup inserts its
+// snapshot rows and records a run, not after.
+void check_role_can_create_slot(FunctionCallInfo fcinfo) {
+    if (!PG_GETARG_BOOL(kCreateSlot) || has_rolreplication(GetUserId())) return;
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+             errmsg("role \"%s\" cannot start a cdccraft run with a replication slot because it lacks REPLICATION",
+                    GetUserNameFromId(GetUserId(), false)),
+             errdetail("The cdccraft worker creates the run's replication slot as the role that starts the run, and "
+                       "only superusers and roles with REPLICATION may create replication slots."),
+             errhint("Start the run as a role with REPLICATION, or pass create_slot => false and bring your own "
+                     "slot.")));
+}
+
 // The worker sets up in its own transactions while this call waits for it.
 // A transaction that has written could hold what setup needs (a lock, or the
 // xid that slot creation waits for), and neither side would ever give way.
@@ -251,6 +266,7 @@ extern "C" Datum cdccraft_start(PG_FUNCTION_ARGS) {
     check_no_null_arguments(fcinfo);
     check_names_not_empty(fcinfo);
     check_server_can_run();
+    check_role_can_create_slot(fcinfo);
     check_caller_transaction();
     const char* wire = build_config_wire(fcinfo);
 
