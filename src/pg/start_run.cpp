@@ -6,6 +6,10 @@
 // xid that the slot's creation would have to wait for.
 #include "pg/postgres_api.hpp"
 
+extern "C" {
+#include "utils/timeout.h"
+}
+
 #include "pg/core_guard.hpp"
 #include "pg/launch_handoff.hpp"
 #include "pg/settings.hpp"
@@ -225,10 +229,126 @@ BackgroundWorkerHandle* launch_worker(dsm_segment* segment) {
     return handle;
 }
 
-// Waits for the worker's setup outcome. Cancelling the wait leaves the run
-// going; it is then visible in cdccraft_runs.
+// How long a cancelled start waits for its worker to stop and undo setup.
+constexpr long kStopWaitMs = 10000;
+
+// Waits, as long as kStopWaitMs, for the worker to exit; whether it did.
+// Interrupts are held by the caller: nothing here checks for them.
+bool wait_for_worker_exit(BackgroundWorkerHandle* handle) {
+    const TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), kStopWaitMs);
+    for (;;) {
+        pid_t pid;
+        if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED) return true;
+        const long left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+        if (left <= 0) return false;
+        // bgw_notify_pid: the postmaster sets the latch when the worker exits.
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, Min(left, 100L), PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    }
+}
+
+// The caller's statement is being cancelled (its statement_timeout, Ctrl+C)
+// or its session terminated while the worker sets up. Leaving the run going
+// would leave a run whose id the caller never got, holding the names a retry
+// needs; so the start undoes its run: it stops the worker (whose SIGTERM path
+// during setup removes what setup created), waits for it with interrupts
+// held, and raises the cancel saying what became of the run.
+[[noreturn]] void cancel_setup(LaunchHandoff* handoff, BackgroundWorkerHandle* handle) {
+    HOLD_INTERRUPTS();
+    const bool dying = ProcDiePending;
+    const char* cause =
+        dying ? "the termination of its session"
+              : (get_timeout_indicator(STATEMENT_TIMEOUT, true) ? "statement timeout" : "user request");
+    // Read by the worker when it records why it stopped.
+    pg_atomic_write_u32(&handoff->start_cancelled, 1);
+    pg_memory_barrier();
+    TerminateBackgroundWorker(handle);
+    const bool exited = wait_for_worker_exit(handle);
+    const auto status = static_cast<SetupStatus>(pg_atomic_read_u32(&handoff->status));
+    pg_read_barrier();
+    const long long run_id = (long long)handoff->run_id;
+    if (status == SetupStatus::Failed && !handoff->stopped) {
+        // Setup failed on its own: its error says more than the cancel, and
+        // takes the cancel's place.
+        RESUME_INTERRUPTS();
+        QueryCancelPending = false;
+        ereport(ERROR, (errcode(handoff->sqlerrcode), errmsg("%s", handoff->message),
+                        handoff->detail[0] ? errdetail("%s", handoff->detail) : 0,
+                        handoff->hint[0] ? errhint("%s", handoff->hint) : 0));
+    }
+
+    char message[256], detail[1100], hint[256];
+    hint[0] = '\0';
+    if (status == SetupStatus::Failed) {
+        if (run_id != 0)
+            snprintf(message, sizeof message, "canceling cdccraft_start due to %s: run %lld was stopped during its setup",
+                     cause, run_id);
+        else
+            snprintf(message, sizeof message,
+                     "canceling cdccraft_start due to %s: its run was stopped before it was recorded", cause);
+        strlcpy(detail, handoff->detail, sizeof detail);
+        strlcpy(hint, handoff->hint, sizeof hint);
+    } else if (status == SetupStatus::Ready) {
+        snprintf(message, sizeof message, "canceling cdccraft_start due to %s: run %lld had finished its setup", cause,
+                 run_id);
+        if (exited)
+            strlcpy(detail, "The run was stopped; what its setup created remains.", sizeof detail);
+        else
+            snprintf(detail, sizeof detail, "The run was asked to stop, and its worker had not exited after %ld s.",
+                     kStopWaitMs / 1000);
+        snprintf(hint, sizeof hint, "cdccraft_cleanup(%lld) removes what the run created, once it has stopped.",
+                 run_id);
+    } else if (exited) {
+        // The worker exited without reporting: it never started, or it failed.
+        if (run_id != 0) {
+            snprintf(message, sizeof message,
+                     "canceling cdccraft_start due to %s: the worker of run %lld exited before its setup finished",
+                     cause, run_id);
+            strlcpy(detail, "The server log has the worker's error.", sizeof detail);
+            snprintf(hint, sizeof hint, "cdccraft_cleanup(%lld) removes what the run created.", run_id);
+        } else {
+            snprintf(message, sizeof message, "canceling cdccraft_start due to %s", cause);
+            strlcpy(detail, "Its worker had recorded no run; nothing was created.", sizeof detail);
+        }
+    } else {
+        if (run_id != 0)
+            snprintf(message, sizeof message,
+                     "canceling cdccraft_start due to %s: run %lld was asked to stop during its setup", cause, run_id);
+        else
+            snprintf(message, sizeof message, "canceling cdccraft_start due to %s: its worker was asked to stop",
+                     cause);
+        snprintf(detail, sizeof detail, "The worker had not exited after %ld s.", kStopWaitMs / 1000);
+        strlcpy(hint,
+                "cdccraft_runs shows when the run has stopped; cdccraft_cleanup() then removes whatever setup left.",
+                sizeof hint);
+    }
+    RESUME_INTERRUPTS();
+    if (dying) {
+        // The pending termination ends the session once this is sent.
+        ereport(WARNING, (errmsg("%s", message), errdetail("%s", detail), hint[0] ? errhint("%s", hint) : 0));
+        CHECK_FOR_INTERRUPTS();
+    }
+    // This error is the cancel: it must not fire a second time.
+    QueryCancelPending = false;
+    ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("%s", message), errdetail("%s", detail),
+                    hint[0] ? errhint("%s", hint) : 0));
+    pg_unreachable();
+}
+
+// Whether CHECK_FOR_INTERRUPTS() would now act on a cancel or termination of
+// the caller.
+bool caller_interrupted() {
+    if (InterruptHoldoffCount != 0 || CritSectionCount != 0) return false;
+    return ProcDiePending || (QueryCancelPending && QueryCancelHoldoffCount == 0);
+}
+
+// Waits for the worker's setup outcome. A cancel meanwhile undoes the run
+// (cancel_setup).
 int64 await_setup(LaunchHandoff* handoff, BackgroundWorkerHandle* handle) {
     for (;;) {
+        // Before the outcome: a cancel that comes with Ready stops the run too,
+        // rather than leaving it going without its id returned.
+        if (caller_interrupted()) cancel_setup(handoff, handle);
         const auto status = static_cast<SetupStatus>(pg_atomic_read_u32(&handoff->status));
         if (status != SetupStatus::Pending) {
             pg_read_barrier();
@@ -253,6 +373,7 @@ int64 await_setup(LaunchHandoff* handoff, BackgroundWorkerHandle* handle) {
         }
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
+        if (caller_interrupted()) cancel_setup(handoff, handle);
         CHECK_FOR_INTERRUPTS();
     }
 }
@@ -275,6 +396,7 @@ extern "C" Datum cdccraft_start(PG_FUNCTION_ARGS) {
     memset(handoff, 0, sizeof *handoff);
     handoff->caller_pgprocno = MyProc->pgprocno;
     pg_atomic_init_u32(&handoff->status, static_cast<uint32>(SetupStatus::Pending));
+    pg_atomic_init_u32(&handoff->start_cancelled, 0);
     strlcpy(handoff->config_wire, wire, sizeof handoff->config_wire);
 
     BackgroundWorkerHandle* handle = launch_worker(segment);

@@ -46,24 +46,73 @@ void handle_stop_signal(SIGNAL_ARGS) {
     errno = save_errno;
 }
 
+// The segment shared with cdccraft_start, attached for the worker's life.
 LaunchHandoff* handoff = nullptr;
-dsm_segment* handoff_segment = nullptr;
+// Whether the caller still waits for setup's outcome.
+bool caller_waiting = false;
+bool setup_finished = false;
+bool setup_undone = false;  // a failed setup's objects were all removed
 
 void release_caller(SetupStatus status) {
-    if (handoff == nullptr) return;
+    if (!caller_waiting) return;
     pg_write_barrier();
     pg_atomic_write_u32(&handoff->status, static_cast<uint32>(status));
     SetLatch(&ProcGlobal->allProcs[handoff->caller_pgprocno].procLatch);
-    dsm_detach(handoff_segment);
-    handoff = nullptr;
+    caller_waiting = false;
 }
 
-void report_setup_failure(const ErrorData* error, const WorkerRun* run) {
-    if (handoff == nullptr) return;
+// Whether the caller of cdccraft_start stopped the run because its call was
+// cancelled (it sets the flag before it signals the worker).
+bool start_cancelled() {
+    if (handoff == nullptr) return false;
+    const bool cancelled = pg_atomic_read_u32(&handoff->start_cancelled) != 0;
+    pg_read_barrier();
+    return cancelled;
+}
+
+// What setup has created so far, for a message ("table public.t and
+// publication t_pub"); "" if nothing.
+const char* created_objects(const WorkerRun* run) {
+    const char* items[4];
+    int n = 0;
+    if (run->created_schema) items[n++] = psprintf("schema %s", quote_identifier(run->config->schema_name.c_str()));
+    if (run->created_table) items[n++] = psprintf("table %s", run->qualified_table);
+    if (run->created_publication)
+        items[n++] = psprintf("publication %s", quote_identifier(run->config->publication_name.c_str()));
+    if (run->created_slot) items[n++] = psprintf("slot %s", run->config->slot_name.c_str());
+    StringInfoData list;
+    initStringInfo(&list);
+    for (int i = 0; i < n; ++i) {
+        if (i > 0) appendStringInfoString(&list, i == n - 1 ? " and " : ", ");
+        appendStringInfoString(&list, items[i]);
+    }
+    return list.data;
+}
+
+// created: what setup had created (created_objects), now removed unless
+// undo_error says otherwise.
+void report_setup_failure(const ErrorData* error, const WorkerRun* run, const char* created,
+                          const ErrorData* undo_error) {
+    if (!caller_waiting) return;
     if (stop_requested) {
+        handoff->stopped = true;
         handoff->sqlerrcode = ERRCODE_QUERY_CANCELED;
-        snprintf(handoff->message, sizeof handoff->message, "cdccraft run %lld was stopped during its setup",
-                 (long long)run->run_id);
+        if (run->run_id != 0)
+            snprintf(handoff->message, sizeof handoff->message, "cdccraft run %lld was stopped during its setup",
+                     (long long)run->run_id);
+        else
+            strlcpy(handoff->message, "the cdccraft run was stopped during its setup, before it was recorded",
+                    sizeof handoff->message);
+        if (created[0] == '\0') {
+            strlcpy(handoff->detail, "Its setup had created nothing yet.", sizeof handoff->detail);
+        } else if (undo_error == nullptr) {
+            snprintf(handoff->detail, sizeof handoff->detail, "What its setup had created was removed: %s.", created);
+        } else {
+            snprintf(handoff->detail, sizeof handoff->detail,
+                     "What its setup had created could not all be removed (%s): %s.", undo_error->message, created);
+            snprintf(handoff->hint, sizeof handoff->hint, "cdccraft_cleanup(%lld) removes what remains.",
+                     (long long)run->run_id);
+        }
     } else {
         handoff->sqlerrcode = error->sqlerrcode;
         strlcpy(handoff->message, error->message ? error->message : "", sizeof handoff->message);
@@ -77,6 +126,15 @@ void report_setup_failure(const ErrorData* error, const WorkerRun* run) {
 // (cdccraft_stop holds the stop lock while it waits for the worker). Needs a
 // transaction, for the lock test.
 const char* stop_reason(const WorkerRun* run) {
+    if (start_cancelled()) {
+        if (setup_finished)
+            return "cdccraft_start was canceled just as the run's setup finished; the run was stopped, and what "
+                   "setup created remains";
+        return setup_undone ? "cdccraft_start was canceled during the run's setup, and what setup had created was "
+                              "removed"
+                            : "cdccraft_start was canceled during the run's setup, and what setup had created could "
+                              "not all be removed";
+    }
     if (stop_lock_held(run->run_id)) return nullptr;
     return "the worker was terminated by a server shutdown or by pg_terminate_backend(), not stopped with "
            "cdccraft_stop()";
@@ -138,15 +196,17 @@ void record_final_state(WorkerRun* run, const char* state, const ErrorData* erro
     finish(run, "failed", error);
 }
 
-// Removes what setup created and records the run's failure before the caller
+// Removes what setup created and records the run's outcome before the caller
 // of cdccraft_start sees the error, so that a retry finds nothing in its way.
 [[noreturn]] void fail_setup(WorkerRun* run, ErrorData* error) {
+    const char* created = created_objects(run);
     ErrorData* undo_error = nullptr;
-    if (run->config != nullptr && !attempt(undo_setup, run, &undo_error))
+    setup_undone = attempt(undo_setup, run, &undo_error);
+    if (!setup_undone)
         ereport(WARNING, (errmsg("cdccraft run %lld could not remove what its setup created: %s",
                                  (long long)run->run_id, undo_error->message)));
     record_final_state(run, stop_requested ? "stopped" : "failed", stop_requested ? nullptr : error);
-    report_setup_failure(error, run);
+    report_setup_failure(error, run, created, undo_error);
     proc_exit(0);
 }
 
@@ -297,14 +357,15 @@ void cdccraft_worker_main(Datum main_arg) {
     WorkerLaunchArgs args;
     memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof args);
     CurrentResourceOwner = ResourceOwnerCreate(nullptr, "cdccraft worker");
-    handoff_segment = dsm_attach(DatumGetUInt32(main_arg));
-    if (handoff_segment == nullptr) {
+    dsm_segment* segment = dsm_attach(DatumGetUInt32(main_arg));
+    if (segment == nullptr) {
         // The caller gave up before the worker started; nothing was created.
         ereport(LOG, (errmsg("cdccraft worker exiting: the session that started it is gone")));
         proc_exit(0);
     }
-    dsm_pin_mapping(handoff_segment);
-    handoff = static_cast<LaunchHandoff*>(dsm_segment_address(handoff_segment));
+    dsm_pin_mapping(segment);
+    handoff = static_cast<LaunchHandoff*>(dsm_segment_address(segment));
+    caller_waiting = true;
     const char* config_wire = MemoryContextStrdup(TopMemoryContext, handoff->config_wire);
     CoreFailure failure;
     if (!core_call([&] { run_lock_timeout_ms = cdccraft::from_wire(config_wire).lock_timeout_ms; }, failure)) {
@@ -335,7 +396,7 @@ void cdccraft_worker_main(Datum main_arg) {
     ErrorData* error = nullptr;
     if (!attempt_cancellable(setup_record_run, run, &error)) {
         // Nothing was created or recorded yet.
-        report_setup_failure(error, run);
+        report_setup_failure(error, run, "", nullptr);
         proc_exit(0);
     }
     name_worker(run);
@@ -345,6 +406,7 @@ void cdccraft_worker_main(Datum main_arg) {
         !setup_step(setup_mark_running, run, &error) || stop_requested)
         fail_setup(run, error);
     release_caller(SetupStatus::Ready);
+    setup_finished = true;
 
     TimestampTz started = GetCurrentTimestamp();
     for (;;) {
