@@ -256,9 +256,8 @@ bool wait_for_worker_exit(BackgroundWorkerHandle* handle) {
 [[noreturn]] void cancel_setup(LaunchHandoff* handoff, BackgroundWorkerHandle* handle) {
     HOLD_INTERRUPTS();
     const bool dying = ProcDiePending;
-    const char* cause =
-        dying ? "the termination of its session"
-              : (get_timeout_indicator(STATEMENT_TIMEOUT, true) ? "statement timeout" : "user request");
+    const char* cause = dying ? "the termination of its session"
+                              : (get_timeout_indicator(STATEMENT_TIMEOUT, true) ? "statement timeout" : "user request");
     // Read by the worker when it records why it stopped.
     pg_atomic_write_u32(&handoff->start_cancelled, 1);
     pg_memory_barrier();
@@ -281,8 +280,8 @@ bool wait_for_worker_exit(BackgroundWorkerHandle* handle) {
     hint[0] = '\0';
     if (status == SetupStatus::Failed) {
         if (run_id != 0)
-            snprintf(message, sizeof message, "canceling cdccraft_start due to %s: run %lld was stopped during its setup",
-                     cause, run_id);
+            snprintf(message, sizeof message,
+                     "canceling cdccraft_start due to %s: run %lld was stopped during its setup", cause, run_id);
         else
             snprintf(message, sizeof message,
                      "canceling cdccraft_start due to %s: its run was stopped before it was recorded", cause);
