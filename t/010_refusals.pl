@@ -43,23 +43,33 @@ like($err, qr/ERROR:  permission denied for function cdccraft_start/, 'cdccraft_
 like($err, qr/ERROR:  role "cannot_login" cannot start a cdccraft run because it cannot log in/,
     'a role without LOGIN gets a clear error');
 
-# A role without REPLICATION cannot get a slot: setup fails at the slot, and
-# the table and publication it had created are removed.
-($rc, $out, $err) = $node->psql('postgres', "SELECT cdccraft_start(table_name => 'mine', total_records => 100)",
+# A role without REPLICATION cannot get a slot: refused before the worker is
+# launched, so no snapshot row is inserted and nothing is recorded.
+($rc, $out, $err) = $node->psql('postgres',
+    "\\set VERBOSITY verbose\nSELECT cdccraft_start(table_name => 'mine', total_records => 100, snapshot_rows => 1000000)",
     extra_params => [ '-U', 'no_replication' ]);
-like($err, qr/ERROR:  must be superuser or replication role to use replication slots/, 'no slot without REPLICATION');
+like($err,
+    qr/ERROR:  42501: role "no_replication" cannot start a cdccraft run with a replication slot because it lacks REPLICATION/,
+    'a role without REPLICATION gets a clear 42501');
+like($err, qr/DETAIL:  The cdccraft worker creates the run's replication slot as the role that starts the run/,
+    'with the reason');
+like($err, qr/HINT:  Start the run as a role with REPLICATION, or pass create_slot => false/, 'and a hint');
 is( $node->safe_psql(
         'postgres', q{
         SELECT (SELECT count(*) FROM pg_class WHERE relname = 'mine') || '/' ||
                (SELECT count(*) FROM pg_publication WHERE pubname = 'mine_pub') || '/' ||
-               (SELECT count(*) FROM pg_replication_slots)}),
-    '0/0/0',
-    'the failed setup left no table, publication or slot');
-is( $node->safe_psql(
-        'postgres', "SELECT state || ': ' || last_error FROM cdccraft_runs WHERE table_name = 'mine'",
-        extra_params => [ '-U', 'no_replication' ]),
-    'failed: must be superuser or replication role to use replication slots',
-    'the failure is recorded, visible to the role that started the run');
+               (SELECT count(*) FROM pg_replication_slots) || '/' ||
+               (SELECT count(*) FROM cdccraft.run WHERE table_name = 'mine')}),
+    '0/0/0/0',
+    'the refused start created and recorded nothing');
+
+# Without a slot of its own, the same role may start a run.
+my $slotless = $node->safe_psql('postgres',
+    "SELECT cdccraft_start(table_name => 'mine', total_records => 100, create_slot => false)",
+    extra_params => [ '-U', 'no_replication' ]);
+$node->safe_psql('postgres', "CALL cdccraft_wait($slotless)", extra_params => [ '-U', 'no_replication' ]);
+is($node->safe_psql('postgres', "SELECT state FROM cdccraft_runs WHERE run_id = $slotless"),
+    'completed', 'with create_slot => false the role needs no REPLICATION');
 is($node->safe_psql('postgres', "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cdccraft worker'"),
     '0', 'no worker is left');
 

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -157,6 +158,8 @@ void validate(RunConfig& c) {
     require(std::isfinite(c.changes_per_second) && c.changes_per_second >= 0, "changes_per_second",
             "zero (unlimited) or positive");
     require(c.max_slot_lag >= 0, "max_slot_lag", "zero (no bound) or a positive number of bytes");
+    require(c.lock_timeout_ms >= 1 && c.lock_timeout_ms <= INT32_MAX, "lock_timeout_ms",
+            "between 1 and 2147483647 milliseconds");
     if (c.max_slot_lag > 0 && !c.create_slot)
         throw ConfigError(ConfigErrorKind::InvalidValue, "max_slot_lag needs the run's own slot",
                           "Pass create_slot => true, or leave max_slot_lag unset.");
@@ -190,6 +193,7 @@ void visit_fields(Config& c, Visitor&& field) {
     field("update_probability", c.update_probability);
     field("changes_per_second", c.changes_per_second);
     field("max_slot_lag", c.max_slot_lag);
+    field("lock_timeout_ms", c.lock_timeout_ms);
 }
 
 // A field's value as wire text, and back.

@@ -36,6 +36,10 @@ struct RunConfig {
     double update_probability = 0.5;  // of a mutation being an update rather than a delete
     double changes_per_second = 0;    // 0: as fast as the server allows
     int64_t max_slot_lag = 0;         // bytes the slot may fall behind before the run pauses; 0: no bound
+    // The longest the worker waits for any lock, in ms: the caller's
+    // cdccraft.lock_timeout, carried here so that the run uses what its
+    // caller had set, not what the worker's own session would read.
+    int64_t lock_timeout_ms = 10000;
 };
 
 enum class ConfigErrorKind { InvalidValue, InvalidName, NameTooLong };

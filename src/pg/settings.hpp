@@ -5,8 +5,9 @@
 
 namespace cdccraft::pg {
 
-// cdccraft.lock_timeout, in milliseconds.
-extern int lock_timeout_ms;
+// cdccraft.lock_timeout, in milliseconds, as the calling session has it;
+// cdccraft_start carries it in the run's configuration.
+int lock_timeout_setting_ms();
 // cdccraft.max_slot_lag, in bytes: the default bound of a run's slot lag.
 int64 max_slot_lag_bytes();
 

@@ -2,9 +2,17 @@
 //
 // SIGTERM (server shutdown, pg_terminate_backend, cdccraft_stop) stops the
 // run: the batch in flight is cancelled and rolls back whole, and the run is
-// recorded as stopped. SIGINT keeps PostgreSQL's meaning, a cancel of the
+// recorded as stopped; its last_error says why unless cdccraft_stop asked
+// (stop_lock.hpp). SIGINT keeps PostgreSQL's meaning, a cancel of the
 // statement in flight (PostgreSQL's lock_timeout sends it too), and fails the
 // run with that error.
+//
+// Query cancel is held for the worker's whole life and let through only while
+// a batch or a setup step runs (attempt_cancellable), where a cancel is an
+// ERROR that attempt() catches and the step rolls back. Anywhere else a
+// pending cancel would become an ERROR at the next interrupt check (errfinish()
+// makes one after every LOG line), which no one catches: the worker would exit
+// without recording its outcome.
 #include "pg/postgres_api.hpp"
 
 #include "pg/batch_executor.hpp"
@@ -13,6 +21,7 @@
 #include "pg/run_catalog.hpp"
 #include "pg/run_integrity.hpp"
 #include "pg/run_setup.hpp"
+#include "pg/stop_lock.hpp"
 #include "pg/worker_run.hpp"
 
 extern "C" {
@@ -23,8 +32,8 @@ namespace cdccraft::pg {
 namespace {
 
 volatile sig_atomic_t stop_requested = false;
-// cdccraft.lock_timeout as the run started with it (a reload may change the setting).
-int run_lock_timeout_ms = 0;
+// The run's cdccraft.lock_timeout, as its caller had it (RunConfig).
+int64 run_lock_timeout_ms = 0;
 
 void handle_stop_signal(SIGNAL_ARGS) {
     const int save_errno = errno;
@@ -37,24 +46,73 @@ void handle_stop_signal(SIGNAL_ARGS) {
     errno = save_errno;
 }
 
+// The segment shared with cdccraft_start, attached for the worker's life.
 LaunchHandoff* handoff = nullptr;
-dsm_segment* handoff_segment = nullptr;
+// Whether the caller still waits for setup's outcome.
+bool caller_waiting = false;
+bool setup_finished = false;
+bool setup_undone = false;  // a failed setup's objects were all removed
 
 void release_caller(SetupStatus status) {
-    if (handoff == nullptr) return;
+    if (!caller_waiting) return;
     pg_write_barrier();
     pg_atomic_write_u32(&handoff->status, static_cast<uint32>(status));
     SetLatch(&ProcGlobal->allProcs[handoff->caller_pgprocno].procLatch);
-    dsm_detach(handoff_segment);
-    handoff = nullptr;
+    caller_waiting = false;
 }
 
-void report_setup_failure(const ErrorData* error, const WorkerRun* run) {
-    if (handoff == nullptr) return;
+// Whether the caller of cdccraft_start stopped the run because its call was
+// cancelled (it sets the flag before it signals the worker).
+bool start_cancelled() {
+    if (handoff == nullptr) return false;
+    const bool cancelled = pg_atomic_read_u32(&handoff->start_cancelled) != 0;
+    pg_read_barrier();
+    return cancelled;
+}
+
+// What setup has created so far, for a message ("table public.t and
+// publication t_pub"); "" if nothing.
+const char* created_objects(const WorkerRun* run) {
+    const char* items[4];
+    int n = 0;
+    if (run->created_schema) items[n++] = psprintf("schema %s", quote_identifier(run->config->schema_name.c_str()));
+    if (run->created_table) items[n++] = psprintf("table %s", run->qualified_table);
+    if (run->created_publication)
+        items[n++] = psprintf("publication %s", quote_identifier(run->config->publication_name.c_str()));
+    if (run->created_slot) items[n++] = psprintf("slot %s", run->config->slot_name.c_str());
+    StringInfoData list;
+    initStringInfo(&list);
+    for (int i = 0; i < n; ++i) {
+        if (i > 0) appendStringInfoString(&list, i == n - 1 ? " and " : ", ");
+        appendStringInfoString(&list, items[i]);
+    }
+    return list.data;
+}
+
+// created: what setup had created (created_objects), now removed unless
+// undo_error says otherwise.
+void report_setup_failure(const ErrorData* error, const WorkerRun* run, const char* created,
+                          const ErrorData* undo_error) {
+    if (!caller_waiting) return;
     if (stop_requested) {
+        handoff->stopped = true;
         handoff->sqlerrcode = ERRCODE_QUERY_CANCELED;
-        snprintf(handoff->message, sizeof handoff->message, "cdccraft run %lld was stopped during its setup",
-                 (long long)run->run_id);
+        if (run->run_id != 0)
+            snprintf(handoff->message, sizeof handoff->message, "cdccraft run %lld was stopped during its setup",
+                     (long long)run->run_id);
+        else
+            strlcpy(handoff->message, "the cdccraft run was stopped during its setup, before it was recorded",
+                    sizeof handoff->message);
+        if (created[0] == '\0') {
+            strlcpy(handoff->detail, "Its setup had created nothing yet.", sizeof handoff->detail);
+        } else if (undo_error == nullptr) {
+            snprintf(handoff->detail, sizeof handoff->detail, "What its setup had created was removed: %s.", created);
+        } else {
+            snprintf(handoff->detail, sizeof handoff->detail,
+                     "What its setup had created could not all be removed (%s): %s.", undo_error->message, created);
+            snprintf(handoff->hint, sizeof handoff->hint, "cdccraft_cleanup(%lld) removes what remains.",
+                     (long long)run->run_id);
+        }
     } else {
         handoff->sqlerrcode = error->sqlerrcode;
         strlcpy(handoff->message, error->message ? error->message : "", sizeof handoff->message);
@@ -62,6 +120,24 @@ void report_setup_failure(const ErrorData* error, const WorkerRun* run) {
         strlcpy(handoff->hint, error->hint ? error->hint : "", sizeof handoff->hint);
     }
     release_caller(SetupStatus::Failed);
+}
+
+// Why a stopped run stopped, as its last_error: NULL for a user's stop
+// (cdccraft_stop holds the stop lock while it waits for the worker). Needs a
+// transaction, for the lock test.
+const char* stop_reason(const WorkerRun* run) {
+    if (start_cancelled()) {
+        if (setup_finished)
+            return "cdccraft_start was canceled just as the run's setup finished; the run was stopped, and what "
+                   "setup created remains";
+        return setup_undone ? "cdccraft_start was canceled during the run's setup, and what setup had created was "
+                              "removed"
+                            : "cdccraft_start was canceled during the run's setup, and what setup had created could "
+                              "not all be removed";
+    }
+    if (stop_lock_held(run->run_id)) return nullptr;
+    return "the worker was terminated by a server shutdown or by pg_terminate_backend(), not stopped with "
+           "cdccraft_stop()";
 }
 
 // The outcome that record_outcome writes (attempt() passes only the run).
@@ -72,19 +148,12 @@ void record_outcome(WorkerRun* run) {
     char activity[96];
     snprintf(activity, sizeof activity, "cdccraft run %lld: recording its outcome", (long long)run->run_id);
     begin_worker_transaction(activity);
+    // Tested here, while a stopping cdccraft_stop still waits for the worker.
+    if (strcmp(final_state, "stopped") == 0) final_error = stop_reason(run);
     catalog_finish(run, final_state, final_error);
     commit_worker_transaction();
 }
 
-// Holds off cancellation anew each time: an error caught by attempt() resets
-// the hold-off count.
-void hold_off_cancel() {
-    HOLD_CANCEL_INTERRUPTS();
-    QueryCancelPending = false;
-}
-
-// Records the run's final state, with cancellation held off so that a second
-// stop signal cannot interrupt the bookkeeping, and logs it.
 // The failure as the run's last_error: the error's message and detail, and
 // for a lock wait, which wait it was.
 const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
@@ -93,14 +162,16 @@ const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
     if (error->detail) text = psprintf("%s (%s)", text, error->detail);
     if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
         text = psprintf(
-            "a wait for a lock another session holds took longer than cdccraft.lock_timeout (%d ms), after "
+            "a wait for a lock another session holds took longer than cdccraft.lock_timeout (%lld ms), after "
             "%lld committed batches: %s",
-            run_lock_timeout_ms, (long long)run->batches, text);
+            (long long)run_lock_timeout_ms, (long long)run->batches, text);
     return text;
 }
 
+// Records the run's final state and logs it. A stop (a stopped run's error is
+// NULL) records why it came; a second stop signal meanwhile changes nothing,
+// since the cancel is held.
 void record_final_state(WorkerRun* run, const char* state, const ErrorData* error) {
-    hold_off_cancel();
     final_state = state;
     final_error = describe_failure(run, error);
     ErrorData* bookkeeping_error = nullptr;
@@ -118,27 +189,35 @@ void record_final_state(WorkerRun* run, const char* state, const ErrorData* erro
     proc_exit(0);
 }
 
-// Removes what setup created and records the run's failure before the caller
+// After a step failed: a stop's cancel (or any failure once a stop came)
+// ends the run stopped, anything else failed with its error.
+[[noreturn]] void finish_after_error(WorkerRun* run, const ErrorData* error) {
+    if (stop_requested) finish(run, "stopped", nullptr);
+    finish(run, "failed", error);
+}
+
+// Removes what setup created and records the run's outcome before the caller
 // of cdccraft_start sees the error, so that a retry finds nothing in its way.
 [[noreturn]] void fail_setup(WorkerRun* run, ErrorData* error) {
-    hold_off_cancel();
+    const char* created = created_objects(run);
     ErrorData* undo_error = nullptr;
-    if (run->config != nullptr && !attempt(undo_setup, run, &undo_error))
+    setup_undone = attempt(undo_setup, run, &undo_error);
+    if (!setup_undone)
         ereport(WARNING, (errmsg("cdccraft run %lld could not remove what its setup created: %s",
                                  (long long)run->run_id, undo_error->message)));
-    record_final_state(run, stop_requested ? "stopped" : "failed", error);
-    report_setup_failure(error, run);
+    record_final_state(run, stop_requested ? "stopped" : "failed", stop_requested ? nullptr : error);
+    report_setup_failure(error, run, created, undo_error);
     proc_exit(0);
 }
 
-// One setup step. Its transaction rolls back on failure, so the objects it
-// had marked as created were not; a slot is not transactional and keeps its
-// mark.
+// One setup step, cancellable. Its transaction rolls back on failure, so the
+// objects it had marked as created were not; a slot is not transactional and
+// keeps its mark.
 bool setup_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error) {
     const bool schema = run->created_schema;
     const bool table = run->created_table;
     const bool publication = run->created_publication;
-    if (attempt(step, run, error)) return true;
+    if (attempt_cancellable(step, run, error)) return true;
     run->created_schema = schema;
     run->created_table = table;
     run->created_publication = publication;
@@ -194,15 +273,12 @@ void reload_config_if_asked() {
 }
 
 // Holds the run to changes_per_second, waiting on the latch so that a stop
-// request or postmaster death ends the wait at once. Cancellation is held
-// off here: it exists to abort a batch in flight, and between batches the
-// stop flag alone is enough.
+// request or postmaster death ends the wait at once.
 void pace(const WorkerRun* run, TimestampTz started) {
     const double rate = run->config->changes_per_second;
     if (rate <= 0) return;
     const double changes = static_cast<double>(run->inserts + run->updates + run->deletes);
     const TimestampTz due = started + static_cast<int64>(changes / rate * USECS_PER_SEC);
-    HOLD_CANCEL_INTERRUPTS();
     for (;;) {
         CHECK_FOR_INTERRUPTS();
         const TimestampTz now = GetCurrentTimestamp();
@@ -212,27 +288,19 @@ void pace(const WorkerRun* run, TimestampTz started) {
         ResetLatch(MyLatch);
         reload_config_if_asked();
     }
-    RESUME_CANCEL_INTERRUPTS();
 }
 
 // The state that record_state writes (attempt() passes only the run).
 const char* next_state = nullptr;
 
+// Records next_state. A stop arriving meanwhile is honoured after it, not by
+// failing the bookkeeping: attempt() keeps the cancel held.
 void record_state(WorkerRun* run) {
     char activity[96];
     snprintf(activity, sizeof activity, "cdccraft run %lld: now %s", (long long)run->run_id, next_state);
     begin_worker_transaction(activity);
     catalog_set_state(run, next_state);
     commit_worker_transaction();
-}
-
-// Records next_state with cancellation held off, as the outcome is: a stop
-// arriving meanwhile is honoured after, not by failing the bookkeeping.
-bool record_state_held(WorkerRun* run, ErrorData** error) {
-    hold_off_cancel();
-    const bool ok = attempt(record_state, run, error);
-    if (ok) RESUME_CANCEL_INTERRUPTS();  // after an error, attempt() has reset the hold-off count
-    return ok;
 }
 
 // Pauses generation while the run's slot is further behind than
@@ -244,21 +312,19 @@ TimestampTz hold_for_slot(WorkerRun* run) {
     const TimestampTz paused_at = GetCurrentTimestamp();
     ErrorData* error = nullptr;
     next_state = "paused";
-    if (!record_state_held(run, &error)) finish(run, stop_requested ? "stopped" : "failed", error);
+    if (!attempt(record_state, run, &error)) finish_after_error(run, error);
     ereport(LOG, (errmsg("cdccraft run %lld paused: slot \"%s\" is %lld bytes behind, more than max_slot_lag %lld",
                          (long long)run->run_id, run->config->slot_name.c_str(), (long long)slot_lag_bytes(run),
                          (long long)max_lag)));
-    HOLD_CANCEL_INTERRUPTS();
     while (!stop_requested && slot_lag_bytes(run) > max_lag) {
         CHECK_FOR_INTERRUPTS();
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 200, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
         reload_config_if_asked();
     }
-    RESUME_CANCEL_INTERRUPTS();
     if (stop_requested) return 0;
     next_state = "running";
-    if (!record_state_held(run, &error)) finish(run, stop_requested ? "stopped" : "failed", error);
+    if (!attempt(record_state, run, &error)) finish_after_error(run, error);
     ereport(LOG, (errmsg("cdccraft run %lld resumed: its slot caught up", (long long)run->run_id)));
     return GetCurrentTimestamp() - paused_at;
 }
@@ -281,6 +347,8 @@ WorkerRun* new_worker_run() {
 using namespace cdccraft::pg;
 
 void cdccraft_worker_main(Datum main_arg) {
+    // For the worker's whole life; attempt_cancellable() lets it through.
+    HOLD_CANCEL_INTERRUPTS();
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, handle_stop_signal);
     pqsignal(SIGINT, StatementCancelHandler);
@@ -289,26 +357,34 @@ void cdccraft_worker_main(Datum main_arg) {
     WorkerLaunchArgs args;
     memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof args);
     CurrentResourceOwner = ResourceOwnerCreate(nullptr, "cdccraft worker");
-    handoff_segment = dsm_attach(DatumGetUInt32(main_arg));
-    if (handoff_segment == nullptr) {
+    dsm_segment* segment = dsm_attach(DatumGetUInt32(main_arg));
+    if (segment == nullptr) {
         // The caller gave up before the worker started; nothing was created.
         ereport(LOG, (errmsg("cdccraft worker exiting: the session that started it is gone")));
         proc_exit(0);
     }
-    dsm_pin_mapping(handoff_segment);
-    handoff = static_cast<LaunchHandoff*>(dsm_segment_address(handoff_segment));
+    dsm_pin_mapping(segment);
+    handoff = static_cast<LaunchHandoff*>(dsm_segment_address(segment));
+    caller_waiting = true;
     const char* config_wire = MemoryContextStrdup(TopMemoryContext, handoff->config_wire);
+    CoreFailure failure;
+    if (!core_call([&] { run_lock_timeout_ms = cdccraft::from_wire(config_wire).lock_timeout_ms; }, failure)) {
+        handoff->sqlerrcode = failure.sqlstate;
+        strlcpy(handoff->message, failure.message, sizeof handoff->message);
+        release_caller(SetupStatus::Failed);
+        proc_exit(0);
+    }
 
     BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
     // Every name the worker uses is schema-qualified; this keeps the role's
     // own objects from shadowing pg_catalog's operators and functions.
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION);
-    // Every lock wait of the run, DDL, DML and bookkeeping alike, is bounded:
-    // a batch never queues indefinitely behind another session.
+    // Every lock wait of the run, DDL, DML and bookkeeping alike, is bounded
+    // by the caller's cdccraft.lock_timeout: a batch never queues
+    // indefinitely behind another session.
     char lock_timeout[32];
-    snprintf(lock_timeout, sizeof lock_timeout, "%dms", lock_timeout_ms);
+    snprintf(lock_timeout, sizeof lock_timeout, "%lldms", (long long)run_lock_timeout_ms);
     SetConfigOption("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION);
-    run_lock_timeout_ms = lock_timeout_ms;
     // A role's own defaults must not change what a batch sees or may do.
     SetConfigOption("default_transaction_isolation", "read committed", PGC_USERSET, PGC_S_SESSION);
     SetConfigOption("default_transaction_read_only", "off", PGC_USERSET, PGC_S_SESSION);
@@ -318,9 +394,9 @@ void cdccraft_worker_main(Datum main_arg) {
     run->role = args.role;
     run->config_wire = config_wire;
     ErrorData* error = nullptr;
-    if (!attempt(setup_record_run, run, &error)) {
+    if (!attempt_cancellable(setup_record_run, run, &error)) {
         // Nothing was created or recorded yet.
-        report_setup_failure(error, run);
+        report_setup_failure(error, run, "", nullptr);
         proc_exit(0);
     }
     name_worker(run);
@@ -330,6 +406,7 @@ void cdccraft_worker_main(Datum main_arg) {
         !setup_step(setup_mark_running, run, &error) || stop_requested)
         fail_setup(run, error);
     release_caller(SetupStatus::Ready);
+    setup_finished = true;
 
     TimestampTz started = GetCurrentTimestamp();
     for (;;) {
@@ -338,8 +415,7 @@ void cdccraft_worker_main(Datum main_arg) {
         if (run->planner->finished()) finish(run, "completed", nullptr);
         started += hold_for_slot(run);
         if (stop_requested) finish(run, "stopped", nullptr);
-        if (!attempt(run_batch, run, &error))
-            finish(run, stop_requested ? "stopped" : "failed", stop_requested ? nullptr : error);
+        if (!attempt_cancellable(run_batch, run, &error)) finish_after_error(run, error);
         log_batch(run);
         pace(run, started);
     }

@@ -47,7 +47,15 @@ struct WorkerRun {
 // Runs fn(run) under PG_TRY. On a PostgreSQL error the transaction is aborted,
 // *error receives a copy of the error (in TopMemoryContext) and false is
 // returned. fn must not hold C++ objects with destructors.
+//
+// The worker holds query cancel for its whole life, so that a stop's cancel
+// can only end a batch or a setup step, where attempt() catches it, and never
+// the worker itself (errfinish() checks for interrupts after every LOG line).
+// attempt() keeps it held while fn runs (bookkeeping: outcome, state, undoing
+// setup); attempt_cancellable() lets a cancel (a stop, pg_cancel_backend(),
+// lock_timeout) interrupt fn (a batch, a setup step).
 bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error);
+bool attempt_cancellable(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error);
 
 // One worker transaction, in worker_spi's order: statement timestamp, start,
 // SPI, snapshot, activity; and its end: SPI, snapshot, commit, stats, idle.

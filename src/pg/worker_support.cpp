@@ -2,21 +2,33 @@
 
 extern "C" {
 #include "replication/slot.h"
+#include "storage/lock.h"
 }
+
+#include "pg/stop_lock.hpp"
 
 namespace cdccraft::pg {
 
-bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
+namespace {
+
+// PostgreSQL's own layout of PG_TRY blocks.
+// clang-format off
+bool attempt_with(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error, bool cancellable) {
     MemoryContext caller_context = CurrentMemoryContext;
+    // The worker holds the cancel everywhere (see cdccraft_worker_main); this
+    // is that hold, restored after fn, since an ERROR (errfinish()) sets the
+    // count to 0, even one that PostgreSQL catches inside fn.
+    const uint32 cancel_held = QueryCancelHoldoffCount;
     volatile bool ok = true;
-    // PostgreSQL's own layout of PG_TRY blocks.
-    // clang-format off
     PG_TRY();
     {
+        if (cancellable) QueryCancelHoldoffCount = 0;
         fn(run);
+        QueryCancelHoldoffCount = cancel_held;
     }
     PG_CATCH();
     {
+        QueryCancelHoldoffCount = cancel_held;
         MemoryContextSwitchTo(TopMemoryContext);
         *error = CopyErrorData();
         FlushErrorState();
@@ -28,8 +40,26 @@ bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
         ok = false;
     }
     PG_END_TRY();
-    // clang-format on
     return ok;
+}
+// clang-format on
+
+}  // namespace
+
+bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) { return attempt_with(fn, run, error, false); }
+
+bool attempt_cancellable(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
+    return attempt_with(fn, run, error, true);
+}
+
+bool stop_lock_held(int64 run_id) {
+    LOCKTAG tag;
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(kStopLockKey),
+                         static_cast<uint32>(stop_lock_second_key(run_id)), 2);
+    // ShareLock conflicts with the ExclusiveLock of pg_advisory_xact_lock.
+    if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL) return true;
+    LockRelease(&tag, ShareLock, false);
+    return false;
 }
 
 void begin_worker_transaction(const char* activity) {

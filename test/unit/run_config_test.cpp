@@ -32,6 +32,8 @@ TEST(RunConfig, RejectsOutOfRangeValues) {
     EXPECT_EQ(fails([](RunConfig& c) { c.table_name = ""; }), ConfigErrorKind::InvalidName);
     EXPECT_EQ(fails([](RunConfig& c) { c.table_name = std::string(64, 'x'); }), ConfigErrorKind::NameTooLong);
     EXPECT_EQ(fails([](RunConfig& c) { c.slot_name = "Bad-Slot"; }), ConfigErrorKind::InvalidName);
+    EXPECT_EQ(fails([](RunConfig& c) { c.lock_timeout_ms = 0; }), ConfigErrorKind::InvalidValue);
+    EXPECT_EQ(fails([](RunConfig& c) { c.lock_timeout_ms = int64_t{INT32_MAX} + 1; }), ConfigErrorKind::InvalidValue);
 }
 
 TEST(RunConfig, ReplicaIdentityParses) {
@@ -69,4 +71,14 @@ TEST(RunConfig, JsonIsFlatAndEscaped) {
     EXPECT_NE(j.find("\"evolution_probability\": 0.2,"), std::string::npos) << j;
     EXPECT_NE(j.find("\"evolve\": true"), std::string::npos) << j;
     EXPECT_NE(j.find("\"seed\": 7"), std::string::npos) << j;
+}
+
+TEST(RunConfig, CarriesTheCallersLockTimeout) {
+    RunConfig c;
+    c.lock_timeout_ms = 1234;
+    validate(c);
+    EXPECT_EQ(from_wire(to_wire(c)).lock_timeout_ms, 1234);
+    EXPECT_NE(to_json(c).find("\"lock_timeout_ms\": 1234}"), std::string::npos) << to_json(c);
+    // A configuration written before the field existed reads as the old default.
+    EXPECT_EQ(from_wire("batch_size=7\n").lock_timeout_ms, 10000);
 }
