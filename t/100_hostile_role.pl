@@ -113,6 +113,32 @@ is(state_of($node, $run), 'stopped', 'the run went on to a stop');
 assert_exact($node, $run, 'the trigger attack');
 assert_not_escalated('a trigger pointing the worker\'s search_path at eve\'s schema');
 
+# A trigger that changes the worker session's other settings for the rest of
+# the session: each worker transaction starts from the run's own settings
+# again, so the run goes on and its account stays exact.
+as_eve(q{
+    CREATE FUNCTION x.unsettle() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM x.trap('unsettle');
+        PERFORM pg_catalog.set_config('default_transaction_read_only', 'on', false);
+        PERFORM pg_catalog.set_config('default_transaction_isolation', 'serializable', false);
+        PERFORM pg_catalog.set_config('lock_timeout', '1ms', false);
+        PERFORM pg_catalog.set_config('exit_on_error', 'on', false);
+        RETURN NULL;
+    END $$;
+});
+my $unsettled = as_eve("SELECT cdccraft_start(table_name => 'unsettled', total_records => 0, batch_size => 10, "
+      . "changes_per_second => 2000, seed => 4)");
+as_eve(q{CREATE TRIGGER unsettle AFTER INSERT ON public.unsettled FOR EACH STATEMENT EXECUTE FUNCTION x.unsettle()});
+$batches = $node->safe_psql('postgres', "SELECT batches FROM cdccraft_runs WHERE run_id = $unsettled");
+wait_for_batches($node, $unsettled, $batches + 50);
+is(state_of($node, $unsettled), 'running', 'a trigger changing the worker\'s settings does not end the run');
+as_eve("SELECT cdccraft_stop($unsettled)");
+is($node->safe_psql('postgres', "SELECT state || ' ' || coalesce(last_error, '-') FROM cdccraft_runs WHERE run_id = $unsettled"),
+    'stopped -', 'and the run is recorded as stopped, with no error');
+assert_exact($node, $unsettled, 'the settings attack');
+as_eve("SELECT cdccraft_cleanup($unsettled)");
+
 # Role settings: every session of eve's, the worker's included, starts with
 # the hostile search_path.
 $node->safe_psql('postgres', q{ALTER ROLE eve SET search_path = x, pg_catalog});

@@ -23,6 +23,7 @@
 #include "pg/run_setup.hpp"
 #include "pg/stop_lock.hpp"
 #include "pg/worker_run.hpp"
+#include "pg/worker_settings.hpp"
 
 extern "C" {
 PGDLLEXPORT void cdccraft_worker_main(Datum main_arg);
@@ -376,18 +377,7 @@ void cdccraft_worker_main(Datum main_arg) {
     }
 
     BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
-    // Every name the worker uses is schema-qualified; this keeps the role's
-    // own objects from shadowing pg_catalog's operators and functions.
-    SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION);
-    // Every lock wait of the run, DDL, DML and bookkeeping alike, is bounded
-    // by the caller's cdccraft.lock_timeout: a batch never queues
-    // indefinitely behind another session.
-    char lock_timeout[32];
-    snprintf(lock_timeout, sizeof lock_timeout, "%lldms", (long long)run_lock_timeout_ms);
-    SetConfigOption("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION);
-    // A role's own defaults must not change what a batch sees or may do.
-    SetConfigOption("default_transaction_isolation", "read committed", PGC_USERSET, PGC_S_SESSION);
-    SetConfigOption("default_transaction_read_only", "off", PGC_USERSET, PGC_S_SESSION);
+    pin_worker_settings(run_lock_timeout_ms);
     SetConfigOption("application_name", "cdccraft run (starting)", PGC_USERSET, PGC_S_SESSION);
 
     WorkerRun* run = new_worker_run();

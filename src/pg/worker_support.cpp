@@ -6,6 +6,7 @@ extern "C" {
 }
 
 #include "pg/stop_lock.hpp"
+#include "pg/worker_settings.hpp"
 
 namespace cdccraft::pg {
 
@@ -63,6 +64,7 @@ bool stop_lock_held(int64 run_id) {
 }
 
 void begin_worker_transaction(const char* activity) {
+    restore_worker_settings();
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
