@@ -28,7 +28,7 @@ ensure_packages() {
 
 build_and_install() {
     echo "== building and installing the extension"
-    make -C "$CDCCRAFT_ROOT" -s -j"$(nproc)"
+    make -C "$CDCCRAFT_ROOT" -s -j"$(nproc)" ${WERROR:+WERROR=1}
     as_root make -C "$CDCCRAFT_ROOT" -s install
 }
 
