@@ -467,3 +467,13 @@ BEGIN
     RETURN cdccraft.wait_for_run(target, timeout);
 END;
 $$;
+
+-- The start parameters as the library declares them (src/core/run_parameters.hpp):
+-- a regression test holds cdccraft_start's signature against it.
+CREATE FUNCTION cdccraft.start_parameters(OUT name text, OUT sql_type text, OUT sql_default text,
+                                          OUT setting text, OUT description text)
+RETURNS SETOF record
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cdccraft_start_parameters';
+COMMENT ON FUNCTION cdccraft.start_parameters IS
+    'cdccraft_start''s parameters as the library declares them: name, SQL type and default, the setting that supplies a NULL, and what each means';

@@ -16,10 +16,6 @@ void require(bool ok, std::string_view parameter, const std::string& rule) {
     if (!ok) throw ConfigError(ConfigErrorKind::InvalidValue, std::string(parameter) + " must be " + rule);
 }
 
-void require_probability(double p, std::string_view parameter) {
-    require(std::isfinite(p) && p >= 0.0 && p <= 1.0, parameter, "between 0 and 1");
-}
-
 void check_identifier(const std::string& name, std::string_view what) {
     if (name.empty()) throw ConfigError(ConfigErrorKind::InvalidName, std::string(what) + " must not be empty");
     if (name.find('\0') != std::string::npos)
@@ -133,68 +129,48 @@ KeyOrder parse_key_order(std::string_view text) {
                       "random keys are UUIDv4-like; time keys are UUIDv7-like and sort in insert order.");
 }
 
+std::string_view sql_type_name(SqlType type) {
+    switch (type) {
+        case SqlType::Text: return "text";
+        case SqlType::Bigint: return "bigint";
+        case SqlType::Integer: return "integer";
+        case SqlType::Boolean: return "boolean";
+        case SqlType::DoublePrecision: return "double precision";
+        case SqlType::None: break;
+    }
+    return "";
+}
+
+namespace {
+
+// The table's check of one member; only names and numbers have one.
+void check_parameter(const ParameterSpec& p, const std::string& v, bool derived_slot) {
+    if (p.check == Check::Identifier) check_identifier(v, p.name);
+    if (p.check == Check::SlotName) check_slot_name(v, derived_slot);
+}
+template <typename Number>
+void check_parameter(const ParameterSpec& p, Number v, bool) {
+    if (p.check != Check::Range) return;
+    const double d = static_cast<double>(v);
+    require(std::isfinite(d) && d >= p.min && d <= p.max, p.name, std::string(p.rule));
+}
+void check_parameter(const ParameterSpec&, bool, bool) {}
+void check_parameter(const ParameterSpec&, ReplicaIdentity, bool) {}
+void check_parameter(const ParameterSpec&, KeyOrder, bool) {}
+
+}  // namespace
+
 void validate(RunConfig& c) {
-    check_identifier(c.table_name, "table_name");
-    check_identifier(c.schema_name, "schema_name");
     const bool derived_slot = c.slot_name.empty();
     if (c.publication_name.empty()) c.publication_name = c.table_name + "_pub";
     if (derived_slot) c.slot_name = default_slot_name(c.table_name);
-    check_identifier(c.publication_name, "publication_name");
-    check_slot_name(c.slot_name, derived_slot);
-    check_identifier(c.slot_plugin, "slot_plugin");
-
-    require(c.total_records >= 0 && c.total_records <= kMaxRunRows, "total_records",
-            "zero (run until stopped) or positive, up to 2^40");
-    require(c.batch_size >= 1 && c.batch_size <= 100000, "batch_size", "between 1 and 100000");
-    require(c.snapshot_rows >= 0 && c.snapshot_rows <= 100000000, "snapshot_rows", "between 0 and 100000000");
-    require(c.evolution_interval >= 1, "evolution_interval", "positive");
-    require_probability(c.evolution_probability, "evolution_probability");
-    require_probability(c.add_probability, "add_probability");
-    require(c.max_additions >= 0 && c.max_additions <= 10, "max_additions",
-            "between 0 and 10 (the size of the column pool)");
-    require(c.max_drops >= 0 && c.max_drops <= 15, "max_drops", "between 0 and 15 (the droppable columns)");
-    require_probability(c.mutation_probability, "mutation_probability");
-    require_probability(c.update_probability, "update_probability");
-    require(std::isfinite(c.changes_per_second) && c.changes_per_second >= 0, "changes_per_second",
-            "zero (unlimited) or positive");
-    require(c.max_slot_lag >= 0, "max_slot_lag", "zero (no bound) or a positive number of bytes");
-    require(c.lock_timeout_ms >= 1 && c.lock_timeout_ms <= INT32_MAX, "lock_timeout_ms",
-            "between 1 and 2147483647 milliseconds");
+    visit_parameters(c, [derived_slot](const ParameterSpec& p, const auto& v) { check_parameter(p, v, derived_slot); });
     if (c.max_slot_lag > 0 && !c.create_slot)
         throw ConfigError(ConfigErrorKind::InvalidValue, "max_slot_lag needs the run's own slot",
                           "Pass create_slot => true, or leave max_slot_lag unset.");
 }
 
 namespace {
-
-// Every parameter with its name, in one fixed order: the wire text, its
-// parser and the JSON all follow this list, so a new parameter is one line.
-template <typename Config, typename Visitor>
-void visit_fields(Config& c, Visitor&& field) {
-    field("table_name", c.table_name);
-    field("schema_name", c.schema_name);
-    field("publication_name", c.publication_name);
-    field("slot_name", c.slot_name);
-    field("total_records", c.total_records);
-    field("batch_size", c.batch_size);
-    field("snapshot_rows", c.snapshot_rows);
-    field("evolve", c.evolve);
-    field("replica_identity", c.replica_identity);
-    field("key_order", c.key_order);
-    field("create_slot", c.create_slot);
-    field("slot_plugin", c.slot_plugin);
-    field("seed", c.seed);
-    field("evolution_interval", c.evolution_interval);
-    field("evolution_probability", c.evolution_probability);
-    field("add_probability", c.add_probability);
-    field("max_additions", c.max_additions);
-    field("max_drops", c.max_drops);
-    field("mutation_probability", c.mutation_probability);
-    field("update_probability", c.update_probability);
-    field("changes_per_second", c.changes_per_second);
-    field("max_slot_lag", c.max_slot_lag);
-    field("lock_timeout_ms", c.lock_timeout_ms);
-}
 
 // A field's value as wire text, and back.
 std::string to_text(const std::string& v) { return v; }
@@ -261,17 +237,17 @@ void append_json(std::string& j, double v) { j += format_double(v); }
 
 std::string to_wire(const RunConfig& c) {
     std::string w;
-    visit_fields(c, [&w](std::string_view key, const auto& value) {
-        w.append(key).append("=").append(escape(to_text(value))).append("\n");
+    visit_parameters(c, [&w](const ParameterSpec& p, const auto& value) {
+        w.append(p.name).append("=").append(escape(to_text(value))).append("\n");
     });
     return w;
 }
 
 std::string to_json(const RunConfig& c) {
     std::string j = "{";
-    visit_fields(c, [&j](std::string_view key, const auto& value) {
+    visit_parameters(c, [&j](const ParameterSpec& p, const auto& value) {
         if (j.size() > 1) j += ", ";
-        append_json_string(j, key);
+        append_json_string(j, p.name);
         j += ": ";
         append_json(j, value);
     });
@@ -292,10 +268,10 @@ RunConfig from_wire(std::string_view wire) {
     }
     RunConfig c;
     size_t known = 0;
-    visit_fields(c, [&](std::string_view key, auto& value) {
-        auto it = lines.find(key);
+    visit_parameters(c, [&](const ParameterSpec& p, auto& value) {
+        auto it = lines.find(p.name);
         if (it == lines.end()) return;  // absent: the default
-        from_text(key, it->second, value);
+        from_text(p.name, it->second, value);
         ++known;
     });
     if (known != lines.size()) malformed("unknown parameter");

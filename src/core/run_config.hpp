@@ -1,4 +1,5 @@
-// A run's parameters, their validation, and the text form in which they
+// A run's parameters (RunConfig, declared by the table in
+// run_parameters.hpp), their validation, and the text form in which they
 // travel to the worker and are kept in the run catalog.
 #pragma once
 
@@ -7,40 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/key_codec.hpp"
+#include "core/run_parameters.hpp"
 
 namespace cdccraft {
-
-enum class ReplicaIdentity : uint8_t { Full, Default };
-
-struct RunConfig {
-    std::string table_name = "sales";
-    std::string schema_name = "public";
-    std::string publication_name;     // empty: <table>_pub
-    std::string slot_name;            // empty: <table>_slot
-    int64_t total_records = 1000000;  // 0: until stopped
-    int64_t batch_size = 500;
-    int64_t snapshot_rows = 1000;
-    bool evolve = true;
-    ReplicaIdentity replica_identity = ReplicaIdentity::Full;
-    KeyOrder key_order = KeyOrder::Random;
-    bool create_slot = true;
-    std::string slot_plugin = "pgoutput";  // the slot's logical decoding output plugin
-    uint64_t seed = 0;
-    int64_t evolution_interval = 25;
-    double evolution_probability = 0.2;
-    double add_probability = 0.7;
-    int64_t max_additions = 7;
-    int64_t max_drops = 3;
-    double mutation_probability = 0.5;
-    double update_probability = 0.5;  // of a mutation being an update rather than a delete
-    double changes_per_second = 0;    // 0: as fast as the server allows
-    int64_t max_slot_lag = 0;         // bytes the slot may fall behind before the run pauses; 0: no bound
-    // The longest the worker waits for any lock, in ms: the caller's
-    // cdccraft.lock_timeout, carried here so that the run uses what its
-    // caller had set, not what the worker's own session would read.
-    int64_t lock_timeout_ms = 10000;
-};
 
 enum class ConfigErrorKind { InvalidValue, InvalidName, NameTooLong };
 
@@ -60,12 +30,9 @@ private:
 // asserts that this matches the server it is built for.
 inline constexpr size_t kMaxIdentifierBytes = 63;
 
-// The most rows a run inserts (snapshot included). Far beyond any practical
-// run, and well inside what keys can encode (time-ordered keys' 48-bit clock
-// wraps near 2^60 rows).
-inline constexpr int64_t kMaxRunRows = int64_t{1} << 40;
-
-// Checks every parameter and fills in derived names. Throws ConfigError.
+// Fills in derived names, then checks every parameter: the table's name and
+// range checks, in its order, and the rules that join two parameters.
+// Throws ConfigError.
 void validate(RunConfig& config);
 
 std::string_view replica_identity_name(ReplicaIdentity identity);

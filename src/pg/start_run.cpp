@@ -13,6 +13,7 @@ extern "C" {
 #include "pg/core_guard.hpp"
 #include "pg/launch_handoff.hpp"
 #include "pg/settings.hpp"
+#include "pg/start_arguments.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(cdccraft_start);
@@ -20,77 +21,6 @@ PG_FUNCTION_INFO_V1(cdccraft_start);
 
 namespace cdccraft::pg {
 namespace {
-
-enum StartArg {
-    kTableName,
-    kSchemaName,
-    kTotalRecords,
-    kBatchSize,
-    kSnapshotRows,
-    kEvolve,
-    kReplicaIdentity,
-    kPublicationName,
-    kSlotName,
-    kCreateSlot,
-    kSeed,
-    kEvolutionInterval,
-    kEvolutionProbability,
-    kAddProbability,
-    kMaxAdditions,
-    kMaxDrops,
-    kMutationProbability,
-    kUpdateProbability,
-    kChangesPerSecond,
-    kSlotPlugin,
-    kMaxSlotLag,
-    kKeyOrder,
-    kStartArgCount
-};
-
-const char* const kArgNames[kStartArgCount] = {"table_name",
-                                               "schema_name",
-                                               "total_records",
-                                               "batch_size",
-                                               "snapshot_rows",
-                                               "evolve",
-                                               "replica_identity",
-                                               "publication_name",
-                                               "slot_name",
-                                               "create_slot",
-                                               "seed",
-                                               "evolution_interval",
-                                               "evolution_probability",
-                                               "add_probability",
-                                               "max_additions",
-                                               "max_drops",
-                                               "mutation_probability",
-                                               "update_probability",
-                                               "changes_per_second",
-                                               "slot_plugin",
-                                               "max_slot_lag",
-                                               "key_order"};
-
-bool nullable_arg(int arg) { return arg == kPublicationName || arg == kSlotName || arg == kSeed || arg == kMaxSlotLag; }
-
-// NULL, not '', asks for the default publication and slot names.
-void check_names_not_empty(FunctionCallInfo fcinfo) {
-    for (int arg : {kPublicationName, kSlotName}) {
-        if (!PG_ARGISNULL(arg) && VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(arg)) == 0)
-            ereport(ERROR, (errcode(ERRCODE_INVALID_NAME), errmsg("%s must not be empty", kArgNames[arg]),
-                            errhint("Pass NULL for the default name.")));
-    }
-}
-
-void check_no_null_arguments(FunctionCallInfo fcinfo) {
-    for (int arg = 0; arg < kStartArgCount; ++arg) {
-        if (PG_ARGISNULL(arg) && !nullable_arg(arg))
-            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", kArgNames[arg])));
-    }
-}
-
-const char* text_arg(FunctionCallInfo fcinfo, int arg) {
-    return PG_ARGISNULL(arg) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(arg));
-}
 
 void check_server_can_run() {
     if (RecoveryInProgress())
@@ -118,8 +48,8 @@ void check_server_can_run() {
 // The worker creates the slot as the calling role. Checked here, as LOGIN is,
 // so that a role without REPLICATION is refused before setup inserts its
 // snapshot rows and records a run, not after.
-void check_role_can_create_slot(FunctionCallInfo fcinfo) {
-    if (!PG_GETARG_BOOL(kCreateSlot) || has_rolreplication(GetUserId())) return;
+void check_role_can_create_slot(const StartArgument* arguments) {
+    if (!argument_of(arguments, Parameter::create_slot).flag || has_rolreplication(GetUserId())) return;
     ereport(ERROR,
             (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
              errmsg("role \"%s\" cannot start a cdccraft run with a replication slot because it lacks REPLICATION",
@@ -143,67 +73,15 @@ void check_caller_transaction() {
                         errhint("Call cdccraft_start in its own transaction.")));
 }
 
-uint64 random_seed() {
-    uint64 seed = 0;
-    if (!pg_strong_random(&seed, sizeof seed))
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a random seed")));
-    return seed & INT64CONST(0x7FFFFFFFFFFFFFFF);  // shown as a positive bigint
-}
-
-// Fills config from the arguments and validates it in the core; returns the
-// configuration as text in wire (palloc'd).
-char* build_config_wire(FunctionCallInfo fcinfo) {
-    const char* table = text_arg(fcinfo, kTableName);
-    const char* schema = text_arg(fcinfo, kSchemaName);
-    const char* identity = text_arg(fcinfo, kReplicaIdentity);
-    const char* publication = text_arg(fcinfo, kPublicationName);
-    const char* slot = text_arg(fcinfo, kSlotName);
-    const char* plugin = text_arg(fcinfo, kSlotPlugin);
-    const char* key_order = text_arg(fcinfo, kKeyOrder);
-    // Every setting is read here, in the caller's session, and travels in the
-    // configuration: the worker's own session would see only the server's.
-    const int lock_timeout = lock_timeout_setting_ms();
-    // NULL takes cdccraft.max_slot_lag, which bounds only runs with a slot.
-    const int64 default_max_slot_lag = PG_GETARG_BOOL(kCreateSlot) ? max_slot_lag_bytes() : 0;
-    const int64 max_slot_lag = PG_ARGISNULL(kMaxSlotLag) ? default_max_slot_lag : PG_GETARG_INT64(kMaxSlotLag);
-    // The run's own commits and other databases' WAL count as lag too: a
-    // bound below one segment might never let the run resume. (The setting's
-    // check hook refuses such a cdccraft.max_slot_lag when it is set.)
+// The run's own commits and other databases' WAL count as lag too: a bound
+// below one segment might never let the run resume. (The setting's check
+// hook refuses such a cdccraft.max_slot_lag when it is set.)
+void check_max_slot_lag(const StartArgument* arguments) {
+    const int64 max_slot_lag = argument_of(arguments, Parameter::max_slot_lag).integer;
     if (max_slot_lag > 0 && max_slot_lag < wal_segment_size)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("max_slot_lag must be at least one WAL segment (%d bytes)", wal_segment_size),
                         errhint("Pass 0 for no bound.")));
-    const uint64 seed = PG_ARGISNULL(kSeed) ? random_seed() : (uint64)PG_GETARG_INT64(kSeed);
-    return core_string([&] {
-        RunConfig c;
-        c.table_name = table;
-        c.schema_name = schema;
-        c.publication_name = publication;
-        c.slot_name = slot;
-        c.total_records = PG_GETARG_INT64(kTotalRecords);
-        c.batch_size = PG_GETARG_INT32(kBatchSize);
-        c.snapshot_rows = PG_GETARG_INT32(kSnapshotRows);
-        c.evolve = PG_GETARG_BOOL(kEvolve);
-        c.replica_identity = parse_replica_identity(identity);
-        c.create_slot = PG_GETARG_BOOL(kCreateSlot);
-        c.slot_plugin = plugin;
-        c.key_order = parse_key_order(key_order);
-        c.max_slot_lag = max_slot_lag;
-        c.seed = seed;
-        c.evolution_interval = PG_GETARG_INT32(kEvolutionInterval);
-        c.evolution_probability = PG_GETARG_FLOAT8(kEvolutionProbability);
-        c.add_probability = PG_GETARG_FLOAT8(kAddProbability);
-        c.max_additions = PG_GETARG_INT32(kMaxAdditions);
-        c.max_drops = PG_GETARG_INT32(kMaxDrops);
-        c.mutation_probability = PG_GETARG_FLOAT8(kMutationProbability);
-        c.update_probability = PG_GETARG_FLOAT8(kUpdateProbability);
-        c.changes_per_second = PG_GETARG_FLOAT8(kChangesPerSecond);
-        c.lock_timeout_ms = lock_timeout;
-        validate(c);
-        std::string wire = to_wire(c);
-        if (wire.size() >= sizeof(LaunchHandoff::config_wire)) throw std::length_error("run configuration too long");
-        return wire;
-    });
 }
 
 BackgroundWorkerHandle* launch_worker(dsm_segment* segment) {
@@ -383,12 +261,13 @@ int64 await_setup(LaunchHandoff* handoff, BackgroundWorkerHandle* handle) {
 using namespace cdccraft::pg;
 
 extern "C" Datum cdccraft_start(PG_FUNCTION_ARGS) {
-    check_no_null_arguments(fcinfo);
-    check_names_not_empty(fcinfo);
+    StartArgument arguments[cdccraft::kParameterCount];
+    read_start_arguments(fcinfo, arguments);
     check_server_can_run();
-    check_role_can_create_slot(fcinfo);
+    check_role_can_create_slot(arguments);
     check_caller_transaction();
-    const char* wire = build_config_wire(fcinfo);
+    check_max_slot_lag(arguments);
+    const char* wire = build_config_wire(arguments);
 
     dsm_segment* segment = dsm_create(sizeof(LaunchHandoff), 0);
     auto* handoff = static_cast<LaunchHandoff*>(dsm_segment_address(segment));

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <sstream>
+
 using namespace cdccraft;
 
 TEST(RunConfig, DerivesPublicationAndSlotNames) {
@@ -81,4 +84,45 @@ TEST(RunConfig, CarriesTheCallersLockTimeout) {
     EXPECT_NE(to_json(c).find("\"lock_timeout_ms\": 1234}"), std::string::npos) << to_json(c);
     // A configuration written before the field existed reads as the old default.
     EXPECT_EQ(from_wire("batch_size=7\n").lock_timeout_ms, 10000);
+}
+
+// RunConfig's member defaults are the SQL signature's: the parameter table
+// states each twice (C++ and SQL), and the two must say the same.
+std::string sql_literal(std::string_view sql_default) {
+    std::string v(sql_default.substr(0, sql_default.find("::")));
+    if (v.size() >= 2 && v.front() == '\'') v = v.substr(1, v.size() - 2);
+    return v;
+}
+std::string default_text(const std::string& v) { return v; }
+std::string default_text(int64_t v) { return std::to_string(v); }
+std::string default_text(uint64_t v) { return std::to_string(v); }
+std::string default_text(bool v) { return v ? "true" : "false"; }
+std::string default_text(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
+std::string default_text(ReplicaIdentity v) { return std::string(replica_identity_name(v)); }
+std::string default_text(KeyOrder v) { return std::string(key_order_name(v)); }
+
+TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
+    RunConfig c;
+    size_t compared = 0;
+    visit_parameters(c, [&](const ParameterSpec& p, const auto& member) {
+        if (p.sql_type == SqlType::None || p.sql_default.rfind("NULL", 0) == 0) return;
+        EXPECT_EQ(default_text(member), sql_literal(p.sql_default)) << p.name;
+        ++compared;
+    });
+    EXPECT_EQ(compared, 18u);
+}
+
+TEST(RunParameters, EveryParameterIsDescribedAndNamedOnce) {
+    std::set<std::string_view> names;
+    for (const ParameterSpec& p : kParameters) {
+        EXPECT_FALSE(p.description.empty()) << p.name;
+        EXPECT_TRUE(names.insert(p.name).second) << p.name;
+        if (p.check == Check::Range) {
+            EXPECT_FALSE(p.rule.empty()) << p.name;
+        }
+    }
 }
