@@ -56,7 +56,11 @@ ALTER TABLE cdccraft.run
     DROP COLUMN created_publication,
     DROP COLUMN created_slot,
     DROP COLUMN made_publication,
-    DROP COLUMN made_slot;
+    DROP COLUMN made_slot,
+    -- Never read: the parameters, the seed among them, are kept once, as
+    -- JSON (0.1.0 wrote the seed there too).
+    DROP COLUMN config,
+    DROP COLUMN seed;
 
 -- The run history is the user's data: pg_dump keeps it. A restored run's
 -- origin is not the restoring database's, so it claims nothing there.
@@ -141,7 +145,7 @@ SELECT r.id AS run_id,
        r.table_name,
        r.publication_name,
        r.slot_name,
-       r.seed,
+       (r.parameters->>'seed')::bigint AS seed,
        r.snapshot_rows,
        r.batches,
        r.inserts,

@@ -13,7 +13,7 @@ void catalog_prepare(WorkerRun* run);
 void catalog_check_no_active_run(WorkerRun* run);
 // Records a new run in state 'starting' and returns its id; the unique index
 // on active runs backs up the check above when two starts race.
-int64 catalog_insert_run(WorkerRun* run, const char* config_wire);
+int64 catalog_insert_run(WorkerRun* run);
 // The newest run that created the table with this oid; 0 if none.
 int64 catalog_run_of_table(WorkerRun* run, Oid relid);
 void catalog_record_objects(WorkerRun* run);

@@ -102,7 +102,7 @@ void setup_record_run(WorkerRun* run) {
     catalog_prepare(run);
     catalog_check_no_active_run(run);
     check_names_free(run);
-    run->run_id = catalog_insert_run(run, wire);
+    run->run_id = catalog_insert_run(run);
     end_step();
 }
 
