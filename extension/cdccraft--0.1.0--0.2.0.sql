@@ -69,6 +69,44 @@ SELECT pg_catalog.pg_extension_config_dump('cdccraft.run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cdccraft.schema_change', '');
 SELECT pg_catalog.pg_extension_config_dump('cdccraft.progress', '');
 
+-- Three rules, each stated once, for the views, the worker, cleanup, stop
+-- and the drop guard. SQL-standard bodies: parsed here, so no caller's
+-- search_path can change what they mean.
+--
+-- Who may see, wait for, stop and clean up a run: roles with the privileges
+-- of its owner, or, once the owner is dropped, superusers.
+CREATE FUNCTION cdccraft.may_act_for(owner oid)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_roles o WHERE o.oid OPERATOR(pg_catalog.=) may_act_for.owner)
+                THEN pg_catalog.pg_has_role(may_act_for.owner, 'USAGE')
+                ELSE (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
+           END;
+END;
+COMMENT ON FUNCTION cdccraft.may_act_for IS
+    'whether the current role may see and steer the runs of this owner (its privileges, or a superuser once the owner is dropped)';
+
+-- Whether a run's worker is alive: the process recorded with the run, by pid
+-- and start time together, so that a reused pid is never taken for it.
+CREATE FUNCTION cdccraft.worker_alive(pid integer, started timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                    WHERE a.pid OPERATOR(pg_catalog.=) worker_alive.pid
+                      AND a.backend_start OPERATOR(pg_catalog.=) worker_alive.started
+                      AND a.backend_type OPERATOR(pg_catalog.=) 'cdccraft worker');
+END;
+COMMENT ON FUNCTION cdccraft.worker_alive IS 'whether the cdccraft worker recorded with a run (pid and start time) is alive';
+
+-- What a run whose worker died without recording an outcome says.
+CREATE FUNCTION cdccraft.interrupted_error()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 'the worker ended without recording an outcome (a crash, SIGKILL or immediate shutdown)';
+COMMENT ON FUNCTION cdccraft.interrupted_error IS 'the last_error of a run whose worker ended without recording an outcome';
+
 -- What a run still holds, proven rather than matched by name: the table,
 -- schema and publication it created, by oid; and its slot. A slot has no oid
 -- in PostgreSQL 15, but its restart_lsn, set to the WAL insert position when
@@ -119,6 +157,7 @@ SELECT r.*,
        coalesce(p.additions, 0) AS additions,
        coalesce(p.drops, 0) AS drops,
        r.origin <> cdccraft.origin() AS restored,
+       cdccraft.worker_alive(r.worker_pid, r.worker_started_at) AS worker_alive,
        c.holds_table,
        c.holds_publication,
        c.holds_schema,
@@ -140,7 +179,8 @@ COMMENT ON VIEW cdccraft.run_state IS
 CREATE VIEW cdccraft_runs WITH (security_barrier) AS
 SELECT r.id AS run_id,
        r.owner::regrole AS owner,
-       CASE WHEN cdccraft.state_is_active(r.state) AND w.pid IS NULL THEN 'interrupted' ELSE r.state END AS state,
+       CASE WHEN cdccraft.state_is_active(r.state) AND NOT r.worker_alive THEN 'interrupted' ELSE r.state END
+           AS state,
        r.schema_name,
        r.table_name,
        r.publication_name,
@@ -164,13 +204,13 @@ SELECT r.id AS run_id,
        CASE WHEN NOT pg_is_in_recovery()
             THEN greatest(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::bigint END
            AS slot_lag_bytes,
-       w.pid AS worker_pid,
-       w.backend_start AS worker_started_at,
+       CASE WHEN r.worker_alive THEN r.worker_pid END AS worker_pid,
+       CASE WHEN r.worker_alive THEN r.worker_started_at END AS worker_started_at,
        coalesce(r.last_error,
                 CASE WHEN cdccraft.state_is_active(r.state) AND r.restored
                      THEN 'the run was restored from a dump of another database, where its worker ran'
-                     WHEN cdccraft.state_is_active(r.state) AND w.pid IS NULL
-                     THEN 'the worker ended without recording an outcome (a crash, SIGKILL or immediate shutdown)'
+                     WHEN cdccraft.state_is_active(r.state) AND NOT r.worker_alive
+                     THEN cdccraft.interrupted_error()
                 END) AS last_error,
        r.parameters,
        r.original_schema,
@@ -186,12 +226,9 @@ SELECT r.id AS run_id,
        r.holds_slot,
        r.names_slot
   FROM cdccraft.run_state r
-  LEFT JOIN pg_stat_activity w
-         ON w.pid = r.worker_pid AND w.backend_start = r.worker_started_at AND w.backend_type = 'cdccraft worker'
   LEFT JOIN pg_replication_slots s
          ON r.names_slot AND s.slot_name = r.slot_name AND s.database = current_database()
- WHERE CASE WHEN EXISTS (SELECT FROM pg_roles o WHERE o.oid = r.owner) THEN pg_has_role(r.owner, 'USAGE')
-            ELSE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) END;
+ WHERE cdccraft.may_act_for(r.owner);
 GRANT SELECT ON cdccraft_runs TO PUBLIC;
 COMMENT ON VIEW cdccraft_runs IS 'cdccraft runs visible to the current role, with live progress and what they still hold';
 
@@ -465,9 +502,10 @@ BEGIN
     PERFORM pg_advisory_xact_lock(1667523427, (target % 2147483648)::int4);
     -- The worker runs as the run's owner, so the caller may signal it exactly
     -- when it may see the run.
-    PERFORM pg_terminate_backend(a.pid)
-       FROM pg_stat_activity a
-      WHERE a.pid = r.worker_pid AND a.backend_start = r.worker_started_at AND a.backend_type = 'cdccraft worker';
+    -- The view shows the worker's pid only while that worker is alive.
+    IF r.worker_pid IS NOT NULL THEN
+        PERFORM pg_terminate_backend(r.worker_pid);
+    END IF;
     RETURN cdccraft.wait_for_run(target, timeout);
 END;
 $$;

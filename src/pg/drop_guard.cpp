@@ -110,10 +110,7 @@ void stop_and_clean_up_every_run(const Extension& ext) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
                         errmsg("DROP EXTENSION cdccraft CASCADE must run at READ COMMITTED while runs hold objects")));
     refuse_unless_none(
-        runs_where("CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_roles o WHERE o.oid OPERATOR(pg_catalog.=) r.owner) "
-                   "THEN NOT pg_catalog.pg_has_role(r.owner, 'USAGE') "
-                   "ELSE NOT (SELECT rolsuper FROM pg_catalog.pg_roles "
-                   "WHERE rolname OPERATOR(pg_catalog.=) CURRENT_USER) END"),
+        runs_where("NOT cdccraft.may_act_for(r.owner)"),
         "cannot stop and clean up the cdccraft runs of other roles",
         "Runs %s belong to roles whose privileges you do not have.",
         "Drop the extension as a superuser, or have their owners clean them up.");
@@ -128,9 +125,7 @@ void stop_and_clean_up_every_run(const Extension& ext) {
     run_sql("LOCK TABLE cdccraft.run IN EXCLUSIVE MODE");
     // pg_stat_activity is otherwise cached for the transaction, from before the lock.
     pgstat_clear_backend_activity_snapshot();
-    refuse_unless_none(runs_where("cdccraft.state_is_active(r.state) AND EXISTS (SELECT FROM "
-                                  "pg_catalog.pg_stat_activity a WHERE a.pid OPERATOR(pg_catalog.=) r.worker_pid "
-                                  "AND a.backend_start OPERATOR(pg_catalog.=) r.worker_started_at)"),
+    refuse_unless_none(runs_where("cdccraft.state_is_active(r.state) AND r.worker_alive"),
                        "cdccraft runs started while the extension was being dropped", "Runs %s are active.",
                        "Stop them and drop the extension again.");
     refuse_unless_none(runs_where("r.names_slot AND EXISTS (SELECT FROM pg_catalog.pg_replication_slots s "

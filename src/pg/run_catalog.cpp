@@ -21,15 +21,11 @@ Datum text_datum(const std::string& s) { return PointerGetDatum(cstring_to_text_
 
 void catalog_prepare(WorkerRun* run) {
     run->catalog_owner = catalog_owner();
-    exec_as_owner(
-        run->catalog_owner,
-        "UPDATE cdccraft.run r SET state = 'interrupted', finished_at = pg_catalog.now(), "
-        "last_error = 'the worker ended without recording an outcome (a crash, SIGKILL or immediate shutdown)' "
-        "WHERE cdccraft.state_is_active(r.state) AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a "
-        "WHERE a.pid OPERATOR(pg_catalog.=) r.worker_pid "
-        "AND a.backend_start OPERATOR(pg_catalog.=) r.worker_started_at "
-        "AND a.backend_type OPERATOR(pg_catalog.=) 'cdccraft worker')",
-        0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
+    exec_as_owner(run->catalog_owner,
+                  "UPDATE cdccraft.run r SET state = 'interrupted', finished_at = pg_catalog.now(), "
+                  "last_error = cdccraft.interrupted_error() WHERE cdccraft.state_is_active(r.state) "
+                  "AND NOT cdccraft.worker_alive(r.worker_pid, r.worker_started_at)",
+                  0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
 }
 
 void catalog_check_no_active_run(WorkerRun* run) {
