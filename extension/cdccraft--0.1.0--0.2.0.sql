@@ -519,3 +519,19 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'cdccraft_start_parameters';
 COMMENT ON FUNCTION cdccraft.start_parameters IS
     'cdccraft_start''s parameters as the library declares them: name, SQL type and default, the setting that supplies a NULL, and what each means';
+
+-- Every object the extension makes says what it is (\df+, \dt+ and \dv+ read well).
+COMMENT ON SCHEMA cdccraft IS 'cdccraft''s run catalog and its internal functions';
+COMMENT ON TABLE cdccraft.run IS
+    'one row per cdccraft run: its owner, names, parameters, state, what it created and where it ran (owner-only)';
+COMMENT ON TABLE cdccraft.progress IS
+    'a run''s counters after its newest committed batch, inserted per batch, never updated (owner-only)';
+COMMENT ON TABLE cdccraft.schema_change IS 'the columns each run added and dropped, by batch (owner-only)';
+COMMENT ON SEQUENCE cdccraft.run_id_seq IS 'run ids';
+COMMENT ON FUNCTION cdccraft.state_is_active(text) IS 'whether a run in this state has, or should have, a worker';
+COMMENT ON FUNCTION cdccraft.wait_for_run(bigint, interval) IS
+    'cdccraft_wait as a function, within the caller''s transaction (cdccraft_stop waits with it)';
+COMMENT ON FUNCTION cdccraft.drop_guard() IS
+    'refuses to drop the extension while runs hold objects; DROP EXTENSION cdccraft CASCADE stops and cleans them up first';
+COMMENT ON EVENT TRIGGER cdccraft_drop_guard IS
+    'guards DROP EXTENSION, DROP SCHEMA and DROP OWNED against orphaning what cdccraft runs created';
