@@ -15,14 +15,16 @@ SELECT count(*) FILTER (WHERE data LIKE 'table public.plain_text: INSERT:%') = (
   FROM pg_logical_slot_peek_changes('plain_text_slot', NULL, NULL), cdccraft_summary(:run_id) s
  GROUP BY s;
 SELECT cdccraft_cleanup(:run_id);
--- An unknown plugin fails the setup, which removes what it had created.
--- (The error's text depends on the server build.)
+-- An unknown plugin fails the setup, which removes what it had created. The
+-- error depends on the server build: 58P01 (no such library) from a stock
+-- server, 42501 from one that names the plugins it allows
+-- (output_plugin_libraries); any other error fails the test.
 DO $$
 BEGIN
     PERFORM cdccraft_start(table_name => 'no_plugin', total_records => 10, slot_plugin => 'no_such_plugin');
     RAISE EXCEPTION 'an unknown plugin was accepted';
-EXCEPTION WHEN OTHERS THEN
-    IF SQLERRM = 'an unknown plugin was accepted' THEN RAISE; END IF;
+EXCEPTION WHEN undefined_file OR insufficient_privilege THEN
+    NULL;
 END;
 $$;
 SELECT count(*) AS tables_left FROM pg_class WHERE relname = 'no_plugin';

@@ -19,12 +19,14 @@ SELECT cdccraft_cleanup(:run_id)->'dropped' AS dropped;
 -- Text that is not a valid value is refused.
 SELECT cdccraft_start(slot_name => 'x''; DROP TABLE victim; --');
 SELECT cdccraft_start(replica_identity => 'full; DROP TABLE victim');
+-- A plugin name is a name: no such library (58P01 from a stock server,
+-- 42501 from one that names the plugins it allows); any other error fails.
 DO $$
 BEGIN
     PERFORM cdccraft_start(table_name => 'plugin', slot_plugin => 'pgoutput''); DROP TABLE victim; --');
     RAISE EXCEPTION 'an injected plugin name was accepted';
-EXCEPTION WHEN OTHERS THEN
-    IF SQLERRM = 'an injected plugin name was accepted' THEN RAISE; END IF;
+EXCEPTION WHEN undefined_file OR insufficient_privilege THEN
+    NULL;
 END;
 $$;
 

@@ -184,7 +184,7 @@ void setup_create_publication(WorkerRun* run) {
 // after this one is gone starts at or after it), and only then makes the slot
 // persistent. The slot is created in a transaction that has written nothing,
 // as a logical slot must be; the claim is written after it. If this step
-// fails after the slot's creation, attempt() releases, and so drops, it.
+// fails after the slot's creation, run_step releases, and so drops, it.
 void setup_create_slot(WorkerRun* run) {
     if (!run->config->create_slot) return;
     begin_step(run, "creating the replication slot");

@@ -8,7 +8,7 @@
 
 namespace cdccraft::pg {
 
-// Each runs one transaction; call through attempt().
+// Each runs one transaction; call through run_cancellable_step().
 void setup_record_run(WorkerRun* run);
 void setup_create_table(WorkerRun* run);
 void setup_insert_snapshot(WorkerRun* run);

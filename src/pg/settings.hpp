@@ -1,9 +1,12 @@
-// The cdccraft.* settings (defined in module.cpp).
+// The cdccraft.* settings (settings.cpp).
 #pragma once
 
 #include "pg/postgres_api.hpp"
 
 namespace cdccraft::pg {
+
+// Defines every cdccraft.* setting; _PG_init calls it.
+void define_settings();
 
 // cdccraft.lock_timeout, in milliseconds, as the calling session has it;
 // cdccraft_start carries it in the run's configuration.

@@ -6,9 +6,17 @@
 #include "pg/postgres_api.hpp"
 
 #include "core/batch_planner.hpp"
-#include "pg/settings.hpp"
+#include "pg/launch_handoff.hpp"
 
 namespace cdccraft::pg {
+
+// The worker's side of the start handoff with cdccraft_start.
+struct StartHandoff {
+    LaunchHandoff* shared = nullptr;  // attached for the worker's whole life
+    bool caller_waiting = false;      // the caller still waits for setup's outcome
+    bool setup_finished = false;
+    bool setup_undone = false;  // a failed setup's objects were all removed
+};
 
 struct WorkerRun {
     int64 run_id = 0;
@@ -21,6 +29,14 @@ struct WorkerRun {
     const char* config_wire = nullptr;      // the configuration as launched, in TopMemoryContext
     const char* qualified_table = nullptr;  // quoted, in TopMemoryContext
     Timestamp anchor = 0;                   // purchased_at values are this minus an offset
+    // The run's cdccraft.lock_timeout, as its caller had it: known before the
+    // configuration is read in full, since the connection needs it.
+    int64 lock_timeout_ms = 0;
+    StartHandoff handoff;
+    // What the next outcome or state record writes (record steps, like every
+    // step, take only the run).
+    const char* recording_state = nullptr;
+    const char* recording_error = nullptr;
 
     bool created_schema = false;
     bool created_table = false;
@@ -44,18 +60,19 @@ struct WorkerRun {
     SPIPlanPtr record_progress_plan = nullptr;
 };
 
-// Runs fn(run) under PG_TRY. On a PostgreSQL error the transaction is aborted,
-// *error receives a copy of the error (in TopMemoryContext) and false is
-// returned. fn must not hold C++ objects with destructors.
+// Runs one step of the worker's work, step(run), under PG_TRY, and returns
+// whether it succeeded. On a PostgreSQL error the step's transaction is
+// aborted, *error receives a copy of the error (in TopMemoryContext) and
+// false is returned. step must not hold C++ objects with destructors.
 //
 // The worker holds query cancel for its whole life, so that a stop's cancel
-// can only end a batch or a setup step, where attempt() catches it, and never
-// the worker itself (errfinish() checks for interrupts after every LOG line).
-// attempt() keeps it held while fn runs (bookkeeping: outcome, state, undoing
-// setup); attempt_cancellable() lets a cancel (a stop, pg_cancel_backend(),
-// lock_timeout) interrupt fn (a batch, a setup step).
-bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error);
-bool attempt_cancellable(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error);
+// can only end a batch or a setup step, where these catch it, and never the
+// worker itself (errfinish() checks for interrupts after every LOG line).
+// run_step keeps it held while step runs (bookkeeping: outcome, state,
+// undoing setup); run_cancellable_step lets a cancel (a stop,
+// pg_cancel_backend(), lock_timeout) interrupt step (a batch, a setup step).
+bool run_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error);
+bool run_cancellable_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error);
 
 // One worker transaction, in worker_spi's order: statement timestamp, start,
 // SPI, snapshot, activity; and its end: SPI, snapshot, commit, stats, idle.

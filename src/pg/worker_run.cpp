@@ -2,10 +2,8 @@
 
 extern "C" {
 #include "replication/slot.h"
-#include "storage/lock.h"
 }
 
-#include "pg/stop_lock.hpp"
 #include "pg/worker_settings.hpp"
 
 namespace cdccraft::pg {
@@ -14,17 +12,17 @@ namespace {
 
 // PostgreSQL's own layout of PG_TRY blocks.
 // clang-format off
-bool attempt_with(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error, bool cancellable) {
+bool run_step_with(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error, bool cancellable) {
     MemoryContext caller_context = CurrentMemoryContext;
     // The worker holds the cancel everywhere (see cdccraft_worker_main); this
-    // is that hold, restored after fn, since an ERROR (errfinish()) sets the
-    // count to 0, even one that PostgreSQL catches inside fn.
+    // is that hold, restored after the step, since an ERROR (errfinish())
+    // sets the count to 0, even one that PostgreSQL catches inside the step.
     const uint32 cancel_held = QueryCancelHoldoffCount;
     volatile bool ok = true;
     PG_TRY();
     {
         if (cancellable) QueryCancelHoldoffCount = 0;
-        fn(run);
+        step(run);
         QueryCancelHoldoffCount = cancel_held;
     }
     PG_CATCH();
@@ -47,20 +45,12 @@ bool attempt_with(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error, boo
 
 }  // namespace
 
-bool attempt(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) { return attempt_with(fn, run, error, false); }
-
-bool attempt_cancellable(void (*fn)(WorkerRun*), WorkerRun* run, ErrorData** error) {
-    return attempt_with(fn, run, error, true);
+bool run_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error) {
+    return run_step_with(step, run, error, false);
 }
 
-bool stop_lock_held(int64 run_id) {
-    LOCKTAG tag;
-    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(kStopLockKey),
-                         static_cast<uint32>(stop_lock_second_key(run_id)), 2);
-    // ShareLock conflicts with the ExclusiveLock of pg_advisory_xact_lock.
-    if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL) return true;
-    LockRelease(&tag, ShareLock, false);
-    return false;
+bool run_cancellable_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error) {
+    return run_step_with(step, run, error, true);
 }
 
 void begin_worker_transaction(const char* activity) {

@@ -1,0 +1,81 @@
+#include "pg/run_outcome.hpp"
+
+#include "pg/run_catalog.hpp"
+#include "pg/stop_lock.hpp"
+#include "pg/worker_handoff.hpp"
+#include "pg/worker_signals.hpp"
+
+namespace cdccraft::pg {
+namespace {
+
+// Why a stopped run stopped, as its last_error: NULL for a user's stop
+// (cdccraft_stop holds the stop lock while it waits for the worker). Needs a
+// transaction, for the lock test.
+const char* stop_reason(const WorkerRun* run) {
+    if (start_cancelled(run)) {
+        if (run->handoff.setup_finished)
+            return "cdccraft_start was canceled just as the run's setup finished; the run was stopped, and what "
+                   "setup created remains";
+        return run->handoff.setup_undone ? "cdccraft_start was canceled during the run's setup, and what setup had created was "
+                              "removed"
+                            : "cdccraft_start was canceled during the run's setup, and what setup had created could "
+                              "not all be removed";
+    }
+    if (stop_lock_held(run->run_id)) return nullptr;
+    return "the worker was terminated by a server shutdown or by pg_terminate_backend(), not stopped with "
+           "cdccraft_stop()";
+}
+
+void record_outcome(WorkerRun* run) {
+    char activity[96];
+    snprintf(activity, sizeof activity, "cdccraft run %lld: recording its outcome", (long long)run->run_id);
+    begin_worker_transaction(activity);
+    // Tested here, while a stopping cdccraft_stop still waits for the worker.
+    if (strcmp(run->recording_state, "stopped") == 0) run->recording_error = stop_reason(run);
+    catalog_finish(run, run->recording_state, run->recording_error);
+    commit_worker_transaction();
+}
+
+// The failure as the run's last_error: the error's message and detail, and
+// for a lock wait, which wait it was.
+const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
+    if (error == nullptr) return nullptr;
+    const char* text = error->message ? error->message : "unknown error";
+    if (error->detail) text = psprintf("%s (%s)", text, error->detail);
+    if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+        text = psprintf(
+            "a wait for a lock another session holds took longer than cdccraft.lock_timeout (%lld ms), after "
+            "%lld committed batches: %s",
+            (long long)run->lock_timeout_ms, (long long)run->batches, text);
+    return text;
+}
+
+}  // namespace
+
+// Records the run's final state and logs it. A stop (a stopped run's error is
+// NULL) records why it came; a second stop signal meanwhile changes nothing,
+// since the cancel is held.
+void record_final_state(WorkerRun* run, const char* state, const ErrorData* error) {
+    run->recording_state = state;
+    run->recording_error = describe_failure(run, error);
+    ErrorData* bookkeeping_error = nullptr;
+    if (run->run_id != 0 && !run_step(record_outcome, run, &bookkeeping_error))
+        ereport(WARNING, (errmsg("cdccraft run %lld could not record its outcome (%s): %s", (long long)run->run_id,
+                                 state, bookkeeping_error->message)));
+    ereport(LOG, (errmsg("cdccraft run %lld %s: %lld batches, inserts %lld, updates %lld, deletes %lld",
+                         (long long)run->run_id, state, (long long)run->batches, (long long)run->inserts,
+                         (long long)run->updates, (long long)run->deletes),
+                  run->recording_error ? errdetail("%s", run->recording_error) : 0));
+}
+
+[[noreturn]] void finish(WorkerRun* run, const char* state, const ErrorData* error) {
+    record_final_state(run, state, error);
+    proc_exit(0);
+}
+
+[[noreturn]] void finish_after_error(WorkerRun* run, const ErrorData* error) {
+    if (stop_requested()) finish(run, "stopped", nullptr);
+    finish(run, "failed", error);
+}
+
+}  // namespace cdccraft::pg

@@ -1,0 +1,52 @@
+#include "pg/worker_batch.hpp"
+
+#include "pg/batch_executor.hpp"
+#include "pg/core_guard.hpp"
+#include "pg/run_catalog.hpp"
+#include "pg/run_integrity.hpp"
+
+namespace cdccraft::pg {
+
+// Planning needs no transaction; the batch's transaction then starts with
+// an activity that says what it does.
+void run_batch(WorkerRun* run) {
+    CDCCRAFT_CORE(run->planner->plan_batch(*run->plan));
+    const BatchPlan& plan = *run->plan;
+    char activity[160];
+    snprintf(activity, sizeof activity, "cdccraft run %lld: batch %lld: insert %zu, %s %lld%s", (long long)run->run_id,
+             (long long)plan.batch_number, plan.insert_keys.size(),
+             plan.mutation == MutationKind::Delete ? "delete" : "update",
+             (long long)(plan.delete_keys.size() + plan.updated_rows()), plan.evolution ? ", evolve" : "");
+    begin_worker_transaction(activity);
+
+    if (plan.evolution) execute_evolution(run);
+    execute_inserts(run);
+    const int64 updates = execute_updates(run);
+    const int64 deletes = execute_deletes(run);
+    const int64 inserts = static_cast<int64>(plan.insert_keys.size());
+    check_run_objects_intact(run);
+    catalog_record_batch(run, inserts, updates, deletes);
+    commit_worker_transaction();
+
+    run->batches = plan.batch_number;
+    run->inserts += inserts;
+    run->updates += updates;
+    run->deletes += deletes;
+}
+
+void log_batch(const WorkerRun* run) {
+    const BatchPlan& plan = *run->plan;
+    if (plan.evolution) {
+        const ColumnSpec& col = column_spec(plan.evolution->column);
+        ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] %s column '%.*s'", (long long)run->run_id,
+                             (long long)plan.batch_number,
+                             plan.evolution->action == EvolutionAction::Add ? "Added" : "Dropped",
+                             static_cast<int>(col.name.size()), col.name.data())));
+    }
+    if (plan.batch_number % 10 == 0)
+        ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] Inserts: %lld, Updates: %lld, Deletes: %lld",
+                             (long long)run->run_id, (long long)plan.batch_number, (long long)run->inserts,
+                             (long long)run->updates, (long long)run->deletes)));
+}
+
+}  // namespace cdccraft::pg

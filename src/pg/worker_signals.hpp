@@ -1,0 +1,19 @@
+// The worker's signals. SIGTERM (server shutdown, pg_terminate_backend,
+// cdccraft_stop) stops the run: it sets the stop flag and requests a query
+// cancel, so that a batch in flight (even one waiting for a lock) rolls back
+// whole; between batches the flag alone ends the loop. SIGINT keeps
+// PostgreSQL's meaning, a cancel of the statement in flight (PostgreSQL's
+// lock_timeout sends it too), and fails the run with that error. SIGHUP
+// reloads the configuration.
+#pragma once
+
+#include "pg/postgres_api.hpp"
+
+namespace cdccraft::pg {
+
+void install_worker_signal_handlers();
+bool stop_requested();
+// A reload asked for by SIGHUP, done between batches.
+void reload_config_if_asked();
+
+}  // namespace cdccraft::pg
