@@ -3,6 +3,14 @@
 -- 0.1.0 to 0.2.0. A fresh CREATE EXTENSION runs cdccraft--0.1.0.sql and then
 -- this script, so every object has one definition.
 --
+-- Every name in this script resolves in pg_catalog alone: an extension
+-- script runs with the extension's schema first on the path, where any role
+-- with CREATE there could have planted an operator or function that the
+-- views and SQL functions below would bind to (an exact match beats
+-- pg_catalog's through an implicit cast), and run by every reader of them.
+-- What this script creates in the extension's schema it names so.
+SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+
 -- What cleanup may drop is proven, no longer matched by name: the table,
 -- schema and publication by oid, the slot by a WAL position (see
 -- cdccraft.claims_of). Runs recorded by 0.1.0 keep, as proven, what 0.1.0's
@@ -32,24 +40,27 @@ COMMENT ON COLUMN cdccraft.run.origin IS 'the cluster and database the run ran i
 ALTER TABLE cdccraft.progress ADD COLUMN slot_proof_lsn pg_lsn;
 COMMENT ON COLUMN cdccraft.progress.slot_proof_lsn IS 'the run''s slot_proof_lsn as of this batch';
 
+-- Runs recorded by 0.1.0 kept only names. A name proves nothing, so only
+-- what 0.1.0's rules attributed to a run and its own role owns now is taken
+-- as the run's (its role could drop it anyway). A slot has no owner: it is
+-- marked '0/0' (no slot is below it), so cleanup leaves any slot of the
+-- name and says that 0.1.0 could not prove it.
 UPDATE cdccraft.run r
    SET schema_oid = CASE WHEN r.created_schema
-                         THEN (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = r.schema_name) END,
+                         THEN (SELECT n.oid FROM pg_namespace n
+                                WHERE n.nspname = r.schema_name AND n.nspowner = r.owner) END,
        publication_oid = CASE WHEN c.holds_publication
-                              THEN (SELECT p.oid FROM pg_catalog.pg_publication p
-                                     WHERE p.pubname = r.publication_name) END,
-       slot_proof_lsn = CASE WHEN c.holds_slot
-                             THEN (SELECT s.restart_lsn + 1 FROM pg_catalog.pg_replication_slots s
-                                    WHERE s.slot_name = r.slot_name AND s.database = pg_catalog.current_database())
-                        END
+                              THEN (SELECT p.oid FROM pg_publication p
+                                     WHERE p.pubname = r.publication_name AND p.pubowner = r.owner) END,
+       slot_proof_lsn = CASE WHEN r.created_slot THEN '0/0'::pg_lsn END
   FROM cdccraft.run o, cdccraft.claims_of(o) c
  WHERE o.id = r.id;
 
-DROP FUNCTION cdccraft_cleanup(bigint);
+DROP FUNCTION @extschema@.cdccraft_cleanup(bigint);
 DROP FUNCTION cdccraft.cleanup_claims(bigint);
 DROP FUNCTION cdccraft.release_claims(bigint);
-DROP VIEW cdccraft_schema_changes;
-DROP VIEW cdccraft_runs;
+DROP VIEW @extschema@.cdccraft_schema_changes;
+DROP VIEW @extschema@.cdccraft_runs;
 DROP FUNCTION cdccraft.claims_of(cdccraft.run);
 ALTER TABLE cdccraft.run
     DROP COLUMN created_schema,
@@ -176,7 +187,7 @@ COMMENT ON VIEW cdccraft.run_state IS
 -- a superuser), with live progress and what it still holds. A run whose
 -- worker is gone without recording an outcome shows as interrupted; a run
 -- restored from a dump (its origin is another database) as restored.
-CREATE VIEW cdccraft_runs WITH (security_barrier) AS
+CREATE VIEW @extschema@.cdccraft_runs WITH (security_barrier) AS
 SELECT r.id AS run_id,
        r.owner::regrole AS owner,
        CASE WHEN cdccraft.state_is_active(r.state) AND NOT r.worker_alive THEN 'interrupted' ELSE r.state END
@@ -229,19 +240,19 @@ SELECT r.id AS run_id,
   LEFT JOIN pg_replication_slots s
          ON r.names_slot AND s.slot_name = r.slot_name AND s.database = current_database()
  WHERE cdccraft.may_act_for(r.owner);
-GRANT SELECT ON cdccraft_runs TO PUBLIC;
-COMMENT ON VIEW cdccraft_runs IS 'cdccraft runs visible to the current role, with live progress and what they still hold';
+GRANT SELECT ON @extschema@.cdccraft_runs TO PUBLIC;
+COMMENT ON VIEW @extschema@.cdccraft_runs IS 'cdccraft runs visible to the current role, with live progress and what they still hold';
 
-CREATE VIEW cdccraft_schema_changes WITH (security_barrier) AS
+CREATE VIEW @extschema@.cdccraft_schema_changes WITH (security_barrier) AS
 SELECT c.run_id, c.batch, c.action, c.column_name, c.column_type, c.changed_at
   FROM cdccraft.schema_change c
- WHERE c.run_id IN (SELECT v.run_id FROM cdccraft_runs v);
-GRANT SELECT ON cdccraft_schema_changes TO PUBLIC;
-COMMENT ON VIEW cdccraft_schema_changes IS 'schema changes made by the cdccraft runs visible to the current role';
+ WHERE c.run_id IN (SELECT v.run_id FROM @extschema@.cdccraft_runs v);
+GRANT SELECT ON @extschema@.cdccraft_schema_changes TO PUBLIC;
+COMMENT ON VIEW @extschema@.cdccraft_schema_changes IS 'schema changes made by the cdccraft runs visible to the current role';
 
 -- VOLATILE: it reads the clock and the WAL position, which move within a
 -- statement.
-CREATE OR REPLACE FUNCTION cdccraft_summary(run_id bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION @extschema@.cdccraft_summary(run_id bigint DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -298,10 +309,10 @@ BEGIN
     RETURN result;
 END;
 $$;
-COMMENT ON FUNCTION cdccraft_summary IS
+COMMENT ON FUNCTION @extschema@.cdccraft_summary IS
     'what a run did, as jsonb: state, counts, schemas, schema changes, timing (NULL: the newest run)';
 
-CREATE OR REPLACE FUNCTION cdccraft_report(run_id bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION @extschema@.cdccraft_report(run_id bigint DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -338,8 +349,17 @@ BEGIN
     RETURN array_to_string(lines, E'\n');
 END;
 $$;
-COMMENT ON FUNCTION cdccraft_report IS 'a run''s summary as text, in the original CDCraft report layout';
+COMMENT ON FUNCTION @extschema@.cdccraft_report IS 'a run''s summary as text, in the original CDCraft report layout';
 
+
+-- Drops a run's slot if it is provably the run's (see claims_of), judged
+-- and dropped with the slot acquired, so that nothing can replace it between.
+CREATE FUNCTION cdccraft.drop_proven_slot(slot_name name, proof pg_lsn)
+RETURNS boolean
+LANGUAGE C STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'cdccraft_drop_proven_slot';
+COMMENT ON FUNCTION cdccraft.drop_proven_slot IS
+    'drops a logical slot of this database whose restart_lsn is below proof; returns whether it did';
 
 -- Forgets, once cleanup has dropped them, the run's claims on what it no
 -- longer holds (cdccraft.claims_of): the caller may not write the catalog.
@@ -350,7 +370,7 @@ AS 'MODULE_PATHNAME', 'cdccraft_release_claims';
 COMMENT ON FUNCTION cdccraft.release_claims IS
     'forgets a run''s claims on what it no longer holds (called by cdccraft_cleanup)';
 
-CREATE FUNCTION cdccraft_cleanup(run_id bigint)
+CREATE FUNCTION @extschema@.cdccraft_cleanup(run_id bigint, keep_slot boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -413,16 +433,31 @@ BEGIN
         END;
     END IF;
     -- Last: dropping a slot cannot be rolled back, so it comes after every
-    -- step that could still fail.
+    -- step that could still fail. keep_slot leaves it for a consumer (and
+    -- for DROP EXTENSION CASCADE, which drops every run's slot only once
+    -- everything else of every run is gone).
     SELECT s.active_pid, s.restart_lsn INTO slot
       FROM pg_replication_slots s WHERE s.slot_name = r.slot_name AND s.database = current_database();
-    IF r.holds_slot AND slot.active_pid IS NOT NULL THEN
+    IF keep_slot THEN
+        NULL;
+    ELSIF r.holds_slot AND slot.active_pid IS NOT NULL THEN
         kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
             'reason', format('a consumer (PID %s) is reading it; stop the consumer and clean up again',
                              slot.active_pid));
     ELSIF r.holds_slot THEN
-        PERFORM pg_drop_replication_slot(r.slot_name);
-        dropped := dropped || format('slot %s', r.slot_name);
+        -- Proven again as it is dropped: the slot could have changed hands
+        -- since the view was read.
+        IF cdccraft.drop_proven_slot(r.slot_name, r.slot_proof_lsn) THEN
+            dropped := dropped || format('slot %s', r.slot_name);
+        ELSE
+            kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+                'reason', 'it changed while cleanup ran, and is no longer provably the run''s');
+        END IF;
+    ELSIF r.names_slot AND r.slot_proof_lsn = '0/0' THEN
+        kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+            'reason', format('run %s was recorded by cdccraft 0.1.0, which kept only its slot''s name, and a name '
+                             'proves nothing; if it is the run''s, drop it with SELECT pg_drop_replication_slot(%L)',
+                             r.run_id, r.slot_name));
     ELSIF r.names_slot THEN
         kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
             'reason', format('cannot prove it is the slot run %s created: its restart_lsn %s is not before %s, '
@@ -442,17 +477,20 @@ BEGIN
         RAISE NOTICE 'cdccraft run % left %', r.run_id, item->>'object'
             USING DETAIL = upper(left(item->>'reason', 1)) || substr(item->>'reason', 2) || '.';
     END LOOP;
-    -- Forget the claims on what is gone now, or was never provably the run's.
-    PERFORM cdccraft.release_claims(r.run_id);
+    -- Forget the claims on what is gone now, or was never provably the run's;
+    -- with keep_slot, the claim on the slot stays for a later cleanup.
+    IF NOT keep_slot THEN
+        PERFORM cdccraft.release_claims(r.run_id);
+    END IF;
     RETURN jsonb_build_object('run_id', r.run_id, 'dropped', to_jsonb(dropped), 'left', kept);
 END;
 $$;
-COMMENT ON FUNCTION cdccraft_cleanup IS
+COMMENT ON FUNCTION @extschema@.cdccraft_cleanup IS
     'drops the table, publication, schema and slot that an ended run provably created (the original''s cleanup offer), and says what it left and why';
 
 -- cdccraft_stop marks its stop as a user's with an advisory lock, so that the
 -- worker can tell it from a server shutdown or pg_terminate_backend().
-CREATE OR REPLACE FUNCTION cdccraft_stop(run_id bigint DEFAULT NULL, timeout interval DEFAULT NULL)
+CREATE OR REPLACE FUNCTION @extschema@.cdccraft_stop(run_id bigint DEFAULT NULL, timeout interval DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp

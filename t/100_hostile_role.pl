@@ -32,49 +32,9 @@ sub as_eve {
     return $rc == 0 ? $out : $err;
 }
 
-# The traps. Each logs its call and who ran it, then does the real work, so
-# that a shadowed statement still succeeds and a run goes on.
-as_eve(q{
-    CREATE SCHEMA x;
-    GRANT USAGE ON SCHEMA x TO PUBLIC;
-    CREATE TABLE x.calls (what text, run_as name, at timestamptz DEFAULT pg_catalog.clock_timestamp());
-    GRANT INSERT ON x.calls TO PUBLIC;
-    CREATE FUNCTION x.trap(what text) RETURNS void LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO x.calls (what, run_as) VALUES (what, pg_catalog.current_user());
-        IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r
-             WHERE r.rolname OPERATOR(pg_catalog.=) pg_catalog.current_user()) THEN
-            EXECUTE 'ALTER ROLE eve SUPERUSER';
-        END IF;
-    END $$;
-    CREATE FUNCTION x.eq_int8(a bigint, b bigint) RETURNS boolean LANGUAGE plpgsql AS
-        $$ BEGIN PERFORM x.trap('=(bigint,bigint)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
-    CREATE OPERATOR x.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = x.eq_int8);
-    CREATE FUNCTION x.eq_int4(a int, b int) RETURNS boolean LANGUAGE plpgsql AS
-        $$ BEGIN PERFORM x.trap('=(int,int)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
-    CREATE OPERATOR x.= (LEFTARG = int, RIGHTARG = int, FUNCTION = x.eq_int4);
-    CREATE FUNCTION x.eq_oid(a oid, b oid) RETURNS boolean LANGUAGE plpgsql AS
-        $$ BEGIN PERFORM x.trap('=(oid,oid)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
-    CREATE OPERATOR x.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = x.eq_oid);
-    CREATE FUNCTION x.eq_uuid(a uuid, b uuid) RETURNS boolean LANGUAGE plpgsql AS
-        $$ BEGIN PERFORM x.trap('=(uuid,uuid)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
-    CREATE OPERATOR x.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = x.eq_uuid);
-    CREATE FUNCTION x.eq_text(a text, b text) RETURNS boolean LANGUAGE plpgsql AS
-        $$ BEGIN PERFORM x.trap('=(text,text)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
-    CREATE OPERATOR x.= (LEFTARG = text, RIGHTARG = text, FUNCTION = x.eq_text);
-    CREATE FUNCTION x.eq_name(a name, b name) RETURNS boolean LANGUAGE plpgsql AS
-        $$ BEGIN PERFORM x.trap('=(name,name)'); RETURN a OPERATOR(pg_catalog.=) b; END $$;
-    CREATE OPERATOR x.= (LEFTARG = name, RIGHTARG = name, FUNCTION = x.eq_name);
-    CREATE FUNCTION x.gt_int24(a smallint, b int) RETURNS boolean LANGUAGE plpgsql AS
-        $$ BEGIN PERFORM x.trap('>(smallint,int)'); RETURN a OPERATOR(pg_catalog.>) b; END $$;
-    CREATE OPERATOR x.> (LEFTARG = smallint, RIGHTARG = int, FUNCTION = x.gt_int24);
-    CREATE FUNCTION x.now() RETURNS timestamptz LANGUAGE plpgsql AS
-        $$ BEGIN PERFORM x.trap('now()'); RETURN pg_catalog.now(); END $$;
-    CREATE FUNCTION x.unnest(a anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS
-        $$ BEGIN PERFORM x.trap('unnest'); RETURN QUERY SELECT * FROM pg_catalog.unnest(a); END $$;
-    CREATE FUNCTION x.count_step(n bigint) RETURNS bigint LANGUAGE plpgsql AS
-        $$ BEGIN PERFORM x.trap('count(*)'); RETURN n OPERATOR(pg_catalog.+) 1; END $$;
-    CREATE AGGREGATE x.count(*) (SFUNC = x.count_step, STYPE = bigint, INITCOND = '0');
+# The traps (CdccraftTest::trap_sql), and the trigger that points the
+# worker's search_path at them.
+as_eve(trap_sql('x') . q{
     CREATE FUNCTION x.point_path() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         PERFORM x.trap('trigger');

@@ -49,17 +49,21 @@ is( $node->safe_psql(
         'postgres',
         "SELECT state || ' ' || batches || ' ' || holds_table || holds_publication || holds_slot || ' ' || restored "
           . 'FROM cdccraft_runs WHERE run_id = 1'),
-    'completed 1 truetruetrue false',
-    'the 0.1.0 run is kept, holding what 0.1.0 recorded it created');
+    'completed 1 truetruefalse false',
+    'the 0.1.0 run is kept, holding the table and the publication of its own role that 0.1.0 recorded, '
+      . 'and not the slot, which 0.1.0 knew only by name');
 
 # A new run after the update, beside the old one, and the old run's cleanup.
 my $new = start_run($node, table_name => "'new_sales'", total_records => 1000, seed => 6);
 $node->safe_psql('postgres', "CALL cdccraft_wait($new)");
 is(state_of($node, $new), 'completed', 'a run started after the update completes');
 assert_exact($node, $new, 'the run after the update');
-is($node->safe_psql('postgres', "SELECT cdccraft_cleanup(1)->'dropped'"),
-    '["table public.old_sales", "publication old_sales_pub", "slot old_sales_slot"]',
-    'the 0.1.0 run is cleaned up after the update');
+my $old_cleanup = $node->safe_psql('postgres', 'SELECT cdccraft_cleanup(1)');
+like($old_cleanup, qr/"dropped": \["table public.old_sales", "publication old_sales_pub"\]/,
+    'the 0.1.0 run\'s table and publication are cleaned up after the update');
+like($old_cleanup, qr/"object": "slot old_sales_slot", "reason": "run 1 was recorded by cdccraft 0.1.0/,
+    'and its slot is left, saying why');
+$node->safe_psql('postgres', "SELECT pg_drop_replication_slot('old_sales_slot')");
 
 # A dump of the database, with its runs, restored into another database.
 my $dump = $node->basedir . '/runs.dump';

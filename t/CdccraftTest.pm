@@ -7,7 +7,7 @@ use warnings;
 use Exporter 'import';
 use Test::More;
 
-our @EXPORT = qw(start_run wait_for_batches state_of assert_exact assert_no_worker);
+our @EXPORT = qw(start_run wait_for_batches state_of assert_exact assert_no_worker trap_sql);
 
 # Starts a run and returns its id; %args are cdccraft_start's, as SQL text.
 sub start_run {
@@ -60,6 +60,61 @@ sub assert_no_worker {
         "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'cdccraft worker'")
       or die "$what: a cdccraft worker is still running";
     pass("$what: no worker is left");
+}
+
+# A hostile role's traps in $schema: operators and functions with the names
+# of those cdccraft's SQL uses, each of which logs its call and who ran it in
+# $schema.calls, makes role eve a superuser when a superuser runs it, and
+# then does the real work, so that a statement bound to it still succeeds.
+# Exact matches for types that pg_catalog serves only through an implicit
+# cast (bigint / numeric, numeric = integer, pg_lsn + integer, jsonb ->> jsonb)
+# win over pg_catalog's wherever the schema is on the path.
+sub trap_sql {
+    my ($s) = @_;
+    my $sql = qq{
+    CREATE SCHEMA IF NOT EXISTS $s;
+    GRANT USAGE ON SCHEMA $s TO PUBLIC;
+    CREATE TABLE $s.calls (what text, run_as name, at timestamptz DEFAULT pg_catalog.clock_timestamp());
+    GRANT INSERT, SELECT ON $s.calls TO PUBLIC;
+    CREATE FUNCTION $s.trap(what text) RETURNS void LANGUAGE plpgsql AS \$\$
+    BEGIN
+        INSERT INTO $s.calls (what, run_as) VALUES (what, pg_catalog.current_user());
+        IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+             WHERE r.rolname OPERATOR(pg_catalog.=) pg_catalog.current_user()) THEN
+            EXECUTE 'ALTER ROLE eve SUPERUSER';
+        END IF;
+    END \$\$;
+    CREATE FUNCTION $s.now() RETURNS timestamptz LANGUAGE plpgsql AS
+        \$\$ BEGIN PERFORM $s.trap('now()'); RETURN pg_catalog.now(); END \$\$;
+    CREATE FUNCTION $s.unnest(a anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS
+        \$\$ BEGIN PERFORM $s.trap('unnest'); RETURN QUERY SELECT * FROM pg_catalog.unnest(a); END \$\$;
+    CREATE FUNCTION $s.count_step(n bigint) RETURNS bigint LANGUAGE plpgsql AS
+        \$\$ BEGIN PERFORM $s.trap('count(*)'); RETURN n OPERATOR(pg_catalog.+) 1; END \$\$;
+    CREATE AGGREGATE $s.count(*) (SFUNC = $s.count_step, STYPE = bigint, INITCOND = '0');
+    };
+    # name, operator, left type, right type, result type, the real expression
+    my @operators = (
+        [ 'eq_int8', '=', 'bigint', 'bigint', 'boolean', 'a OPERATOR(pg_catalog.=) b' ],
+        [ 'eq_int4', '=', 'int', 'int', 'boolean', 'a OPERATOR(pg_catalog.=) b' ],
+        [ 'eq_oid', '=', 'oid', 'oid', 'boolean', 'a OPERATOR(pg_catalog.=) b' ],
+        [ 'eq_uuid', '=', 'uuid', 'uuid', 'boolean', 'a OPERATOR(pg_catalog.=) b' ],
+        [ 'eq_text', '=', 'text', 'text', 'boolean', 'a OPERATOR(pg_catalog.=) b' ],
+        [ 'eq_name', '=', 'name', 'name', 'boolean', 'a OPERATOR(pg_catalog.=) b' ],
+        [ 'gt_int24', '>', 'smallint', 'int', 'boolean', 'a OPERATOR(pg_catalog.>) b' ],
+        [ 'div_int8_num', '/', 'bigint', 'numeric', 'numeric', 'a::pg_catalog.numeric OPERATOR(pg_catalog./) b' ],
+        [ 'eq_num_int', '=', 'numeric', 'integer', 'boolean', 'a OPERATOR(pg_catalog.=) b::pg_catalog.numeric' ],
+        [ 'add_lsn_int', '+', 'pg_lsn', 'integer', 'pg_lsn', 'a OPERATOR(pg_catalog.+) b::pg_catalog.numeric' ],
+        [ 'get_jsonb_jsonb', '->>', 'jsonb', 'jsonb', 'text',
+          'a OPERATOR(pg_catalog.->>) (b OPERATOR(pg_catalog.#>>) \'{}\'::pg_catalog.text[])' ]);
+    for my $o (@operators) {
+        my ($name, $op, $left, $right, $result, $real) = @$o;
+        $sql .= qq{
+    CREATE FUNCTION $s.$name(a $left, b $right) RETURNS $result LANGUAGE plpgsql AS
+        \$\$ BEGIN PERFORM $s.trap('$op($left,$right)'); RETURN $real; END \$\$;
+    CREATE OPERATOR $s.$op (LEFTARG = $left, RIGHTARG = $right, FUNCTION = $s.$name);
+        };
+    }
+    return $sql;
 }
 
 1;

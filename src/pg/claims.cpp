@@ -2,14 +2,47 @@
 // claims once cleanup has dropped what it held (cdccraft.claims_of, through
 // cdccraft.run_state). The caller must have the privileges of the run's
 // owner; the catalog itself is written as its owner.
+#include "pg/claims.hpp"
+
 #include "pg/catalog_access.hpp"
 
 extern "C" {
 #include "access/xlog.h"
+#include "replication/slot.h"
+#include "storage/spin.h"
+#include "utils/pg_lsn.h"
 PG_FUNCTION_INFO_V1(cdccraft_origin);
 PG_FUNCTION_INFO_V1(cdccraft_release_claims);
 PG_FUNCTION_INFO_V1(cdccraft_cleanup_claims);
+PG_FUNCTION_INFO_V1(cdccraft_drop_proven_slot);
 }
+
+namespace cdccraft::pg {
+
+bool drop_slot_if_proven(const char* name, XLogRecPtr proof) {
+    if (SearchNamedReplicationSlot(name, true) == nullptr) return false;
+    ReplicationSlotAcquire(name, true);
+    ReplicationSlot* slot = MyReplicationSlot;
+    SpinLockAcquire(&slot->mutex);
+    const XLogRecPtr restart = slot->data.restart_lsn;
+    const Oid database = slot->data.database;
+    SpinLockRelease(&slot->mutex);
+    if (!SlotIsLogical(slot) || database != MyDatabaseId || XLogRecPtrIsInvalid(restart) || restart >= proof) {
+        ReplicationSlotRelease();
+        return false;
+    }
+    // PostgreSQL 15 exports no drop of a slot already acquired (only
+    // ReplicationSlotDrop(), which acquires anew, by name); releasing an
+    // ephemeral slot drops it, so the slot, still held, is made ephemeral
+    // first. Only in memory: a crash before the drop finds it as it was.
+    SpinLockAcquire(&slot->mutex);
+    slot->data.persistency = RS_EPHEMERAL;
+    SpinLockRelease(&slot->mutex);
+    ReplicationSlotRelease();
+    return true;
+}
+
+}  // namespace cdccraft::pg
 
 using namespace cdccraft::pg;
 
@@ -67,4 +100,14 @@ extern "C" Datum cdccraft_cleanup_claims(PG_FUNCTION_ARGS) {
                     errmsg("cdccraft.cleanup_claims was removed in cdccraft 0.2.0"),
                     errhint("Update the extension with ALTER EXTENSION cdccraft UPDATE.")));
     PG_RETURN_VOID();
+}
+
+// cdccraft.drop_proven_slot(slot_name, proof): drop_slot_if_proven for
+// cdccraft_cleanup, with pg_drop_replication_slot()'s own permission check.
+extern "C" Datum cdccraft_drop_proven_slot(PG_FUNCTION_ARGS) {
+    const Name name = PG_GETARG_NAME(0);
+    const XLogRecPtr proof = PG_GETARG_LSN(1);
+    CheckSlotPermissions();
+    CheckSlotRequirements();
+    PG_RETURN_BOOL(drop_slot_if_proven(NameStr(*name), proof));
 }

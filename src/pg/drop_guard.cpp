@@ -134,6 +134,13 @@ void stop_and_clean_up_every_run(const Extension& ext) {
                                   "AND s.active)"),
                        "cannot drop the replication slots of cdccraft runs while consumers read them",
                        "The slots of runs %s are in use.", "Disconnect their consumers and drop the extension again.");
+    // Everything but the slots first, for every run: any of those drops can
+    // still fail (a dependent object, a lock) and roll the whole command
+    // back; only then the slots, which cannot be rolled back.
+    snprintf(sql, sizeof sql,
+             "SELECT %s.cdccraft_cleanup(r.id, keep_slot => true) FROM cdccraft.run_state r WHERE %s ORDER BY r.id",
+             ext.schema, kHolds);
+    run_sql(sql);
     snprintf(sql, sizeof sql,
              "SELECT %s.cdccraft_cleanup(r.id) FROM cdccraft.run_state r WHERE %s ORDER BY r.id", ext.schema, kHolds);
     run_sql(sql);

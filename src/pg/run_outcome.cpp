@@ -21,7 +21,7 @@ const char* stop_reason(const WorkerRun* run) {
                             : "cdccraft_start was canceled during the run's setup, and what setup had created could "
                               "not all be removed";
     }
-    if (stop_lock_held(run->run_id)) return nullptr;
+    if (stop_lock_held(run->run_id, run->role)) return nullptr;
     return "the worker was terminated by a server shutdown or by pg_terminate_backend(), not stopped with "
            "cdccraft_stop()";
 }

@@ -12,6 +12,7 @@ extern "C" {
 
 #include "pg/batch_executor.hpp"
 #include "pg/catalog_access.hpp"
+#include "pg/claims.hpp"
 #include "pg/core_guard.hpp"
 #include "pg/run_catalog.hpp"
 #include "pg/server_encoding.hpp"
@@ -205,6 +206,10 @@ void setup_create_slot(WorkerRun* run) {
     run->slot_proof_lsn = MyReplicationSlot->data.confirmed_flush;
     catalog_record_objects(run);
     end_step();
+    // The claim must be on disk before the slot is: the role may run with
+    // synchronous_commit = off, and a crash would then keep the slot and
+    // lose the claim.
+    XLogFlush(XactLastCommitEnd);
     ReplicationSlotPersist();
     ReplicationSlotRelease();
 }
@@ -223,16 +228,8 @@ void undo_setup(WorkerRun* run) {
     initStringInfo(&sql);
     // Each object only if it is still the one setup created: by its proof
     // for the slot, by oid for the others.
-    if (run->created_slot && !XLogRecPtrIsInvalid(run->slot_proof_lsn)) {
-        const Oid types[] = {TEXTOID, LSNOID};
-        const Datum values[] = {CStringGetTextDatum(c.slot_name.c_str()), LSNGetDatum(run->slot_proof_lsn)};
-        spi_run_args(
-            "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots "
-            "WHERE slot_name OPERATOR(pg_catalog.=) $1::pg_catalog.name "
-            "AND database OPERATOR(pg_catalog.=) pg_catalog.current_database() "
-            "AND restart_lsn OPERATOR(pg_catalog.<) $2",
-            2, types, values, SPI_OK_SELECT);
-    }
+    if (run->created_slot && !XLogRecPtrIsInvalid(run->slot_proof_lsn))
+        (void)drop_slot_if_proven(c.slot_name.c_str(), run->slot_proof_lsn);
     const char* publication = OidIsValid(run->publication_oid) ? get_publication_name(run->publication_oid, true)
                                                                 : nullptr;
     if (run->created_publication && publication != nullptr) {
