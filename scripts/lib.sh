@@ -14,7 +14,7 @@ as_root() {
 
 ensure_packages() {
     local packages=(build-essential g++ cmake libgtest-dev postgresql-15 postgresql-server-dev-15
-                    postgresql-contrib libipc-run-perl postgresql-15-wal2json)
+                    postgresql-contrib libipc-run-perl postgresql-15-wal2json clang-tidy)
     local missing=()
     for p in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

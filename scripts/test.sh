@@ -14,6 +14,9 @@ cmake -S "$CDCCRAFT_ROOT" -B "$CDCCRAFT_ROOT/build/core" -DCMAKE_BUILD_TYPE=RelW
 cmake --build "$CDCCRAFT_ROOT/build/core" -j"$(nproc)" >/dev/null
 (cd "$CDCCRAFT_ROOT/build/core" && ctest --output-on-failure)
 
+echo "== clang-tidy (scripts/tidy.sh names the checks)"
+bash "$CDCCRAFT_ROOT/scripts/tidy.sh"
+
 echo "== core unit tests under AddressSanitizer, LeakSanitizer and UBSan"
 cmake -S "$CDCCRAFT_ROOT" -B "$CDCCRAFT_ROOT/build/asan" -DCDCCRAFT_SANITIZE=ON -DCDCCRAFT_WERROR=ON \
     -DCMAKE_BUILD_TYPE=Debug >/dev/null

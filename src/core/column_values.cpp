@@ -10,7 +10,7 @@ namespace cdccraft {
 namespace {
 
 constexpr int64_t kMicrosPerSecond = 1000000;
-constexpr int64_t kTwoYearsSeconds = 2 * 365 * 86400;
+constexpr int64_t kTwoYearsSeconds = int64_t{2} * 365 * 86400;
 
 // Amounts are drawn as whole cents so that the double is the exact decimal
 // a user expects, whatever the platform's floating-point contraction.

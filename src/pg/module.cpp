@@ -3,10 +3,10 @@
 
 extern "C" {
 PG_MODULE_MAGIC;
-void _PG_init(void);
+void _PG_init(void);  // NOLINT(bugprone-reserved-identifier): the name PostgreSQL calls
 }
 
-void _PG_init(void) {
+void _PG_init(void) {  // NOLINT(bugprone-reserved-identifier)
     cdccraft::pg::define_settings();
     MarkGUCPrefixReserved("cdccraft");
 }

@@ -147,6 +147,7 @@ void setup_create_table(WorkerRun* run) {
 void setup_insert_snapshot(WorkerRun* run) {
     begin_step(run, "inserting snapshot rows");
     MemoryContext spi_context = CurrentMemoryContext;
+    // NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): PostgreSQL's own sizes
     MemoryContext chunk_context = AllocSetContextCreate(spi_context, "cdccraft snapshot chunk", ALLOCSET_DEFAULT_SIZES);
     for (;;) {
         bool more = false;
