@@ -312,44 +312,8 @@ $$;
 COMMENT ON FUNCTION @extschema@.cdccraft_summary IS
     'what a run did, as jsonb: state, counts, schemas, schema changes, timing (NULL: the newest run)';
 
-CREATE OR REPLACE FUNCTION @extschema@.cdccraft_report(run_id bigint DEFAULT NULL)
-RETURNS text
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    s jsonb := @extschema@.cdccraft_summary(run_id);
-    lines text[] := ARRAY[]::text[];
-    col jsonb;
-BEGIN
-    lines := lines || format('CDC Simulation %s! (run %s, %s)',
-        CASE s->>'state' WHEN 'completed' THEN 'Complete' WHEN 'running' THEN 'Running'
-             WHEN 'starting' THEN 'Starting' ELSE initcap(s->>'state') END, s->>'run_id', s->>'table');
-    lines := lines || format('Batches: %s, Inserts: %s, Updates: %s, Deletes: %s',
-        s->>'batches', s->>'inserts', s->>'updates', s->>'deletes');
-    lines := lines || format('Seed: %s (the same seed and parameters replay this run)', s->>'seed');
-    IF s->>'last_error' IS NOT NULL THEN
-        lines := lines || format('Error: %s', s->>'last_error');
-    END IF;
-    lines := lines || ''::text || 'Original Schema:'::text;
-    FOR col IN SELECT * FROM jsonb_array_elements(s->'original_schema') LOOP
-        lines := lines || format(' - %s: %s', col->>'name', upper(col->>'type'));
-    END LOOP;
-    lines := lines || ''::text || 'Schema Changes:'::text;
-    FOR col IN SELECT * FROM jsonb_array_elements(s->'schema_changes') LOOP
-        lines := lines || format(' - %s: %s (batch %s)', col->>'action', col->>'column', col->>'batch');
-    END LOOP;
-    lines := lines || ''::text || 'Final Schema:'::text;
-    FOR col IN SELECT * FROM jsonb_array_elements(s->'final_schema') LOOP
-        lines := lines || format(' - %s: %s', col->>'name', upper(col->>'type'));
-    END LOOP;
-    lines := lines || ''::text || 'Schema Evolution Summary:'::text;
-    lines := lines || format(' - Additions: %s', s->'evolution'->>'additions');
-    lines := lines || format(' - Drops: %s', s->'evolution'->>'drops');
-    RETURN array_to_string(lines, E'\n');
-END;
-$$;
-COMMENT ON FUNCTION @extschema@.cdccraft_report IS 'a run''s summary as text, in the original CDCraft report layout';
+-- The report's body is 0.1.0's; like the summary it calls, it is VOLATILE.
+ALTER FUNCTION @extschema@.cdccraft_report(bigint) VOLATILE;
 
 
 -- Drops a run's slot if it is provably the run's (see claims_of), judged
