@@ -70,6 +70,25 @@ is( $node->safe_psql(
                (SELECT count(*) FROM pg_namespace WHERE nspname = 'cdccraft')}),
     '0/0/0/0', 'DROP EXTENSION CASCADE leaves no table, publication, slot or catalog');
 
+# CASCADE drops the runs' slots only once everything else of every run is
+# gone: an object that keeps one run's table from being dropped (a view of
+# its role's) fails the command before any slot, the other run's included,
+# is dropped.
+$node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
+my $first = start_run($node, table_name => "'first_run'", total_records => 100, seed => 5);
+my $second = start_run($node, table_name => "'second_run'", total_records => 100, seed => 6);
+$node->safe_psql('postgres', "CALL cdccraft_wait($first); CALL cdccraft_wait($second)");
+$node->safe_psql('postgres', 'CREATE VIEW second_view AS SELECT id FROM second_run');
+($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft CASCADE');
+like($err, qr/ERROR:  cannot drop table (public\.)?second_run because other objects depend on it/,
+    'CASCADE fails on a table another object depends on');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_replication_slots'), '2',
+    'and no slot was dropped, the first run\'s included');
+$node->safe_psql('postgres', 'DROP VIEW second_view');
+($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft CASCADE');
+is($rc, 0, 'once the view is gone, CASCADE succeeds');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_replication_slots'), '0', 'and drops both slots');
+
 # A run without anything left to clean up does not hold the extension.
 $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
 my $cleaned = start_run($node, table_name => "'cleaned'", total_records => 100, seed => 3);

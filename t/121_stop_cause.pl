@@ -72,6 +72,23 @@ sub new_run {
     is(outcome($run), 'stopped|<null>', 'cdccraft_stop in a transaction block: no last_error');
 }
 
+# Any role may take an advisory lock: one that may not stop the run holding
+# the stop lock does not make a termination look like cdccraft_stop.
+{
+    $node->safe_psql('postgres', 'CREATE ROLE bystander LOGIN');
+    my $run = new_run('by_bystander');
+    my $bystander = $node->background_psql('postgres', extra_params => [ '-U', 'bystander' ]);
+    $bystander->query_safe("SELECT pg_advisory_lock(1667523427, $run)");
+    $node->safe_psql('postgres',
+        "SELECT pg_terminate_backend(worker_pid) FROM cdccraft_runs WHERE run_id = $run");
+    $node->poll_query_until('postgres',
+        "SELECT state = 'stopped' AND worker_pid IS NULL FROM cdccraft_runs WHERE run_id = $run")
+      or die 'the terminated run never showed as stopped';
+    my ($state, $error) = split /\|/, outcome($run), 2;
+    like($error, $terminated, 'a bystander holding the stop lock: last_error still says the worker was terminated');
+    $bystander->quit;
+}
+
 assert_no_worker($node, 'after the stops');
 $node->stop;
 done_testing();
