@@ -30,6 +30,15 @@ sub new_run {
     return $run;
 }
 
+# pg_terminate_backend() on the run's worker, and the wait for the run to end.
+sub terminate_worker {
+    my ($run) = @_;
+    $node->safe_psql('postgres', "SELECT pg_terminate_backend(worker_pid) FROM cdccraft_runs WHERE run_id = $run");
+    $node->poll_query_until('postgres',
+        "SELECT state = 'stopped' AND worker_pid IS NULL FROM cdccraft_runs WHERE run_id = $run")
+      or die 'the terminated run never showed as stopped';
+}
+
 # cdccraft_stop: the user's stop.
 {
     my $run = new_run('by_stop');
@@ -43,11 +52,7 @@ sub new_run {
 # pg_terminate_backend() on the worker.
 {
     my $run = new_run('by_terminate');
-    $node->safe_psql('postgres',
-        "SELECT pg_terminate_backend(worker_pid) FROM cdccraft_runs WHERE run_id = $run");
-    $node->poll_query_until('postgres',
-        "SELECT state = 'stopped' AND worker_pid IS NULL FROM cdccraft_runs WHERE run_id = $run")
-      or die 'the terminated run never showed as stopped';
+    terminate_worker($run);
     my ($state, $error) = split /\|/, outcome($run), 2;
     is($state, 'stopped', 'pg_terminate_backend: the run is stopped');
     like($error, $terminated, 'pg_terminate_backend: last_error says the worker was terminated');
@@ -79,11 +84,7 @@ sub new_run {
     my $run = new_run('by_bystander');
     my $bystander = $node->background_psql('postgres', extra_params => [ '-U', 'bystander' ]);
     $bystander->query_safe("SELECT pg_advisory_lock(1667523427, $run)");
-    $node->safe_psql('postgres',
-        "SELECT pg_terminate_backend(worker_pid) FROM cdccraft_runs WHERE run_id = $run");
-    $node->poll_query_until('postgres',
-        "SELECT state = 'stopped' AND worker_pid IS NULL FROM cdccraft_runs WHERE run_id = $run")
-      or die 'the terminated run never showed as stopped';
+    terminate_worker($run);
     my ($state, $error) = split /\|/, outcome($run), 2;
     like($error, $terminated, 'a bystander holding the stop lock: last_error still says the worker was terminated');
     $bystander->quit;
