@@ -537,3 +537,46 @@ COMMENT ON FUNCTION cdccraft.drop_guard() IS
     'refuses to drop the extension while runs hold objects; DROP EXTENSION cdccraft CASCADE stops and cleans them up first';
 COMMENT ON EVENT TRIGGER cdccraft_drop_guard IS
     'guards DROP EXTENSION, DROP SCHEMA and DROP OWNED against orphaning what cdccraft runs created';
+
+-- The truth of a run, what its seed cannot know: each committed transaction
+-- that changed its table (batch 0 the snapshot rows), with its xid and the
+-- transaction timestamp behind its now()-based values. A transaction learns
+-- its own commit position only once it has committed, so each row carries
+-- the commit LSN of the run's transaction before it, and the run's row the
+-- last one's (written with the outcome). Inserted, never updated, like the
+-- counters; the changes themselves follow from the seed.
+CREATE TABLE cdccraft.batch_commit (
+    run_id bigint NOT NULL,
+    batch bigint NOT NULL,
+    xid xid8 NOT NULL,
+    now_at timestamptz NOT NULL,
+    previous_commit_lsn pg_lsn,
+    PRIMARY KEY (run_id, batch)
+);
+REVOKE ALL ON cdccraft.batch_commit FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('cdccraft.batch_commit', '');
+COMMENT ON TABLE cdccraft.batch_commit IS
+    'each committed transaction of a run: xid, transaction timestamp, the previous one''s commit LSN (owner-only)';
+ALTER TABLE cdccraft.run ADD COLUMN last_commit_lsn pg_lsn;
+COMMENT ON COLUMN cdccraft.run.last_commit_lsn IS 'the commit LSN of the run''s last transaction, written with its outcome';
+
+-- Each committed transaction of the runs the current role may see, at the
+-- end of its commit record (what a consumer that confirmed it has whole;
+-- pgoutput's Commit end LSN). NULL for the newest batch of a run still
+-- going, or of one whose worker died before recording its outcome.
+CREATE VIEW @extschema@.cdccraft_batches WITH (security_barrier) AS
+SELECT b.run_id,
+       b.batch,
+       b.xid,
+       coalesce((SELECT n.previous_commit_lsn FROM cdccraft.batch_commit n
+                  WHERE n.run_id = b.run_id AND n.batch > b.batch ORDER BY n.batch LIMIT 1),
+                CASE WHEN NOT EXISTS (SELECT FROM cdccraft.batch_commit n
+                                       WHERE n.run_id = b.run_id AND n.batch > b.batch)
+                     THEN r.last_commit_lsn END) AS commit_lsn,
+       b.now_at
+  FROM cdccraft.batch_commit b
+  JOIN cdccraft.run r ON r.id = b.run_id
+ WHERE cdccraft.may_act_for(r.owner);
+GRANT SELECT ON @extschema@.cdccraft_batches TO PUBLIC;
+COMMENT ON VIEW @extschema@.cdccraft_batches IS
+    'each committed transaction of the visible runs: batch, xid, commit LSN, the transaction timestamp behind now()';

@@ -105,8 +105,12 @@ void catalog_record_objects(WorkerRun* run) {
 void catalog_record_snapshot(WorkerRun* run, int64 rows) {
     const Oid types[] = {INT8OID, INT8OID};
     const Datum values[] = {Int64GetDatum(run->run_id), Int64GetDatum(rows)};
-    exec_as_owner(run->catalog_owner, "UPDATE cdccraft.run SET snapshot_rows = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, types, values,
-                  nullptr, SPI_OK_UPDATE);
+    // The snapshot's transaction is batch 0 of the run's commits.
+    exec_as_owner(run->catalog_owner,
+                  "WITH ledger AS (INSERT INTO cdccraft.batch_commit (run_id, batch, xid, now_at) "
+                  "VALUES ($1, 0, pg_catalog.pg_current_xact_id(), pg_catalog.now())) "
+                  "UPDATE cdccraft.run SET snapshot_rows = $2 WHERE id OPERATOR(pg_catalog.=) $1",
+                  2, types, values, nullptr, SPI_OK_UPDATE);
 }
 
 void catalog_set_state(WorkerRun* run, const char* state) {
@@ -149,14 +153,18 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
     }
     // The new totals replace the previous batch's row (see cdccraft.progress).
     if (run->record_progress_plan == nullptr) {
-        const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID, INT8OID, LSNOID};
+        const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID, INT8OID, LSNOID, LSNOID};
         const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
+        // One statement: the batch's commit record (cdccraft.batch_commit)
+        // and its totals, which replace the previous batch's.
         SPIPlanPtr p = SPI_prepare(
             "WITH previous AS (DELETE FROM cdccraft.progress "
-            "WHERE run_id OPERATOR(pg_catalog.=) $1 AND batches OPERATOR(pg_catalog.=) $8) "
+            "WHERE run_id OPERATOR(pg_catalog.=) $1 AND batches OPERATOR(pg_catalog.=) $8), "
+            "ledger AS (INSERT INTO cdccraft.batch_commit (run_id, batch, xid, now_at, previous_commit_lsn) "
+            "VALUES ($1, $2, pg_catalog.pg_current_xact_id(), pg_catalog.now(), $10)) "
             "INSERT INTO cdccraft.progress (run_id, batches, inserts, updates, deletes, additions, drops, "
             "slot_proof_lsn) VALUES ($1, $2, $3, $4, $5, $6, $7, $9)",
-            9, const_cast<Oid*>(types));
+            10, const_cast<Oid*>(types));
         restore_user(s);
         if (p == nullptr || SPI_keepplan(p) != 0) elog(ERROR, "could not prepare the cdccraft progress record");
         run->record_progress_plan = p;
@@ -169,8 +177,10 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                             Int32GetDatum(schema.additions()),
                             Int32GetDatum(schema.drops()),
                             Int64GetDatum(run->batches),
-                            LSNGetDatum(run->slot_proof_lsn)};
-    const char nulls[] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' '};
+                            LSNGetDatum(run->slot_proof_lsn),
+                            LSNGetDatum(run->last_commit_lsn)};
+    const char nulls[] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' ',
+                          XLogRecPtrIsInvalid(run->last_commit_lsn) ? 'n' : ' '};
     const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
     const int ret = SPI_execute_plan(run->record_progress_plan, const_cast<Datum*>(values), nulls, false, 0);
     restore_user(s);
@@ -179,16 +189,16 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
 }
 
 void catalog_finish(WorkerRun* run, const char* state, const char* error) {
-    const Oid types[] = {INT8OID, OIDOID, TEXTOID, TEXTOID};
+    const Oid types[] = {INT8OID, OIDOID, TEXTOID, TEXTOID, LSNOID};
     const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid), CStringGetTextDatum(state),
-                            error ? CStringGetTextDatum(error) : (Datum)0};
-    const char nulls[] = {' ', ' ', ' ', error ? ' ' : 'n'};
+                            error ? CStringGetTextDatum(error) : (Datum)0, LSNGetDatum(run->last_commit_lsn)};
+    const char nulls[] = {' ', ' ', ' ', error ? ' ' : 'n', XLogRecPtrIsInvalid(run->last_commit_lsn) ? 'n' : ' '};
     char sql[1024];
     snprintf(sql, sizeof sql,
              "UPDATE cdccraft.run SET state = $3, last_error = $4, finished_at = pg_catalog.now(), "
-             "final_schema = COALESCE(%s, final_schema) WHERE id OPERATOR(pg_catalog.=) $1",
+             "last_commit_lsn = $5, final_schema = COALESCE(%s, final_schema) WHERE id OPERATOR(pg_catalog.=) $1",
              kSchemaOfTable);
-    exec_as_owner(run->catalog_owner, sql, 4, types, values, nulls, SPI_OK_UPDATE);
+    exec_as_owner(run->catalog_owner, sql, 5, types, values, nulls, SPI_OK_UPDATE);
 }
 
 }  // namespace cdccraft::pg

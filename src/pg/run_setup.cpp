@@ -162,6 +162,7 @@ void setup_insert_snapshot(WorkerRun* run) {
     MemoryContextDelete(chunk_context);
     catalog_record_snapshot(run, run->config->snapshot_rows);
     end_step();
+    run->last_commit_lsn = XactLastCommitEnd;
 }
 
 void setup_create_publication(WorkerRun* run) {

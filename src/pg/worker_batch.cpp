@@ -27,6 +27,7 @@ void run_batch(WorkerRun* run) {
     check_run_objects_intact(run);
     catalog_record_batch(run, inserts, updates, deletes);
     commit_worker_transaction();
+    run->last_commit_lsn = XactLastCommitEnd;
 
     run->batches = plan.batch_number;
     run->inserts += inserts;

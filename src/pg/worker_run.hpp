@@ -46,6 +46,10 @@ struct WorkerRun {
     Oid schema_oid = InvalidOid;
     Oid publication_oid = InvalidOid;
     XLogRecPtr slot_proof_lsn = InvalidXLogRecPtr;
+    // The end of the commit record of the run's last committed transaction
+    // that changed its table (the snapshot, then each batch): the next one
+    // records it (cdccraft.batch_commit), the outcome records the last.
+    XLogRecPtr last_commit_lsn = InvalidXLogRecPtr;
 
     // Committed totals.
     int64 batches = 0;
