@@ -1,5 +1,6 @@
 # Helpers shared by cdccraft's TAP tests: start a run, wait on its state, and
-# check that the table, the run's counters and its slot agree exactly.
+# check that the table, the run's counters and its slot agree exactly; hold a
+# worker inside a batch; another session changing what a run uses.
 package CdccraftTest;
 
 use strict;
@@ -7,7 +8,8 @@ use warnings;
 use Exporter 'import';
 use Test::More;
 
-our @EXPORT = qw(start_run wait_for_batches state_of assert_exact assert_no_worker trap_sql);
+our @EXPORT = qw(start_run wait_for_batches state_of assert_exact assert_no_worker block_worker
+  assert_interference_fails_run trap_sql);
 
 # Starts a run and returns its id; %args are cdccraft_start's, as SQL text.
 sub start_run {
@@ -60,6 +62,40 @@ sub assert_no_worker {
         "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'cdccraft worker'")
       or die "$what: a cdccraft worker is still running";
     pass("$what: no worker is left");
+}
+
+# Holds a lock that blocks the run's next insert into $table, so that the
+# worker is inside a batch when a fault strikes; returns the session.
+sub block_worker {
+    my ($node, $table) = @_;
+    my $session = $node->background_psql('postgres');
+    $session->query_safe("BEGIN; LOCK TABLE $table IN SHARE MODE;");
+    $node->poll_query_until('postgres',
+        "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE backend_type = 'cdccraft worker'")
+      or die 'the worker never waited for the lock';
+    return $session;
+}
+
+# Another session changes what a running run uses ($sql, on a run of table
+# victim): the run fails with an error matching $expected_error, no worker is
+# left, its counters match the table and the slot, and cleanup leaves nothing.
+sub assert_interference_fails_run {
+    my ($node, $what, $sql, $expected_error) = @_;
+    my $run = start_run($node, table_name => "'victim'", total_records => 0, seed => 4, evolve => 'false',
+        changes_per_second => 5000);
+    wait_for_batches($node, $run, 3);
+    $node->safe_psql('postgres', $sql);
+    $node->poll_query_until('postgres', "SELECT state = 'failed' FROM cdccraft_runs WHERE run_id = $run")
+      or die "another session $what: the run did not fail";
+    like($node->safe_psql('postgres', "SELECT last_error FROM cdccraft_runs WHERE run_id = $run"),
+        $expected_error, "another session $what: the run failed and says why");
+    assert_no_worker($node, "another session $what");
+    assert_exact($node, $run, "another session $what");
+    $node->safe_psql('postgres', "SELECT cdccraft_cleanup($run)");
+    is($node->safe_psql('postgres', q{
+        SELECT (SELECT count(*) FROM pg_class WHERE relname = 'victim') + (SELECT count(*) FROM pg_publication)
+             + (SELECT count(*) FROM pg_replication_slots)}),
+        '0', "another session $what: cleanup leaves nothing behind");
 }
 
 # A hostile role's traps in $schema: operators and functions with the names

@@ -1,0 +1,21 @@
+-- The seeded run's generated values are the seed's, whatever the platform
+-- (its first rows, but for the clock's columns), and lie in their ranges:
+-- purchased_at within the two years before the run started, updated_at never
+-- before created_at.
+-- cdccraft_wait's progress NOTICEs depend on timing.
+SET client_min_messages = warning;
+-- PL/pgSQL line numbers are not part of the contract.
+\set SHOW_CONTEXT never
+
+SELECT cdccraft_start(total_records => 20000, batch_size => 200, snapshot_rows => 300, seed => 42,
+                      evolution_interval => 10) AS run_id \gset
+CALL cdccraft_wait(:run_id) \gset
+-- Generated values are the seed's, whatever the platform.
+SELECT to_jsonb(t) - '{created_at,updated_at,purchased_at}'::text[] AS first_rows FROM sales t ORDER BY id LIMIT 3;
+-- purchased_at lies within the two years before the run started (in the
+-- server's time zone, as created_at).
+SELECT bool_and(purchased_at BETWEEN created_at - interval '730 days 1 hour' AND created_at) AS purchased_in_last_two_years,
+       bool_and(updated_at >= created_at) AS updated_after_created
+  FROM sales;
+
+SELECT cdccraft_cleanup(:run_id);
