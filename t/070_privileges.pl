@@ -33,16 +33,6 @@ sub as_role {
     my ($rc, $out, $err) = $node->psql('postgres', $sql, extra_params => [ '-U', $role ]);
     return $rc == 0 ? $out : $err;
 }
-sub nothing_left {
-    my ($what, $table) = @_;
-    is( $node->safe_psql(
-            'postgres', qq{
-            SELECT (SELECT count(*) FROM pg_class WHERE relname = '$table') || '/' ||
-                   (SELECT count(*) FROM pg_publication WHERE pubname = '${table}_pub') || '/' ||
-                   (SELECT count(*) FROM pg_replication_slots WHERE slot_name = '${table}_slot')}),
-        '0/0/0', "$what: nothing was left behind");
-}
-
 # The worker runs as the caller: what it creates is the caller's.
 my $alice_run = as_role('alice', "SELECT cdccraft_start(table_name => 'alice_sales', total_records => 500, seed => 1)");
 like($alice_run, qr/^\d+$/, 'alice starts a run');
@@ -55,7 +45,7 @@ is($node->safe_psql('postgres', q{
 # The worker cannot write where the caller could not.
 like(as_role('alice', "SELECT cdccraft_start(table_name => 't', schema_name => 'locked')"),
     qr/ERROR:  permission denied for schema locked/, 'alice cannot have a run write into a schema she cannot');
-nothing_left('a schema alice cannot write', 't');
+assert_nothing_left($node, 't', 'a schema alice cannot write');
 # (mallory has no REPLICATION, which cdccraft_start checks first: her runs
 # create no slot.)
 like(as_role('mallory', "SELECT cdccraft_start(table_name => 'm', schema_name => 'fresh_schema', create_slot => false)"),

@@ -8,7 +8,7 @@ use warnings;
 use Exporter 'import';
 use Test::More;
 
-our @EXPORT = qw(start_run wait_for_batches state_of assert_exact assert_no_worker block_worker
+our @EXPORT = qw(start_run wait_for_batches state_of assert_exact assert_no_worker assert_nothing_left block_worker
   assert_interference_fails_run trap_sql);
 
 # Starts a run and returns its id; %args are cdccraft_start's, as SQL text.
@@ -54,6 +54,17 @@ sub assert_exact {
                 "$what: the slot's inserts/updates/deletes equal the counters");
         }
     }
+}
+
+# No table, publication or slot of a run on $table (default names) is left.
+sub assert_nothing_left {
+    my ($node, $table, $what) = @_;
+    is( $node->safe_psql(
+            'postgres', qq{
+            SELECT (SELECT count(*) FROM pg_class WHERE relname = '$table') || '/' ||
+                   (SELECT count(*) FROM pg_publication WHERE pubname = '${table}_pub') || '/' ||
+                   (SELECT count(*) FROM pg_replication_slots WHERE slot_name = '${table}_slot')}),
+        '0/0/0', "$what: no table, publication or slot was left behind");
 }
 
 sub assert_no_worker {
