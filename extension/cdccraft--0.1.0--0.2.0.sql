@@ -13,8 +13,8 @@ SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 
 -- What cleanup may drop is proven, no longer matched by name: the table,
 -- schema and publication by oid, the slot by a WAL position (see
--- cdccraft.claims_of). Runs recorded by 0.1.0 keep, as proven, what 0.1.0's
--- name-matching rules attributed to them at the moment of this update.
+-- cdccraft.claims_of). Runs recorded by 0.1.0 keep their table (0.1.0
+-- recorded its oid), and what else is below.
 
 -- Where a run's row was written: this cluster's system identifier and this
 -- database's oid. Oids and slots are facts of one database of one cluster;
