@@ -557,8 +557,10 @@ REVOKE ALL ON cdccraft.batch_commit FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('cdccraft.batch_commit', '');
 COMMENT ON TABLE cdccraft.batch_commit IS
     'each committed transaction of a run: xid, transaction timestamp, the previous one''s commit LSN (owner-only)';
-ALTER TABLE cdccraft.run ADD COLUMN last_commit_lsn pg_lsn;
+ALTER TABLE cdccraft.run ADD COLUMN last_commit_lsn pg_lsn, ADD COLUMN time_anchor timestamp;
 COMMENT ON COLUMN cdccraft.run.last_commit_lsn IS 'the commit LSN of the run''s last transaction, written with its outcome';
+COMMENT ON COLUMN cdccraft.run.time_anchor IS
+    'the local time the run''s purchased_at values count back from (each is this minus an offset the seed draws)';
 
 -- Each committed transaction of the runs the current role may see, at the
 -- end of its commit record (what a consumer that confirmed it has whole;

@@ -64,6 +64,14 @@ is($node->safe_psql('postgres',
           . "FROM cdccraft_batches WHERE run_id = $run"),
     't', 'each batch carries the transaction timestamp behind its now()');
 
+# What else the seed cannot know: the local time that purchased_at values
+# count back from, two years at most.
+is( $node->safe_psql(
+        'postgres',
+        "SELECT bool_and(t.purchased_at <= r.time_anchor AND t.purchased_at > r.time_anchor - interval '730 days') "
+          . "FROM public.ledger t, cdccraft.run r WHERE r.id = $run"),
+    't', 'every purchased_at counts back from the recorded time anchor');
+
 # A stopped run: the last batch's commit LSN comes with the outcome.
 my $stopped = start_run($node, table_name => "'stopped'", total_records => 0, batch_size => 50, seed => 12,
     changes_per_second => 5000);

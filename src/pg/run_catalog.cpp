@@ -56,7 +56,7 @@ void catalog_check_no_active_run(WorkerRun* run) {
 
 int64 catalog_insert_run(WorkerRun* run) {
     const RunConfig& c = *run->config;
-    const Oid types[] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID, TEXTOID};
+    const Oid types[] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPOID};
     const Datum parameters_datum = CStringGetTextDatum(core_string([&] { return to_json(c); }));
     const Datum values[] = {ObjectIdGetDatum(run->role),
                             text_datum(c.schema_name),
@@ -65,14 +65,15 @@ int64 catalog_insert_run(WorkerRun* run) {
                             c.create_slot ? text_datum(c.slot_name) : (Datum)0,
                             Int32GetDatum(MyProcPid),
                             TimestampTzGetDatum(MyStartTimestamp),
-                            parameters_datum};
-    const char nulls[] = {' ', ' ', ' ', ' ', c.create_slot ? ' ' : 'n', ' ', ' ', ' '};
+                            parameters_datum,
+                            TimestampGetDatum(run->anchor)};
+    const char nulls[] = {' ', ' ', ' ', ' ', c.create_slot ? ' ' : 'n', ' ', ' ', ' ', ' '};
     // The parameters, the seed among them, are kept once: as JSON.
     exec_as_owner(run->catalog_owner,
                   "INSERT INTO cdccraft.run (owner, schema_name, table_name, publication_name, slot_name, "
-                  "worker_pid, worker_started_at, parameters) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::pg_catalog.jsonb) RETURNING id",
-                  8, types, values, nulls, SPI_OK_INSERT_RETURNING);
+                  "worker_pid, worker_started_at, parameters, time_anchor) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::pg_catalog.jsonb, $9) RETURNING id",
+                  9, types, values, nulls, SPI_OK_INSERT_RETURNING);
     bool isnull;
     return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
