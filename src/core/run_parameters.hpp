@@ -102,16 +102,10 @@ struct ParameterSpec {
 };
 
 #define CDCCRAFT_PARAMETER_SPEC(name, cpp_type, cpp_default, sql_type, sql_default, check, min, max, rule, setting, \
-                                description)                                                                      \
-    ParameterSpec{#name,                                                                                          \
-                  SqlType::sql_type,                                                                              \
-                  sql_default,                                                                                    \
-                  Check::check,                                                                                   \
-                  static_cast<double>(min),                                                                       \
-                  static_cast<double>(max),                                                                       \
-                  rule,                                                                                           \
-                  setting,                                                                                        \
-                  description},
+                                description)                                                                        \
+    ParameterSpec{                                                                                                  \
+        #name, SqlType::sql_type, sql_default, Check::check, static_cast<double>(min), static_cast<double>(max),    \
+        rule,  setting,           description},
 inline constexpr ParameterSpec kParameters[] = {CDCCRAFT_PARAMETERS(CDCCRAFT_PARAMETER_SPEC)};
 #undef CDCCRAFT_PARAMETER_SPEC
 inline constexpr size_t kParameterCount = sizeof(kParameters) / sizeof(kParameters[0]);

@@ -120,7 +120,8 @@ SPIPlanPtr delete_plan(WorkerRun* run) {
     if (run->delete_plan) return run->delete_plan;
     StringInfoData sql;
     initStringInfo(&sql);
-    appendStringInfo(&sql, "DELETE FROM %s WHERE id OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.uuid[])", run->qualified_table);
+    appendStringInfo(&sql, "DELETE FROM %s WHERE id OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.uuid[])",
+                     run->qualified_table);
     Oid types[] = {UUIDARRAYOID};
     run->delete_plan = keep(sql.data, 1, types);
     return run->delete_plan;

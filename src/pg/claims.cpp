@@ -49,8 +49,7 @@ using namespace cdccraft::pg;
 // "<system identifier>/<database oid>": oids and slots mean something only
 // in the database of the cluster that made them.
 extern "C" Datum cdccraft_origin(PG_FUNCTION_ARGS) {
-    PG_RETURN_TEXT_P(cstring_to_text(
-        psprintf(UINT64_FORMAT "/%u", GetSystemIdentifier(), MyDatabaseId)));
+    PG_RETURN_TEXT_P(cstring_to_text(psprintf(UINT64_FORMAT "/%u", GetSystemIdentifier(), MyDatabaseId)));
 }
 
 // Forgets the run's claims on whatever it no longer holds. It releases
@@ -96,9 +95,9 @@ extern "C" Datum cdccraft_release_claims(PG_FUNCTION_ARGS) {
 // script (which a fresh CREATE EXTENSION still runs before the update to
 // 0.2.0) needs the symbol; the update drops the function.
 extern "C" Datum cdccraft_cleanup_claims(PG_FUNCTION_ARGS) {
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("cdccraft.cleanup_claims was removed in cdccraft 0.2.0"),
-                    errhint("Update the extension with ALTER EXTENSION cdccraft UPDATE.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cdccraft.cleanup_claims was removed in cdccraft 0.2.0"),
+             errhint("Update the extension with ALTER EXTENSION cdccraft UPDATE.")));
     PG_RETURN_VOID();
 }
 

@@ -109,11 +109,10 @@ void stop_and_clean_up_every_run(const Extension& ext) {
     if (IsolationUsesXactSnapshot())
         ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
                         errmsg("DROP EXTENSION cdccraft CASCADE must run at READ COMMITTED while runs hold objects")));
-    refuse_unless_none(
-        runs_where("NOT cdccraft.may_act_for(r.owner)"),
-        "cannot stop and clean up the cdccraft runs of other roles",
-        "Runs %s belong to roles whose privileges you do not have.",
-        "Drop the extension as a superuser, or have their owners clean them up.");
+    refuse_unless_none(runs_where("NOT cdccraft.may_act_for(r.owner)"),
+                       "cannot stop and clean up the cdccraft runs of other roles",
+                       "Runs %s belong to roles whose privileges you do not have.",
+                       "Drop the extension as a superuser, or have their owners clean them up.");
 
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -141,8 +140,8 @@ void stop_and_clean_up_every_run(const Extension& ext) {
              "SELECT %s.cdccraft_cleanup(r.id, keep_slot => true) FROM cdccraft.run_state r WHERE %s ORDER BY r.id",
              ext.schema, kHolds);
     run_sql(sql);
-    snprintf(sql, sizeof sql,
-             "SELECT %s.cdccraft_cleanup(r.id) FROM cdccraft.run_state r WHERE %s ORDER BY r.id", ext.schema, kHolds);
+    snprintf(sql, sizeof sql, "SELECT %s.cdccraft_cleanup(r.id) FROM cdccraft.run_state r WHERE %s ORDER BY r.id",
+             ext.schema, kHolds);
     run_sql(sql);
 }
 

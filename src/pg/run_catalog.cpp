@@ -81,9 +81,10 @@ int64 catalog_insert_run(WorkerRun* run) {
 int64 catalog_run_of_table(WorkerRun* run, Oid relid) {
     const Oid types[] = {OIDOID};
     const Datum values[] = {ObjectIdGetDatum(relid)};
-    exec_as_owner(run->catalog_owner, "SELECT pg_catalog.max(id) FROM cdccraft.run WHERE relid OPERATOR(pg_catalog.=) $1 "
-                  "AND origin OPERATOR(pg_catalog.=) cdccraft.origin()", 1, types, values,
-                  nullptr, SPI_OK_SELECT);
+    exec_as_owner(run->catalog_owner,
+                  "SELECT pg_catalog.max(id) FROM cdccraft.run WHERE relid OPERATOR(pg_catalog.=) $1 "
+                  "AND origin OPERATOR(pg_catalog.=) cdccraft.origin()",
+                  1, types, values, nullptr, SPI_OK_SELECT);
     bool isnull;
     const Datum id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
     return isnull ? 0 : DatumGetInt64(id);
@@ -91,9 +92,8 @@ int64 catalog_run_of_table(WorkerRun* run, Oid relid) {
 
 void catalog_record_objects(WorkerRun* run) {
     const Oid types[] = {INT8OID, OIDOID, OIDOID, OIDOID, LSNOID};
-    const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid),
-                            ObjectIdGetDatum(run->schema_oid), ObjectIdGetDatum(run->publication_oid),
-                            LSNGetDatum(run->slot_proof_lsn)};
+    const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid), ObjectIdGetDatum(run->schema_oid),
+                            ObjectIdGetDatum(run->publication_oid), LSNGetDatum(run->slot_proof_lsn)};
     const char nulls[] = {' ', OidIsValid(run->relid) ? ' ' : 'n', OidIsValid(run->schema_oid) ? ' ' : 'n',
                           OidIsValid(run->publication_oid) ? ' ' : 'n',
                           XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' '};
@@ -117,8 +117,8 @@ void catalog_record_snapshot(WorkerRun* run, int64 rows) {
 void catalog_set_state(WorkerRun* run, const char* state) {
     const Oid types[] = {INT8OID, TEXTOID};
     const Datum values[] = {Int64GetDatum(run->run_id), CStringGetTextDatum(state)};
-    exec_as_owner(run->catalog_owner, "UPDATE cdccraft.run SET state = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, types, values, nullptr,
-                  SPI_OK_UPDATE);
+    exec_as_owner(run->catalog_owner, "UPDATE cdccraft.run SET state = $2 WHERE id OPERATOR(pg_catalog.=) $1", 2, types,
+                  values, nullptr, SPI_OK_UPDATE);
 }
 
 void catalog_mark_running(WorkerRun* run) {
@@ -180,7 +180,15 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                             Int64GetDatum(run->batches),
                             LSNGetDatum(run->slot_proof_lsn),
                             LSNGetDatum(run->last_commit_lsn)};
-    const char nulls[] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' ',
+    const char nulls[] = {' ',
+                          ' ',
+                          ' ',
+                          ' ',
+                          ' ',
+                          ' ',
+                          ' ',
+                          ' ',
+                          XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' ',
                           XLogRecPtrIsInvalid(run->last_commit_lsn) ? 'n' : ' '};
     const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
     const int ret = SPI_execute_plan(run->record_progress_plan, const_cast<Datum*>(values), nulls, false, 0);

@@ -16,10 +16,11 @@ const char* stop_reason(const WorkerRun* run) {
         if (run->handoff.setup_finished)
             return "cdccraft_start was canceled just as the run's setup finished; the run was stopped, and what "
                    "setup created remains";
-        return run->handoff.setup_undone ? "cdccraft_start was canceled during the run's setup, and what setup had created was "
-                              "removed"
-                            : "cdccraft_start was canceled during the run's setup, and what setup had created could "
-                              "not all be removed";
+        return run->handoff.setup_undone
+                   ? "cdccraft_start was canceled during the run's setup, and what setup had created was "
+                     "removed"
+                   : "cdccraft_start was canceled during the run's setup, and what setup had created could "
+                     "not all be removed";
     }
     if (stop_lock_held(run->run_id, run->role)) return nullptr;
     return "the worker was terminated by a server shutdown or by pg_terminate_backend(), not stopped with "

@@ -232,8 +232,8 @@ void undo_setup(WorkerRun* run) {
     // for the slot, by oid for the others.
     if (run->created_slot && !XLogRecPtrIsInvalid(run->slot_proof_lsn))
         (void)drop_slot_if_proven(c.slot_name.c_str(), run->slot_proof_lsn);
-    const char* publication = OidIsValid(run->publication_oid) ? get_publication_name(run->publication_oid, true)
-                                                                : nullptr;
+    const char* publication =
+        OidIsValid(run->publication_oid) ? get_publication_name(run->publication_oid, true) : nullptr;
     if (run->created_publication && publication != nullptr) {
         appendStringInfo(&sql, "DROP PUBLICATION %s", quote_identifier(publication));
         spi_run(sql.data, SPI_OK_UTILITY);

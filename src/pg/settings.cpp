@@ -31,15 +31,13 @@ void define_settings() {
                             "A batch or schema change that cannot take its lock in time fails the run, with the "
                             "wait in its last_error, instead of queueing behind (or in front of) other sessions. "
                             "cdccraft_start reads it in the calling session; the run keeps that value.",
-                            &lock_timeout_ms, 10000, 1, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr,
-                            nullptr, nullptr);
+                            &lock_timeout_ms, 10000, 1, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
     DefineCustomIntVariable(
         "cdccraft.max_slot_lag", "Default bound on how far a run's slot may fall behind before the run pauses.",
         "A run whose slot is further behind the current WAL position than this pauses "
         "generation until the consumer catches up; 0 sets no bound, and any other value must be at least one WAL "
         "segment. cdccraft_start's max_slot_lag overrides it.",
-        &max_slot_lag_kb, 0, 0, INT_MAX, PGC_SUSET, GUC_UNIT_KB, check_max_slot_lag,
-        nullptr, nullptr);
+        &max_slot_lag_kb, 0, 0, INT_MAX, PGC_SUSET, GUC_UNIT_KB, check_max_slot_lag, nullptr, nullptr);
 }
 
 }  // namespace cdccraft::pg

@@ -88,7 +88,8 @@ void read_start_arguments(FunctionCallInfo fcinfo, StartArgument* arguments) {
             arguments[i].isnull = true;
         }
     }
-    if (position != PG_NARGS()) elog(ERROR, "cdccraft_start has %d arguments, its parameter table %d", PG_NARGS(), position);
+    if (position != PG_NARGS())
+        elog(ERROR, "cdccraft_start has %d arguments, its parameter table %d", PG_NARGS(), position);
     StartArgument& seed = arguments[static_cast<size_t>(Parameter::seed)];
     if (seed.isnull) {
         seed.isnull = false;
@@ -127,9 +128,11 @@ extern "C" Datum cdccraft_start_parameters(PG_FUNCTION_ARGS) {
                          p.setting.empty(), false};
         values[0] = PointerGetDatum(cstring_to_text_with_len(p.name.data(), static_cast<int>(p.name.size())));
         values[1] = PointerGetDatum(cstring_to_text_with_len(type.data(), static_cast<int>(type.size())));
-        values[2] = PointerGetDatum(cstring_to_text_with_len(p.sql_default.data(), static_cast<int>(p.sql_default.size())));
+        values[2] =
+            PointerGetDatum(cstring_to_text_with_len(p.sql_default.data(), static_cast<int>(p.sql_default.size())));
         values[3] = PointerGetDatum(cstring_to_text_with_len(p.setting.data(), static_cast<int>(p.setting.size())));
-        values[4] = PointerGetDatum(cstring_to_text_with_len(p.description.data(), static_cast<int>(p.description.size())));
+        values[4] =
+            PointerGetDatum(cstring_to_text_with_len(p.description.data(), static_cast<int>(p.description.size())));
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
     }
     return (Datum)0;

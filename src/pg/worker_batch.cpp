@@ -16,7 +16,8 @@ void run_batch(WorkerRun* run) {
     snprintf(activity, sizeof activity, "cdccraft run %lld: batch %lld: insert %zu, %s %lld%s", (long long)run->run_id,
              (long long)plan.batch_number, plan.insert_keys.size(),
              plan.mutation == MutationKind::Delete ? "delete" : "update",
-             static_cast<long long>(plan.delete_keys.size()) + static_cast<long long>(plan.updated_rows()), plan.evolution ? ", evolve" : "");
+             static_cast<long long>(plan.delete_keys.size()) + static_cast<long long>(plan.updated_rows()),
+             plan.evolution ? ", evolve" : "");
     begin_worker_transaction(activity);
 
     if (plan.evolution) execute_evolution(run);

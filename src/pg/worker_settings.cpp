@@ -12,9 +12,7 @@ namespace {
 constexpr const char* kSearchPath = "pg_catalog, pg_temp";
 int pinned_lock_timeout_ms = 0;
 
-void set_session(const char* name, const char* value) {
-    SetConfigOption(name, value, PGC_USERSET, PGC_S_SESSION);
-}
+void set_session(const char* name, const char* value) { SetConfigOption(name, value, PGC_USERSET, PGC_S_SESSION); }
 
 }  // namespace
 
