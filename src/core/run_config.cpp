@@ -278,4 +278,198 @@ RunConfig from_wire(std::string_view wire) {
     return c;
 }
 
+namespace {
+
+[[noreturn]] void bad_json(const std::string& what) {
+    throw ConfigError(ConfigErrorKind::InvalidValue, "malformed run parameters JSON: " + what);
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+}
+
+// A flat JSON object of strings, numbers and booleans: what to_json writes.
+class FlatJson {
+public:
+    explicit FlatJson(std::string_view text) : text_(text) {}
+
+    // Each member: key, its value as text (a string unescaped, a number or
+    // true/false as written) and whether it was a string.
+    template <typename Member>
+    void each(Member&& member) {
+        skip_space();
+        expect('{');
+        skip_space();
+        if (peek() == '}') {
+            ++at_;
+        } else {
+            for (;;) {
+                skip_space();
+                const std::string key = string_value();
+                skip_space();
+                expect(':');
+                skip_space();
+                const bool quoted = peek() == '"';
+                const std::string value = quoted ? string_value() : bare_value();
+                member(key, value, quoted);
+                skip_space();
+                if (peek() == ',') {
+                    ++at_;
+                    continue;
+                }
+                expect('}');
+                break;
+            }
+        }
+        skip_space();
+        if (at_ != text_.size()) bad_json("text after the object");
+    }
+
+private:
+    char peek() const {
+        if (at_ >= text_.size()) bad_json("it ends early");
+        return text_[at_];
+    }
+    void expect(char c) {
+        if (peek() != c) bad_json(std::string("expected '") + c + "'");
+        ++at_;
+    }
+    void skip_space() {
+        while (at_ < text_.size() &&
+               (text_[at_] == ' ' || text_[at_] == '\n' || text_[at_] == '\t' || text_[at_] == '\r'))
+            ++at_;
+    }
+    uint32_t hex4() {
+        if (text_.size() - at_ < 4) bad_json("a short \\u escape");
+        uint32_t v = 0;
+        for (int i = 0; i < 4; ++i) {
+            const char c = text_[at_++];
+            v <<= 4;
+            if (c >= '0' && c <= '9')
+                v |= static_cast<uint32_t>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= static_cast<uint32_t>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                v |= static_cast<uint32_t>(c - 'A' + 10);
+            else
+                bad_json("a bad \\u escape");
+        }
+        return v;
+    }
+    std::string string_value() {
+        expect('"');
+        std::string out;
+        for (;;) {
+            const char c = peek();
+            ++at_;
+            if (c == '"') return out;
+            if (c != '\\') {
+                out.push_back(c);
+                continue;
+            }
+            const char e = peek();
+            ++at_;
+            switch (e) {
+                case '"': out.push_back('"'); break;
+                case '\\': out.push_back('\\'); break;
+                case '/': out.push_back('/'); break;
+                case 'b': out.push_back('\b'); break;
+                case 'f': out.push_back('\f'); break;
+                case 'n': out.push_back('\n'); break;
+                case 'r': out.push_back('\r'); break;
+                case 't': out.push_back('\t'); break;
+                case 'u': {
+                    uint32_t cp = hex4();
+                    if (cp >= 0xD800 && cp < 0xDC00) {
+                        expect('\\');
+                        expect('u');
+                        const uint32_t low = hex4();
+                        if (low < 0xDC00 || low >= 0xE000) bad_json("an unpaired surrogate");
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                    } else if (cp >= 0xDC00 && cp < 0xE000) {
+                        bad_json("an unpaired surrogate");
+                    }
+                    append_utf8(out, cp);
+                    break;
+                }
+                default: bad_json("an unknown escape");
+            }
+        }
+    }
+    std::string bare_value() {
+        const size_t begin = at_;
+        while (at_ < text_.size() && text_[at_] != ',' && text_[at_] != '}' && text_[at_] != ' ' && text_[at_] != '\n')
+            ++at_;
+        if (at_ == begin) bad_json("a missing value");
+        return std::string(text_.substr(begin, at_ - begin));
+    }
+
+    std::string_view text_;
+    size_t at_ = 0;
+};
+
+// A JSON member into its RunConfig member: strings for names and choices,
+// numbers for numbers, true/false for flags; the seed as to_json writes it,
+// a signed bigint.
+void from_json_value(std::string_view key, const std::string& v, bool quoted, std::string& member) {
+    if (!quoted) malformed(key);
+    member = v;
+}
+void from_json_value(std::string_view key, const std::string& v, bool quoted, int64_t& member) {
+    if (quoted) malformed(key);
+    member = parse_int(key, v);
+}
+void from_json_value(std::string_view key, const std::string& v, bool quoted, uint64_t& member) {
+    if (quoted) malformed(key);
+    member = static_cast<uint64_t>(parse_int(key, v));
+}
+void from_json_value(std::string_view key, const std::string& v, bool quoted, double& member) {
+    if (quoted) malformed(key);
+    member = parse_double(key, v);
+}
+void from_json_value(std::string_view key, const std::string& v, bool quoted, bool& member) {
+    if (quoted || (v != "true" && v != "false")) malformed(key);
+    member = v == "true";
+}
+void from_json_value(std::string_view key, const std::string& v, bool quoted, ReplicaIdentity& member) {
+    if (!quoted) malformed(key);
+    member = parse_replica_identity(v);
+}
+void from_json_value(std::string_view key, const std::string& v, bool quoted, KeyOrder& member) {
+    if (!quoted) malformed(key);
+    member = parse_key_order(v);
+}
+
+}  // namespace
+
+RunConfig from_json(std::string_view json) {
+    RunConfig c;
+    size_t known = 0;
+    size_t members = 0;
+    FlatJson(json).each([&](const std::string& key, const std::string& value, bool quoted) {
+        ++members;
+        visit_parameters(c, [&](const ParameterSpec& p, auto& member) {
+            if (p.name != key) return;
+            from_json_value(p.name, value, quoted, member);
+            ++known;
+        });
+    });
+    if (known != members) malformed("unknown parameter");
+    return c;
+}
+
 }  // namespace cdccraft

@@ -44,5 +44,9 @@ std::string to_wire(const RunConfig& config);
 // The parameters as a flat JSON object, for the run catalog and summaries.
 std::string to_json(const RunConfig& config);
 RunConfig from_wire(std::string_view wire);  // throws ConfigError on malformed text
+// The parameters JSON back (as to_json wrote it, or as jsonb prints it: any
+// key order, spacing and string escapes); absent parameters take their
+// defaults. Throws ConfigError on anything else.
+RunConfig from_json(std::string_view json);
 
 }  // namespace cdccraft

@@ -126,3 +126,44 @@ TEST(RunParameters, EveryParameterIsDescribedAndNamedOnce) {
         }
     }
 }
+
+// The parameters JSON is all the catalog keeps of a run's configuration, so
+// it must give the configuration back exactly: as written, and as jsonb
+// prints it back (its own key order, spacing and escapes).
+TEST(RunConfig, JsonGivesTheConfigurationBack) {
+    RunConfig c;
+    c.table_name = "Order \"Lines\" \\ 2024\n";
+    c.schema_name = "schéma";
+    c.slot_plugin = "test_decoding";
+    c.seed = 0xFEDCBA9876543210u;  // shown as a negative bigint
+    c.evolve = false;
+    c.replica_identity = ReplicaIdentity::Default;
+    c.key_order = KeyOrder::Time;
+    c.mutation_probability = 0.1;
+    c.changes_per_second = 1e-05;
+    c.lock_timeout_ms = 1234;
+    validate(c);
+    const RunConfig back = from_json(to_json(c));
+    EXPECT_EQ(to_wire(back), to_wire(c));
+    // jsonb's rendering of the same object: sorted keys, its escapes, and
+    // numbers as numeric prints them.
+    const RunConfig printed = from_json(
+        "{\"seed\": -81985529216486896, \"evolve\": false, \"key_order\": \"time\", \"table_name\": "
+        "\"Order \\\"Lines\\\" \\\\ 2024\\n\", \"schema_name\": \"sch\\u00e9ma\", \"changes_per_second\": 0.00001}");
+    EXPECT_EQ(printed.seed, c.seed);
+    EXPECT_FALSE(printed.evolve);
+    EXPECT_EQ(printed.key_order, KeyOrder::Time);
+    EXPECT_EQ(printed.table_name, c.table_name);
+    EXPECT_EQ(printed.schema_name, c.schema_name);
+    EXPECT_EQ(printed.changes_per_second, 1e-05);
+    EXPECT_EQ(printed.batch_size, RunConfig{}.batch_size);  // absent: the default
+}
+
+TEST(RunConfig, JsonRefusesWhatIsNotAParametersObject) {
+    for (const char* bad : {"", "[]", "{", "{\"batch_size\": }", "{\"batch_size\": \"500\"}", "{\"evolve\": 1}",
+                            "{\"no_such_parameter\": 1}", "{\"table_name\": sales}", "{\"seed\": 1} x",
+                            "{\"table_name\": \"\\ud800\"}", "{\"table_name\": \"\\q\"}"}) {
+        EXPECT_THROW(from_json(bad), ConfigError) << bad;
+    }
+    EXPECT_EQ(from_json("{}").batch_size, RunConfig{}.batch_size);
+}
