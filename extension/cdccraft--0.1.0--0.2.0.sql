@@ -145,9 +145,12 @@ AS $$
                      FROM here),
          slot AS (SELECT s.restart_lsn FROM pg_replication_slots s, proof
                    WHERE proof.lsn IS NOT NULL AND s.slot_name = r.slot_name AND s.database = current_database())
-    SELECT here.local AND EXISTS (SELECT FROM pg_class c WHERE c.oid = r.relid),
-           here.local AND EXISTS (SELECT FROM pg_publication p WHERE p.oid = r.publication_oid),
-           here.local AND EXISTS (SELECT FROM pg_namespace n WHERE n.oid = r.schema_oid),
+    -- Owned by the run's role as well, as the run made them: an oid alone
+    -- could, after oid wraparound, name something else.
+    SELECT here.local AND EXISTS (SELECT FROM pg_class c
+                                   WHERE c.oid = r.relid AND c.relkind = 'r' AND c.relowner = r.owner),
+           here.local AND EXISTS (SELECT FROM pg_publication p WHERE p.oid = r.publication_oid AND p.pubowner = r.owner),
+           here.local AND EXISTS (SELECT FROM pg_namespace n WHERE n.oid = r.schema_oid AND n.nspowner = r.owner),
            EXISTS (SELECT FROM slot WHERE slot.restart_lsn < proof.lsn),
            proof.lsn,
            EXISTS (SELECT FROM slot)
@@ -411,12 +414,19 @@ BEGIN
     ELSIF r.holds_slot THEN
         -- Proven again as it is dropped: the slot could have changed hands
         -- since the view was read.
-        IF cdccraft.drop_proven_slot(r.slot_name, r.slot_proof_lsn) THEN
-            dropped := dropped || format('slot %s', r.slot_name);
-        ELSE
+        BEGIN
+            IF cdccraft.drop_proven_slot(r.slot_name, r.slot_proof_lsn) THEN
+                dropped := dropped || format('slot %s', r.slot_name);
+            ELSE
+                kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+                    'reason', 'it changed while cleanup ran, and is no longer provably the run''s');
+            END IF;
+        EXCEPTION WHEN object_in_use THEN
             kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
-                'reason', 'it changed while cleanup ran, and is no longer provably the run''s');
-        END IF;
+                'reason', 'a consumer attached to it while cleanup ran; stop the consumer and clean up again');
+        WHEN undefined_object THEN
+            NULL;  -- dropped by someone else meanwhile
+        END;
     ELSIF r.names_slot AND r.slot_proof_lsn = '0/0' THEN
         kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
             'reason', format('run %s was recorded by cdccraft 0.1.0, which kept only its slot''s name, and a name '
@@ -501,7 +511,11 @@ BEGIN
     -- signal to the end of this transaction, so through the wait below; the
     -- worker tests it when it records the stop. The modulo keeps any run id
     -- within int4, as the worker computes it.
-    PERFORM pg_advisory_xact_lock(1667523427, (target % 2147483648)::int4);
+    -- Shared and never waited for: any role may take an advisory lock, and
+    -- one that holds this one exclusively must not keep a stop from
+    -- happening (the stop is then recorded as a termination). Stops of one
+    -- run by several sessions share it.
+    PERFORM pg_try_advisory_xact_lock_shared(1667523427, (target % 2147483648)::int4);
     -- The worker runs as the run's owner, so the caller may signal it exactly
     -- when it may see the run.
     -- The view shows the worker's pid only while that worker is alive.
@@ -557,10 +571,12 @@ REVOKE ALL ON cdccraft.batch_commit FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('cdccraft.batch_commit', '');
 COMMENT ON TABLE cdccraft.batch_commit IS
     'each committed transaction of a run: xid, transaction timestamp, the previous one''s commit LSN (owner-only)';
-ALTER TABLE cdccraft.run ADD COLUMN last_commit_lsn pg_lsn, ADD COLUMN time_anchor timestamp;
+ALTER TABLE cdccraft.run ADD COLUMN last_commit_lsn pg_lsn, ADD COLUMN time_anchor timestamp, ADD COLUMN time_zone text;
 COMMENT ON COLUMN cdccraft.run.last_commit_lsn IS 'the commit LSN of the run''s last transaction, written with its outcome';
 COMMENT ON COLUMN cdccraft.run.time_anchor IS
     'the local time the run''s purchased_at values count back from (each is this minus an offset the seed draws)';
+COMMENT ON COLUMN cdccraft.run.time_zone IS
+    'the worker''s TimeZone, kept for the whole run: created_at and updated_at are now() in it';
 
 -- Each committed transaction of the runs the current role may see, at the
 -- end of its commit record (what a consumer that confirmed it has whole;

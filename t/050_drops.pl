@@ -89,6 +89,23 @@ $node->safe_psql('postgres', 'DROP VIEW second_view');
 is($rc, 0, 'once the view is gone, CASCADE succeeds');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_replication_slots'), '0', 'and drops both slots');
 
+# A reader of the public views, which any role may be, holding its lock:
+# CASCADE takes the extension's locks before any slot goes, so the lock
+# timeout fails it with every slot still there.
+$node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
+my $held = start_run($node, table_name => "'held_run'", total_records => 100, seed => 7);
+$node->safe_psql('postgres', "CALL cdccraft_wait($held)");
+my $reader = $node->background_psql('postgres');
+$reader->query_safe('BEGIN; SELECT count(*) FROM cdccraft_runs;');
+($rc, $out, $err) = $node->psql('postgres', "SET lock_timeout = '1s'; DROP EXTENSION cdccraft CASCADE");
+like($err, qr/ERROR:  canceling statement due to lock timeout/, 'CASCADE waits for a reader of the views, and times out');
+is($node->safe_psql('postgres', "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'held_run_slot'"), '1',
+    'with the run\'s slot still there');
+$reader->query_safe('COMMIT;');
+$reader->quit;
+($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft CASCADE');
+is($rc, 0, 'once the reader is done, CASCADE succeeds');
+
 # A run without anything left to clean up does not hold the extension.
 $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
 my $cleaned = start_run($node, table_name => "'cleaned'", total_records => 100, seed => 3);

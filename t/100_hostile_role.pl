@@ -84,6 +84,7 @@ as_eve(q{
         PERFORM pg_catalog.set_config('default_transaction_isolation', 'serializable', false);
         PERFORM pg_catalog.set_config('lock_timeout', '1ms', false);
         PERFORM pg_catalog.set_config('exit_on_error', 'on', false);
+        PERFORM pg_catalog.set_config('TimeZone', 'Pacific/Kiritimati', false);
         RETURN NULL;
     END $$;
 });
@@ -97,6 +98,10 @@ as_eve("SELECT cdccraft_stop($unsettled)");
 is($node->safe_psql('postgres', "SELECT state || ' ' || coalesce(last_error, '-') FROM cdccraft_runs WHERE run_id = $unsettled"),
     'stopped -', 'and the run is recorded as stopped, with no error');
 assert_exact($node, $unsettled, 'the settings attack');
+# Inserted rows' created_at is now() in the worker's own time zone, batch
+# after batch (this session's is the server's too), never 14 hours ahead.
+is($node->safe_psql('postgres', 'SELECT max(created_at) <= LOCALTIMESTAMP FROM public.unsettled'), 't',
+    'a trigger changing TimeZone does not move the timestamps of the batches after it');
 as_eve("SELECT cdccraft_cleanup($unsettled)");
 
 # Role settings: every session of eve's, the worker's included, starts with

@@ -45,7 +45,11 @@ sub assert_not_escalated {
                                UNION SELECT 'pg_rewrite'::regclass, w.oid FROM pg_rewrite w JOIN member m
                                         ON m.classid = 'pg_class'::regclass AND m.objid = w.ev_class
                                UNION SELECT 'pg_attrdef'::regclass, a.oid FROM pg_attrdef a JOIN member m
-                                        ON m.classid = 'pg_class'::regclass AND m.objid = a.adrelid)
+                                        ON m.classid = 'pg_class'::regclass AND m.objid = a.adrelid
+                               UNION SELECT 'pg_constraint'::regclass, k.oid FROM pg_constraint k JOIN member m
+                                        ON m.classid = 'pg_class'::regclass AND m.objid = k.conrelid
+                               UNION SELECT 'pg_class'::regclass, i.indexrelid FROM pg_index i JOIN member m
+                                        ON m.classid = 'pg_class'::regclass AND m.objid = i.indrelid)
             SELECT coalesce(string_agg(DISTINCT pg_describe_object(d.refclassid, d.refobjid, 0), ', '), 'none')
               FROM pg_depend d JOIN dependent x ON x.classid = d.classid AND x.objid = d.objid
               LEFT JOIN pg_operator o ON d.refclassid = 'pg_operator'::regclass AND o.oid = d.refobjid

@@ -90,6 +90,17 @@ sub terminate_worker {
     $bystander->quit;
 }
 
+# A role squatting on the stop lock's key cannot keep cdccraft_stop waiting:
+# the stop goes on, and is recorded as a termination.
+{
+    my $run = new_run('squatted');
+    my $squatter = $node->background_psql('postgres', extra_params => [ '-U', 'bystander' ]);
+    $squatter->query_safe("SELECT pg_advisory_lock(1667523427, $run)");
+    is($node->safe_psql('postgres', "SET statement_timeout = '60s'; SELECT cdccraft_stop($run)->>'state'"),
+        'stopped', 'a squatter on the stop lock: cdccraft_stop still stops the run');
+    $squatter->quit;
+}
+
 assert_no_worker($node, 'after the stops');
 $node->stop;
 done_testing();

@@ -140,6 +140,18 @@ void stop_and_clean_up_every_run(const Extension& ext) {
              "SELECT %s.cdccraft_cleanup(r.id, keep_slot => true) FROM cdccraft.run_state r WHERE %s ORDER BY r.id",
              ext.schema, kHolds);
     run_sql(sql);
+    // DROP EXTENSION itself locks the extension's tables and views only after
+    // this trigger, and any role may hold a lock on the public views: taken
+    // here, before the slots go, so that no wait for them (a lock timeout, a
+    // deadlock) can fail the command after that.
+    run_sql(
+        "DO $$ DECLARE rel pg_catalog.regclass; BEGIN "
+        "FOR rel IN SELECT c.oid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid "
+        "OPERATOR(pg_catalog.=) d.objid JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) "
+        "d.refobjid WHERE e.extname OPERATOR(pg_catalog.=) 'cdccraft' AND d.deptype OPERATOR(pg_catalog.=) 'e' "
+        "AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+        "AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,v}'::pg_catalog.char[]) ORDER BY c.oid LOOP "
+        "EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', rel); END LOOP; END $$");
     snprintf(sql, sizeof sql, "SELECT %s.cdccraft_cleanup(r.id) FROM cdccraft.run_state r WHERE %s ORDER BY r.id",
              ext.schema, kHolds);
     run_sql(sql);

@@ -71,8 +71,9 @@ int64 catalog_insert_run(WorkerRun* run) {
     // The parameters, the seed among them, are kept once: as JSON.
     exec_as_owner(run->catalog_owner,
                   "INSERT INTO cdccraft.run (owner, schema_name, table_name, publication_name, slot_name, "
-                  "worker_pid, worker_started_at, parameters, time_anchor) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::pg_catalog.jsonb, $9) RETURNING id",
+                  "worker_pid, worker_started_at, parameters, time_anchor, time_zone) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::pg_catalog.jsonb, $9, "
+                  "pg_catalog.current_setting('TimeZone')) RETURNING id",
                   9, types, values, nulls, SPI_OK_INSERT_RETURNING);
     bool isnull;
     return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -228,10 +228,9 @@ void undo_setup(WorkerRun* run) {
     const RunConfig& c = *run->config;
     StringInfoData sql;
     initStringInfo(&sql);
-    // Each object only if it is still the one setup created: by its proof
-    // for the slot, by oid for the others.
-    if (run->created_slot && !XLogRecPtrIsInvalid(run->slot_proof_lsn))
-        (void)drop_slot_if_proven(c.slot_name.c_str(), run->slot_proof_lsn);
+    // Each object only if it is still the one setup created: by oid, and for
+    // the slot by its proof; the slot last, since its drop cannot be rolled
+    // back if a drop before it fails.
     const char* publication =
         OidIsValid(run->publication_oid) ? get_publication_name(run->publication_oid, true) : nullptr;
     if (run->created_publication && publication != nullptr) {
@@ -251,6 +250,8 @@ void undo_setup(WorkerRun* run) {
         appendStringInfo(&sql, "DROP SCHEMA %s", quote_identifier(schema));
         spi_run(sql.data, SPI_OK_UTILITY);
     }
+    if (run->created_slot && !XLogRecPtrIsInvalid(run->slot_proof_lsn))
+        (void)drop_slot_if_proven(c.slot_name.c_str(), run->slot_proof_lsn);
     run->created_slot = run->created_publication = run->created_table = run->created_schema = false;
     run->relid = run->schema_oid = run->publication_oid = InvalidOid;
     run->slot_proof_lsn = InvalidXLogRecPtr;

@@ -16,7 +16,7 @@ void setup_create_publication(WorkerRun* run);
 void setup_create_slot(WorkerRun* run);
 void setup_mark_running(WorkerRun* run);
 
-// Drops what setup created, newest first; one transaction.
+// Drops what setup created, the slot last; one transaction.
 void undo_setup(WorkerRun* run);
 
 }  // namespace cdccraft::pg

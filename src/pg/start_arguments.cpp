@@ -69,6 +69,15 @@ const StartArgument& argument_of(const StartArgument* arguments, Parameter param
 }
 
 void read_start_arguments(FunctionCallInfo fcinfo, StartArgument* arguments) {
+    // Before any argument is read: a library newer than the installed SQL
+    // signature must not read past the call's arguments.
+    int argument_count = 0;
+    for (const ParameterSpec& p : kParameters) argument_count += p.sql_type != SqlType::None;
+    if (argument_count != PG_NARGS())
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("cdccraft_start has %d arguments, but the cdccraft library expects %d", PG_NARGS(),
+                               argument_count),
+                        errhint("Update the extension with ALTER EXTENSION cdccraft UPDATE.")));
     int position = 0;
     for (size_t i = 0; i < kParameterCount; ++i) {
         const ParameterSpec& p = kParameters[i];
@@ -88,8 +97,6 @@ void read_start_arguments(FunctionCallInfo fcinfo, StartArgument* arguments) {
             arguments[i].isnull = true;
         }
     }
-    if (position != PG_NARGS())
-        elog(ERROR, "cdccraft_start has %d arguments, its parameter table %d", PG_NARGS(), position);
     StartArgument& seed = arguments[static_cast<size_t>(Parameter::seed)];
     if (seed.isnull) {
         seed.isnull = false;

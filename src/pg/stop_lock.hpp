@@ -2,8 +2,9 @@
 // server shutdown, pg_terminate_backend(), DROP DATABASE ... WITH (FORCE)).
 //
 // cdccraft_stop takes the transaction-scoped advisory lock
-// pg_advisory_xact_lock(kStopLockKey, run id) before it signals the worker
-// and holds it while it waits for the worker to exit. The worker, when it
+// pg_try_advisory_xact_lock_shared(kStopLockKey, run id) before it signals
+// the worker (never waiting: a role squatting on the key must not block a
+// stop) and holds it while it waits for the worker to exit. The worker, when it
 // records a stop, looks for a holder of that lock who may stop the run: one
 // means a user's stop. A signal carries no data, and a flag that cdccraft_stop wrote
 // in the catalog would stay invisible to the worker until the stopping

@@ -2,6 +2,7 @@
 
 extern "C" {
 #include "catalog/namespace.h"
+#include "pgtime.h"
 }
 
 namespace cdccraft::pg {
@@ -11,6 +12,10 @@ namespace {
 // any it missed from the role's objects.
 constexpr const char* kSearchPath = "pg_catalog, pg_temp";
 int pinned_lock_timeout_ms = 0;
+// The session's time zone as the worker started (the server's, or the
+// role's setting): created_at and updated_at are now() in it.
+const pg_tz* pinned_time_zone = nullptr;
+const char* pinned_time_zone_name = nullptr;
 
 void set_session(const char* name, const char* value) { SetConfigOption(name, value, PGC_USERSET, PGC_S_SESSION); }
 
@@ -28,6 +33,8 @@ void pin_worker_settings(int64 lock_timeout_ms) {
     set_session("default_transaction_isolation", "read committed");
     set_session("default_transaction_read_only", "off");
     set_session("exit_on_error", "off");
+    pinned_time_zone = session_timezone;
+    pinned_time_zone_name = MemoryContextStrdup(TopMemoryContext, pg_get_timezone_name(session_timezone));
 }
 
 // Compares the variables themselves, so that a batch whose settings nobody
@@ -39,6 +46,7 @@ void restore_worker_settings() {
     if (DefaultXactIsoLevel != XACT_READ_COMMITTED) set_session("default_transaction_isolation", "read committed");
     if (DefaultXactReadOnly) set_session("default_transaction_read_only", "off");
     if (ExitOnAnyError) set_session("exit_on_error", "off");
+    if (session_timezone != pinned_time_zone) set_session("TimeZone", pinned_time_zone_name);
 }
 
 }  // namespace cdccraft::pg

@@ -2,7 +2,8 @@
 // trigger on the run's table runs in it and may set_config(..., false) any
 // setting it may set for the rest of the session (making the next
 // transaction read-only, say, so that the run could not even record its
-// outcome). So the settings a run depends on are pinned when the worker
+// outcome, or moving the TimeZone that its now()-based timestamps are
+// written in). So the settings a run depends on are pinned when the worker
 // starts and put back at the start of every worker transaction.
 #pragma once
 
