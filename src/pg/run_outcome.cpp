@@ -9,8 +9,8 @@ namespace cdccraft::pg {
 namespace {
 
 // Why a stopped run stopped, as its last_error: NULL for a user's stop
-// (cdccraft_stop holds the stop lock while it waits for the worker). Needs a
-// transaction, for the lock test.
+// (cdccraft_stop holds the stop lock while it waits for the worker, so the
+// lock is looked at while the outcome is recorded).
 const char* stop_reason(const WorkerRun* run) {
     if (start_cancelled(run)) {
         if (run->handoff.setup_finished)
