@@ -115,7 +115,6 @@ void setup_create_table(WorkerRun* run) {
         initStringInfo(&sql);
         appendStringInfo(&sql, "CREATE SCHEMA %s", quote_identifier(c.schema_name.c_str()));
         spi_run(sql.data, SPI_OK_UTILITY);
-        run->created_schema = true;
         run->schema_oid = get_namespace_oid(c.schema_name.c_str(), false);
     }
     StringInfoData sql;
@@ -129,13 +128,12 @@ void setup_create_table(WorkerRun* run) {
     }
     appendStringInfoChar(&sql, ')');
     spi_run(sql.data, SPI_OK_UTILITY);
-    run->created_table = true;
+    run->relid = table_oid(c);
     if (c.replica_identity == ReplicaIdentity::Full) {
         resetStringInfo(&sql);
         appendStringInfo(&sql, "ALTER TABLE %s REPLICA IDENTITY FULL", run->qualified_table);
         spi_run(sql.data, SPI_OK_UTILITY);
     }
-    run->relid = table_oid(c);
     catalog_record_objects(run);
     end_step();
 }
@@ -172,7 +170,6 @@ void setup_create_publication(WorkerRun* run) {
     appendStringInfo(&sql, "CREATE PUBLICATION %s FOR TABLE %s",
                      quote_identifier(run->config->publication_name.c_str()), run->qualified_table);
     spi_run(sql.data, SPI_OK_UTILITY);
-    run->created_publication = true;
     run->publication_oid = get_publication_oid(run->config->publication_name.c_str(), false);
     catalog_record_objects(run);
     end_step();
@@ -233,26 +230,26 @@ void undo_setup(WorkerRun* run) {
     // back if a drop before it fails.
     const char* publication =
         OidIsValid(run->publication_oid) ? get_publication_name(run->publication_oid, true) : nullptr;
-    if (run->created_publication && publication != nullptr) {
+    if (publication != nullptr) {
         appendStringInfo(&sql, "DROP PUBLICATION %s", quote_identifier(publication));
         spi_run(sql.data, SPI_OK_UTILITY);
     }
     const char* table = OidIsValid(run->relid) ? get_rel_name(run->relid) : nullptr;
-    if (run->created_table && table != nullptr) {
+    if (table != nullptr) {
         resetStringInfo(&sql);
         appendStringInfo(&sql, "DROP TABLE %s",
                          quote_qualified_identifier(get_namespace_name(get_rel_namespace(run->relid)), table));
         spi_run(sql.data, SPI_OK_UTILITY);
     }
     const char* schema = OidIsValid(run->schema_oid) ? get_namespace_name(run->schema_oid) : nullptr;
-    if (run->created_schema && schema != nullptr) {
+    if (schema != nullptr) {
         resetStringInfo(&sql);
         appendStringInfo(&sql, "DROP SCHEMA %s", quote_identifier(schema));
         spi_run(sql.data, SPI_OK_UTILITY);
     }
     if (run->created_slot && !XLogRecPtrIsInvalid(run->slot_proof_lsn))
         (void)drop_slot_if_proven(c.slot_name.c_str(), run->slot_proof_lsn);
-    run->created_slot = run->created_publication = run->created_table = run->created_schema = false;
+    run->created_slot = false;
     run->relid = run->schema_oid = run->publication_oid = InvalidOid;
     run->slot_proof_lsn = InvalidXLogRecPtr;
     if (run->run_id != 0) catalog_record_objects(run);

@@ -38,13 +38,14 @@ struct WorkerRun {
     const char* recording_state = nullptr;
     const char* recording_error = nullptr;
 
-    bool created_schema = false;
-    bool created_table = false;
-    bool created_publication = false;
-    bool created_slot = false;
-    // The proofs of what the run created (see cdccraft.claims_of).
+    // What setup created, and the proofs that it did (see
+    // cdccraft.claims_of): the table (relid above), schema and publication
+    // by oid, InvalidOid for what it did not create. A slot's creation is not
+    // transactional and its proof comes after it, so the slot has a mark of
+    // its own.
     Oid schema_oid = InvalidOid;
     Oid publication_oid = InvalidOid;
+    bool created_slot = false;
     XLogRecPtr slot_proof_lsn = InvalidXLogRecPtr;
     // The end of the commit record of the run's last committed transaction
     // that changed its table (the snapshot, then each batch): the next one

@@ -13,9 +13,10 @@ namespace {
 const char* setup_created_objects(const WorkerRun* run) {
     const char* items[4];
     int n = 0;
-    if (run->created_schema) items[n++] = psprintf("schema %s", quote_identifier(run->config->schema_name.c_str()));
-    if (run->created_table) items[n++] = psprintf("table %s", run->qualified_table);
-    if (run->created_publication)
+    if (OidIsValid(run->schema_oid))
+        items[n++] = psprintf("schema %s", quote_identifier(run->config->schema_name.c_str()));
+    if (OidIsValid(run->relid)) items[n++] = psprintf("table %s", run->qualified_table);
+    if (OidIsValid(run->publication_oid))
         items[n++] = psprintf("publication %s", quote_identifier(run->config->publication_name.c_str()));
     if (run->created_slot) items[n++] = psprintf("slot %s", run->config->slot_name.c_str());
     StringInfoData list;
@@ -42,16 +43,16 @@ const char* setup_created_objects(const WorkerRun* run) {
 }
 
 // One setup step, cancellable. Its transaction rolls back on failure, so the
-// objects it had marked as created were not; a slot is not transactional and
-// keeps its mark.
+// objects it had recorded as created were not; a slot is not transactional
+// and keeps its mark.
 bool setup_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error) {
-    const bool schema = run->created_schema;
-    const bool table = run->created_table;
-    const bool publication = run->created_publication;
+    const Oid schema = run->schema_oid;
+    const Oid table = run->relid;
+    const Oid publication = run->publication_oid;
     if (run_cancellable_step(step, run, error)) return true;
-    run->created_schema = schema;
-    run->created_table = table;
-    run->created_publication = publication;
+    run->schema_oid = schema;
+    run->relid = table;
+    run->publication_oid = publication;
     return false;
 }
 
