@@ -19,6 +19,10 @@ PG_FUNCTION_INFO_V1(cdccraft_drop_proven_slot);
 
 namespace cdccraft::pg {
 
+bool slot_proven(XLogRecPtr restart_lsn, Oid database, XLogRecPtr proof) {
+    return database == MyDatabaseId && !XLogRecPtrIsInvalid(restart_lsn) && restart_lsn < proof;
+}
+
 bool drop_slot_if_proven(const char* name, XLogRecPtr proof) {
     if (SearchNamedReplicationSlot(name, true) == nullptr) return false;
     ReplicationSlotAcquire(name, true);
@@ -27,7 +31,7 @@ bool drop_slot_if_proven(const char* name, XLogRecPtr proof) {
     const XLogRecPtr restart = slot->data.restart_lsn;
     const Oid database = slot->data.database;
     SpinLockRelease(&slot->mutex);
-    if (!SlotIsLogical(slot) || database != MyDatabaseId || XLogRecPtrIsInvalid(restart) || restart >= proof) {
+    if (!SlotIsLogical(slot) || !slot_proven(restart, database, proof)) {
         ReplicationSlotRelease();
         return false;
     }

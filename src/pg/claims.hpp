@@ -5,6 +5,10 @@
 
 namespace cdccraft::pg {
 
+// The slot proof of cdccraft.claims_of, in C: a slot of this database whose
+// restart_lsn (valid: not invalidated) is below the proof is the run's.
+bool slot_proven(XLogRecPtr restart_lsn, Oid database, XLogRecPtr proof);
+
 // Drops the slot called name if it is provably the run's (see
 // cdccraft.claims_of): a logical slot of this database whose restart_lsn is
 // below proof. The slot is acquired before it is judged, so that nothing can

@@ -1,5 +1,7 @@
 #include "pg/run_integrity.hpp"
 
+#include "pg/claims.hpp"
+
 extern "C" {
 #include "catalog/pg_publication.h"
 #include "catalog/pg_publication_rel.h"
@@ -30,8 +32,7 @@ bool find_and_prove_slot(WorkerRun* run) {
     }
     const XLogRecPtr now = GetXLogInsertRecPtr();
     LWLockRelease(ReplicationSlotControlLock);
-    if (slot != nullptr && database == MyDatabaseId && !XLogRecPtrIsInvalid(restart) && restart < run->slot_proof_lsn)
-        run->slot_proof_lsn = now;
+    if (slot != nullptr && slot_proven(restart, database, run->slot_proof_lsn)) run->slot_proof_lsn = now;
     return slot != nullptr;
 }
 
