@@ -153,17 +153,16 @@ void forget_table_plans(WorkerRun* run) {
     for (SPIPlanPtr& p : run->update_plans) free_plan(&p);
 }
 
-void execute_evolution(WorkerRun* run) {
-    const EvolutionStep& step = *run->plan->evolution;
+char* evolution_statement(const char* qualified_table, const EvolutionStep& step) {
     const ColumnSpec& spec = column_spec(step.column);
-    StringInfoData sql;
-    initStringInfo(&sql);
     if (step.action == EvolutionAction::Add)
-        appendStringInfo(&sql, "ALTER TABLE %s ADD COLUMN %s %s", run->qualified_table, quoted_name(spec.name),
-                         qualified_type(spec.kind));
-    else
-        appendStringInfo(&sql, "ALTER TABLE %s DROP COLUMN %s", run->qualified_table, quoted_name(spec.name));
-    spi_run(sql.data, SPI_OK_UTILITY);
+        return psprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified_table, quoted_name(spec.name),
+                        qualified_type(spec.kind));
+    return psprintf("ALTER TABLE %s DROP COLUMN %s", qualified_table, quoted_name(spec.name));
+}
+
+void execute_evolution(WorkerRun* run) {
+    spi_run(evolution_statement(run->qualified_table, *run->plan->evolution), SPI_OK_UTILITY);
     forget_table_plans(run);
 }
 

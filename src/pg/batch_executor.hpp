@@ -6,6 +6,10 @@
 
 namespace cdccraft::pg {
 
+// The statement of a schema change, exactly as the worker runs it (and as
+// cdccraft_changes reports it); palloc'd.
+char* evolution_statement(const char* qualified_table, const EvolutionStep& step);
+
 // Inside an open transaction with SPI connected.
 void execute_evolution(WorkerRun* run);
 void execute_inserts(WorkerRun* run);

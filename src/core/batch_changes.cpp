@@ -1,0 +1,54 @@
+#include "core/batch_changes.hpp"
+
+#include <stdexcept>
+
+namespace cdccraft {
+
+ColumnId updated_at_column() {
+    static const ColumnId id = [] {
+        for (ColumnId c = 0; c < kColumnCount; ++c)
+            if (column_spec(c).name == "updated_at") return c;
+        throw std::logic_error("the column catalog has no updated_at");
+    }();
+    return id;
+}
+
+const std::vector<PlannedChange>& BatchChanges::list(const BatchPlan& plan, const std::vector<ColumnId>& table_columns,
+                                                     int32_t first_seq) {
+    changes_.clear();
+    int32_t seq = first_seq;
+    if (plan.evolution)
+        changes_.push_back(PlannedChange{ChangeOp::Ddl, seq++, 0, nullptr, &*plan.evolution, nullptr, 0});
+
+    insert_columns_.clear();
+    for (ColumnId id : table_columns) {
+        const Generator generator = column_spec(id).generator;
+        if (generator == Generator::Key)
+            insert_columns_.push_back(ChangedColumn{id, ValueSource::Key, nullptr});
+        else if (generator == Generator::ServerDefault)
+            insert_columns_.push_back(ChangedColumn{id, ValueSource::Now, nullptr});
+        else
+            insert_columns_.push_back(ChangedColumn{id, ValueSource::Planned, &plan.values_of(id)});
+    }
+    for (size_t row = 0; row < plan.insert_keys.size(); ++row)
+        changes_.push_back(PlannedChange{ChangeOp::Insert, seq++, row, &plan.insert_keys[row], nullptr,
+                                         insert_columns_.data(), insert_columns_.size()});
+
+    // Sized before any pointer into it is taken.
+    update_columns_.resize(plan.update_group_count);
+    for (size_t g = 0; g < plan.update_group_count; ++g) {
+        const UpdateGroup& group = plan.update_groups[g];
+        update_columns_[g] = {ChangedColumn{group.column, ValueSource::Planned, &group.values},
+                              ChangedColumn{updated_at_column(), ValueSource::Now, nullptr}};
+        for (size_t row = 0; row < group.keys.size(); ++row)
+            changes_.push_back(
+                PlannedChange{ChangeOp::Update, seq++, row, &group.keys[row], nullptr, update_columns_[g].data(), 2});
+    }
+
+    for (const Uuid& key : plan.delete_keys)
+        changes_.push_back(PlannedChange{ChangeOp::Delete, seq++, 0, &key, nullptr, nullptr, 0});
+    next_seq_ = seq;
+    return changes_;
+}
+
+}  // namespace cdccraft
