@@ -80,3 +80,78 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.cdccraft_expected_state IS
     'the rows a run''s table held once every change committed at or before upto_lsn (NULL: all) was made, every column in force then, as text';
+
+-- What a sink holds against the truth: the rows of a table a pipeline filled
+-- (local, or a foreign table on the sink), by the key column id, every
+-- column in force compared by name as the sink's type prints it (its output
+-- function, which format's %s calls, as cdccraft_changes prints). A
+-- column the sink lacks or has besides is one row (key NULL), and is left
+-- out of the rows' comparison. A key the sink holds twice is extra once more.
+CREATE FUNCTION @extschema@.cdccraft_diff(run_id bigint, sink regclass, upto_lsn pg_lsn DEFAULT NULL)
+RETURNS TABLE (key text, problem text, expected jsonb, actual jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    in_force text[];
+    sink_columns text[];
+    common text[];
+BEGIN
+    IF cdccraft_diff.run_id IS NULL OR cdccraft_diff.sink IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'run_id and sink must not be NULL';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.cdccraft_runs v WHERE v.run_id OPERATOR(pg_catalog.=) cdccraft_diff.run_id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = format('cdccraft run %s does not exist', cdccraft_diff.run_id);
+    END IF;
+    in_force := cdccraft.columns_in_force(cdccraft_diff.run_id, cdccraft_diff.upto_lsn);
+    SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) INTO sink_columns
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) cdccraft_diff.sink
+       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+    IF sink_columns IS NULL OR NOT 'id' OPERATOR(pg_catalog.=) ANY (sink_columns) THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = format('the sink %s has no column id, the key of cdccraft''s tables', cdccraft_diff.sink);
+    END IF;
+    common := ARRAY(SELECT c FROM pg_catalog.unnest(in_force) c
+                     WHERE c OPERATOR(pg_catalog.=) ANY (sink_columns) ORDER BY c);
+
+    RETURN QUERY
+        SELECT NULL::text, 'missing'::text, pg_catalog.jsonb_build_object('column', c), NULL::jsonb
+          FROM pg_catalog.unnest(in_force) c
+         WHERE c OPERATOR(pg_catalog.<>) ALL (sink_columns)
+         ORDER BY c;
+    RETURN QUERY
+        SELECT NULL::text, 'extra'::text, NULL::jsonb, pg_catalog.jsonb_build_object('column', c)
+          FROM pg_catalog.unnest(sink_columns) c
+         WHERE c OPERATOR(pg_catalog.<>) ALL (in_force)
+         ORDER BY c;
+    RETURN QUERY EXECUTE format(
+        $sql$
+        WITH actual AS (
+            SELECT s.id::pg_catalog.text AS key, pg_catalog.jsonb_object($1, ARRAY[%s]::pg_catalog.text[]) AS row,
+                   pg_catalog.row_number() OVER (PARTITION BY s.id::pg_catalog.text) AS copy
+              FROM %s s),
+        expected AS (
+            SELECT e.key,
+                   (SELECT pg_catalog.jsonb_object_agg(x.name, x.value)
+                      FROM pg_catalog.jsonb_each(e.row) x(name, value)
+                     WHERE x.name OPERATOR(pg_catalog.=) ANY ($1)) AS row
+              FROM @extschema@.cdccraft_expected_state($2, $3) e)
+        SELECT coalesce(e.key, a.key),
+               CASE WHEN a.key IS NULL THEN 'missing' WHEN e.key IS NULL THEN 'extra' ELSE 'different' END,
+               e.row, a.row
+          FROM expected e
+          FULL JOIN actual a ON a.key OPERATOR(pg_catalog.=) e.key AND a.copy OPERATOR(pg_catalog.=) 1
+         WHERE a.key IS NULL OR e.key IS NULL OR a.row OPERATOR(pg_catalog.<>) e.row
+         ORDER BY 1, 2
+        $sql$,
+        (SELECT pg_catalog.string_agg(format('CASE WHEN s.%1$I IS NOT NULL THEN pg_catalog.format(''%%s'', s.%1$I) END', c),
+                                      ', ' ORDER BY c)
+           FROM pg_catalog.unnest(common) c),
+        cdccraft_diff.sink)
+        USING common, cdccraft_diff.run_id, cdccraft_diff.upto_lsn;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.cdccraft_diff IS
+    'a sink table against the expected state at upto_lsn, by key: missing, extra and different rows, and columns the sink lacks or has besides';

@@ -37,14 +37,14 @@ is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extna
     'the database holds cdccraft 0.1.0');
 
 my ($rc, $out, $err) = $node->psql('postgres', "SELECT cdccraft_start(table_name => 'too_early')");
-like($err, qr/ERROR:  cdccraft's SQL objects are version 0.1.0, but its library is version 0.2.0/,
+like($err, qr/ERROR:  cdccraft's SQL objects are version 0.1.0, but its library is version 0.3.0/,
     'before the update, a start says the SQL objects are older than the library');
 is($node->safe_psql('postgres', "SELECT count(*) FROM pg_class WHERE relname = 'too_early'"), '0',
     'and creates nothing');
 
 $node->safe_psql('postgres', 'ALTER EXTENSION cdccraft UPDATE');
-is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.2.0',
-    'ALTER EXTENSION cdccraft UPDATE brings it to 0.2.0');
+is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.3.0',
+    'ALTER EXTENSION cdccraft UPDATE brings it to 0.3.0');
 is( $node->safe_psql(
         'postgres',
         "SELECT state || ' ' || batches || ' ' || holds_table || holds_publication || holds_slot || ' ' || restored "
@@ -53,11 +53,17 @@ is( $node->safe_psql(
     'the 0.1.0 run is kept, holding the table and the publication of its own role that 0.1.0 recorded, '
       . 'and not the slot, which 0.1.0 knew only by name');
 
+($rc, $out, $err) = $node->psql('postgres', 'SELECT count(*) FROM cdccraft_changes(1)');
+like($err, qr/ERROR:  cdccraft run 1 has no record of its changes/,
+    'the 0.1.0 run has no truth to replay: 0.1.0 kept no ledger');
+
 # A new run after the update, beside the old one, and the old run's cleanup.
 my $new = start_run($node, table_name => "'new_sales'", total_records => 1000, seed => 6);
 $node->safe_psql('postgres', "CALL cdccraft_wait($new)");
 is(state_of($node, $new), 'completed', 'a run started after the update completes');
 assert_exact($node, $new, 'the run after the update');
+is($node->safe_psql('postgres', "SELECT count(*) FROM cdccraft_expected_state($new)"),
+    $node->safe_psql('postgres', 'SELECT count(*) FROM new_sales'), 'its expected state has the table\'s rows');
 my $old_cleanup = $node->safe_psql('postgres', 'SELECT cdccraft_cleanup(1)');
 like($old_cleanup, qr/"dropped": \["table public.old_sales", "publication old_sales_pub"\]/,
     'the 0.1.0 run\'s table and publication are cleaned up after the update');

@@ -1,0 +1,109 @@
+-- cdccraft_changes: the run's every change, replayed from its seed and its
+-- ledger; cdccraft_expected_state: the rows they leave. Both equal the table
+-- exactly, every column compared as text; the changes are the seed's,
+-- whatever the platform (a digest of all but the clock's columns), and
+-- agree with the counters and the schema changes.
+SET client_min_messages = warning;
+\set SHOW_CONTEXT never
+CREATE EXTENSION hstore;
+
+SELECT cdccraft_start(table_name => 'truth', total_records => 5000, batch_size => 100, snapshot_rows => 200,
+                      seed => 42, evolution_interval => 4, evolution_probability => 1) AS run_id \gset
+CALL cdccraft_wait(:run_id) \gset
+
+-- Every change is counted, and the counters count every change.
+SELECT c.op, count(*), count(*) = CASE c.op WHEN 'insert' THEN r.snapshot_rows + r.inserts
+                                            WHEN 'update' THEN r.updates WHEN 'delete' THEN r.deletes
+                                            WHEN 'ddl' THEN r.additions + r.drops END AS counted
+  FROM cdccraft_changes(:run_id) c, cdccraft_runs r
+ WHERE r.run_id = :run_id
+ GROUP BY c.op, r.snapshot_rows, r.inserts, r.updates, r.deletes, r.additions, r.drops
+ ORDER BY c.op;
+
+-- The changes are the seed's (the clock's columns aside: created_at and
+-- updated_at are the transaction's now(), purchased_at counts back from the
+-- run's start).
+SELECT md5(string_agg(format('%s/%s/%s/%s/%s/%s', batch, seq, op, key,
+                             data - '{created_at,updated_at,purchased_at}'::text[], ddl),
+                      ',' ORDER BY batch, seq)) AS changes_digest
+  FROM cdccraft_changes(:run_id);
+SELECT batch, seq, op, key, data - '{created_at,updated_at,purchased_at}'::text[] AS data, ddl
+  FROM cdccraft_changes(:run_id)
+ WHERE (batch, seq) IN ((0, 1), (4, 1), (4, 2))
+    OR (batch, seq) = (SELECT batch, seq FROM cdccraft_changes(:run_id) WHERE op = 'update' ORDER BY batch, seq LIMIT 1)
+    OR (batch, seq) = (SELECT batch, seq FROM cdccraft_changes(:run_id) WHERE op = 'delete' ORDER BY batch, seq LIMIT 1)
+ ORDER BY batch, seq;
+
+-- The clock's columns: created_at and updated_at are the transaction's
+-- now() in the worker's time zone, purchased_at the run's time anchor less
+-- at most two years.
+SELECT bool_and(c.data->>'created_at' = (b.now_at AT TIME ZONE r.time_zone)::text
+                AND c.data->>'updated_at' = c.data->>'created_at') AS inserts_at_now,
+       bool_and((c.data->>'purchased_at')::timestamp BETWEEN r.time_anchor - interval '730 days' AND r.time_anchor)
+           AS purchased_within_two_years
+  FROM cdccraft_changes(:run_id) c
+  JOIN cdccraft_batches b USING (batch)
+  JOIN cdccraft.run r ON r.id = b.run_id
+ WHERE c.op = 'insert' AND b.run_id = :run_id;
+SELECT bool_and(pg_catalog.array_length(ARRAY(SELECT jsonb_object_keys(c.data)), 1) = 2
+                AND c.data->>'updated_at' = (b.now_at AT TIME ZONE r.time_zone)::text) AS updates_set_one_column_and_now
+  FROM cdccraft_changes(:run_id) c
+  JOIN cdccraft_batches b USING (batch)
+  JOIN cdccraft.run r ON r.id = b.run_id
+ WHERE c.op = 'update' AND b.run_id = :run_id;
+SELECT count(*) FILTER (WHERE data IS NOT NULL) AS deletes_with_data, count(*) FILTER (WHERE key IS NULL) AS without_key
+  FROM cdccraft_changes(:run_id) WHERE op = 'delete';
+
+-- The DDL is the schema changes', batch for batch, first in its transaction.
+SELECT count(*) AS ddl_not_a_schema_change
+  FROM cdccraft_changes(:run_id) c
+  FULL JOIN (SELECT * FROM cdccraft_schema_changes WHERE run_id = :run_id) s USING (batch)
+ WHERE c.op = 'ddl' AND (s.batch IS NULL OR c.seq <> 1 OR c.ddl NOT LIKE '%' || s.action || ' COLUMN ' || s.column_name || '%')
+    OR c.op IS NULL;
+
+-- Each change carries its transaction's ledger.
+SELECT count(*) AS changes_off_their_ledger
+  FROM cdccraft_changes(:run_id) c
+  LEFT JOIN cdccraft_batches b ON b.run_id = :run_id AND b.batch = c.batch
+ WHERE b.xid IS DISTINCT FROM c.xid OR b.commit_lsn IS DISTINCT FROM c.commit_lsn;
+
+-- The expected state at the end is the table, every column as text.
+SELECT count(*) FILTER (WHERE t.key IS NULL) AS only_expected, count(*) FILTER (WHERE e.key IS NULL) AS only_in_table,
+       count(*) FILTER (WHERE t.row <> e.row) AS different, count(*) AS rows
+  FROM (SELECT s.id::text AS key, hstore_to_jsonb(hstore(s)) AS row FROM truth s) t
+  FULL JOIN cdccraft_expected_state(:run_id) e ON e.key = t.key;
+
+-- Bounds: from_lsn and to_lsn are inclusive commit positions.
+SELECT commit_lsn AS lsn4 FROM cdccraft_batches WHERE run_id = :run_id AND batch = 4 \gset
+SELECT min(batch), max(batch) FROM cdccraft_changes(:run_id, to_lsn => :'lsn4');
+SELECT min(batch), max(batch) FROM cdccraft_changes(:run_id, from_lsn => :'lsn4');
+SELECT min(batch), max(batch) FROM cdccraft_changes(:run_id, :'lsn4', :'lsn4');
+-- The expected state at batch 4 has the columns then in force, an added
+-- column NULL in the rows that predate it.
+SELECT count(*) AS rows_at_batch_4, min(jsonb_object_keys_count) AS columns, max(jsonb_object_keys_count) AS same
+  FROM (SELECT (SELECT count(*) FROM jsonb_object_keys(e.row)) AS jsonb_object_keys_count
+          FROM cdccraft_expected_state(:run_id, :'lsn4') e) x;
+SELECT count(*) AS rows_with_the_added_column_null
+  FROM cdccraft_expected_state(:run_id, :'lsn4') e
+ WHERE e.row->(SELECT column_name FROM cdccraft_schema_changes WHERE run_id = :run_id AND batch = 4) = 'null';
+
+-- The calling session's settings print the values.
+SET DateStyle = 'SQL, DMY';
+SELECT (data->>'created_at') ~ '^\d\d/\d\d/\d{4} ' AS sql_dmy FROM cdccraft_changes(:run_id) WHERE batch = 0 AND seq = 1;
+RESET DateStyle;
+
+-- Bad input.
+SELECT * FROM cdccraft_changes(NULL);
+SELECT * FROM cdccraft_changes(-1);
+SELECT * FROM cdccraft_expected_state(-1);
+
+-- A role that may not see the run finds no such run.
+CREATE ROLE truth_stranger;
+SET ROLE truth_stranger;
+SELECT * FROM cdccraft_changes(:run_id);
+SELECT * FROM cdccraft_expected_state(:run_id);
+RESET ROLE;
+DROP ROLE truth_stranger;
+
+SELECT cdccraft_cleanup(:run_id) - 'run_id';
+DROP EXTENSION hstore;
