@@ -92,16 +92,46 @@ SET DateStyle = 'SQL, DMY';
 SELECT (data->>'created_at') ~ '^\d\d/\d\d/\d{4} ' AS sql_dmy FROM cdccraft_changes(:run_id) WHERE batch = 0 AND seq = 1;
 RESET DateStyle;
 
+-- cdccraft_diff: a faithful copy differs in nothing; a copy that lost a
+-- row, changed one, holds one twice and one that never was, lacks a column
+-- and has another besides, differs in exactly those.
+CREATE TABLE truth_sink AS SELECT * FROM truth;
+SELECT count(*) AS differences FROM cdccraft_diff(:run_id, 'truth_sink');
+SELECT id::text AS lost FROM truth_sink ORDER BY id LIMIT 1 \gset
+SELECT id::text AS doubled FROM truth_sink ORDER BY id LIMIT 1 OFFSET 1 \gset
+SELECT id::text AS changed FROM truth_sink ORDER BY id DESC LIMIT 1 \gset
+DELETE FROM truth_sink WHERE id = :'lost';
+UPDATE truth_sink SET quantity = quantity + 1 WHERE id = :'changed';
+INSERT INTO truth_sink SELECT * FROM truth_sink WHERE id = :'doubled';
+INSERT INTO truth_sink (id, customer_name, created_at, updated_at)
+    VALUES ('00000000-0000-4000-8000-000000000001', 'Nobody', now(), now());
+ALTER TABLE truth_sink DROP COLUMN created_at, ADD COLUMN note text;
+SELECT CASE d.key WHEN :'lost' THEN 'lost' WHEN :'doubled' THEN 'doubled' WHEN :'changed' THEN 'changed'
+                  ELSE d.key END AS key,
+       d.problem,
+       coalesce(d.expected->>'column', d.actual->>'column') AS "column",
+       CASE d.problem WHEN 'different'
+           THEN (SELECT array_agg(e.name) FROM jsonb_each(d.expected) e(name, value)
+                  WHERE d.actual->e.name IS DISTINCT FROM e.value) END AS columns_that_differ
+  FROM cdccraft_diff(:run_id, 'truth_sink') d;
+SELECT * FROM cdccraft_diff(:run_id, NULL);
+SELECT * FROM cdccraft_diff(:run_id, 'pg_class');
+DROP TABLE truth_sink;
+
 -- Bad input.
 SELECT * FROM cdccraft_changes(NULL);
 SELECT * FROM cdccraft_changes(-1);
 SELECT * FROM cdccraft_expected_state(-1);
 
--- A role that may not see the run finds no such run.
+-- A role that may not see the run finds no such run (42704; the run's id
+-- depends on the tests before).
 CREATE ROLE truth_stranger;
 SET ROLE truth_stranger;
+\set VERBOSITY sqlstate
 SELECT * FROM cdccraft_changes(:run_id);
 SELECT * FROM cdccraft_expected_state(:run_id);
+SELECT * FROM cdccraft_diff(:run_id, 'pg_class');
+\set VERBOSITY default
 RESET ROLE;
 DROP ROLE truth_stranger;
 
