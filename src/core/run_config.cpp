@@ -1,5 +1,7 @@
 #include "core/run_config.hpp"
 
+#include "core/json_text.hpp"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -204,23 +206,6 @@ void from_text(std::string_view key, const std::string& text, ReplicaIdentity& v
 void from_text(std::string_view key, const std::string& text, KeyOrder& v) {
     (void)key;
     v = parse_key_order(text);
-}
-
-void append_json_string(std::string& j, std::string_view v) {
-    j += '"';
-    for (unsigned char ch : v) {
-        if (ch == '"' || ch == '\\') {
-            j += '\\';
-            j += static_cast<char>(ch);
-        } else if (ch < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-            j += buf;
-        } else {
-            j += static_cast<char>(ch);
-        }
-    }
-    j += '"';
 }
 
 // A field's value as JSON: strings quoted, numbers and booleans bare; the

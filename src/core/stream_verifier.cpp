@@ -1,0 +1,309 @@
+#include "core/stream_verifier.hpp"
+
+#include <unordered_map>
+
+#include "core/json_text.hpp"
+
+namespace cdccraft {
+namespace {
+
+const char* op_name(ChangeOp op) {
+    switch (op) {
+        case ChangeOp::Insert: return "insert";
+        case ChangeOp::Update: return "update";
+        case ChangeOp::Delete: return "delete";
+        case ChangeOp::Ddl: return "ddl";
+    }
+    return "";
+}
+
+void member(std::string& j, const char* name) {
+    if (j.size() > 1) j += ", ";
+    append_json_string(j, name);
+    j += ": ";
+}
+
+void string_member(std::string& j, const char* name, std::string_view value) {
+    member(j, name);
+    append_json_string(j, value);
+}
+
+void number_member(std::string& j, const char* name, int64_t value) {
+    member(j, name);
+    j += std::to_string(value);
+}
+
+void append_value(std::string& j, const pgoutput::Value& v) {
+    switch (v.form) {
+        case pgoutput::Value::Form::Null: j += "null"; break;
+        case pgoutput::Value::Form::Unchanged: j += "{\"unchanged_toast\": true}"; break;
+        case pgoutput::Value::Form::Text:
+        case pgoutput::Value::Form::Binary: append_json_string(j, v.bytes); break;
+    }
+}
+
+bool equals(const pgoutput::Value& emitted, const std::string& truth) {
+    return emitted.form == pgoutput::Value::Form::Text && emitted.bytes == truth;
+}
+
+}  // namespace
+
+StreamVerifier::StreamVerifier(std::string schema, std::string table, size_t max_differences)
+    : schema_(std::move(schema)), table_(std::move(table)), max_differences_(max_differences) {}
+
+void StreamVerifier::difference(uint64_t lsn, const std::string& expected, const std::string& actual) {
+    ++differences_;
+    if (first_differences_.size() >= max_differences_) return;
+    std::string j = "{";
+    string_member(j, "lsn", lsn_text(lsn));
+    member(j, "expected");
+    j += expected;
+    member(j, "actual");
+    j += actual;
+    j += '}';
+    first_differences_.push_back(std::move(j));
+}
+
+std::string StreamVerifier::describe(const TruthTransaction& t) {
+    std::string j = "{";
+    number_member(j, "batch", t.batch);
+    number_member(j, "xid", t.xid);
+    string_member(j, "commit_lsn", lsn_text(t.commit_lsn));
+    number_member(j, "changes", static_cast<int64_t>(t.changes.size()));
+    return j + '}';
+}
+
+std::string StreamVerifier::describe_emitted() const {
+    std::string j = "{";
+    number_member(j, "xid", current_.xid);
+    string_member(j, "commit_lsn", lsn_text(current_.end_lsn));
+    number_member(j, "changes", static_cast<int64_t>(current_.changes.size()));
+    return j + '}';
+}
+
+std::string StreamVerifier::describe(const TruthChange& c, int64_t batch) {
+    std::string j = "{";
+    number_member(j, "batch", batch);
+    string_member(j, "op", op_name(c.op));
+    string_member(j, "key", c.key);
+    if (!c.values.empty()) {
+        member(j, "data");
+        std::string data = "{";
+        for (const auto& [name, value] : c.values) string_member(data, name.c_str(), value);
+        j += data + '}';
+    }
+    return j + '}';
+}
+
+std::string StreamVerifier::describe(const EmittedChange& c) {
+    std::string j = "{";
+    string_member(j, "op", op_name(c.op));
+    string_member(j, "key", c.key);
+    if (!c.values.empty()) {
+        member(j, "data");
+        std::string data = "{";
+        for (const auto& [name, value] : c.values) {
+            member(data, name.c_str());
+            append_value(data, value);
+        }
+        j += data + '}';
+    }
+    return j + '}';
+}
+
+void StreamVerifier::skipped(const TruthTransaction& t) {
+    ++skipped_;
+    difference(t.commit_lsn, describe(t),
+               "{\"skipped\": \"the canary slot was advanced past it by another consumer\"}");
+}
+
+void StreamVerifier::expect(TruthTransaction t) {
+    pending_.push_back(std::move(t));
+    if (current_.complete && !wants_truth()) settle();
+}
+
+bool StreamVerifier::wants_truth() const {
+    return current_.complete && !exhausted_ && (pending_.empty() || pending_.back().commit_lsn < current_.end_lsn);
+}
+
+void StreamVerifier::truth_exhausted() {
+    exhausted_ = true;
+    if (current_.complete) settle();
+}
+
+void StreamVerifier::finish() {
+    if (current_.open) difference(0, "null", "{\"incomplete\": \"a transaction without its Commit\"}");
+    for (const TruthTransaction& t : pending_) difference(t.commit_lsn, describe(t), "null");
+    pending_.clear();
+}
+
+void StreamVerifier::emitted(std::string_view bytes) {
+    pgoutput::Message m;
+    try {
+        m = pgoutput::parse_message(bytes);
+    } catch (const pgoutput::DecodeError& e) {
+        std::string actual = "{";
+        string_member(actual, "undecodable", e.what());
+        difference(current_.end_lsn, "null", actual + '}');
+        return;
+    }
+    switch (m.kind) {
+        case pgoutput::Kind::Begin:
+            current_ = EmittedTransaction{};
+            current_.open = true;
+            current_.xid = m.xid;
+            break;
+        case pgoutput::Kind::Commit:
+            current_.open = false;
+            current_.complete = true;
+            current_.end_lsn = m.end_lsn;
+            if (!wants_truth()) settle();
+            break;
+        case pgoutput::Kind::Relation: {
+            Relation r{m.namespace_name == schema_ && m.name == table_, {}};
+            for (const pgoutput::Column& c : m.columns) r.columns.push_back(c.name);
+            if (r.is_table && current_.open && current_.changes.empty()) {
+                current_.relation_first = true;
+                current_.relation_columns = r.columns;
+            }
+            relations_[m.oid] = std::move(r);
+            break;
+        }
+        case pgoutput::Kind::Insert:
+        case pgoutput::Kind::Update:
+        case pgoutput::Kind::Delete: change_message(m); break;
+        default: {
+            std::string actual = "{";
+            string_member(actual, "message", std::string(1, static_cast<char>(m.kind)));
+            difference(current_.end_lsn, "null", actual + '}');
+        }
+    }
+}
+
+void StreamVerifier::change_message(const pgoutput::Message& m) {
+    auto relation = relations_.find(m.oid);
+    if (relation == relations_.end() || !relation->second.is_table) {
+        std::string actual = "{";
+        number_member(actual, "change_of_relation", m.oid);
+        difference(current_.end_lsn, "null", actual + '}');
+        return;
+    }
+    const std::vector<std::string>& names = relation->second.columns;
+    EmittedChange c;
+    c.op = m.kind == pgoutput::Kind::Insert   ? ChangeOp::Insert
+           : m.kind == pgoutput::Kind::Update ? ChangeOp::Update
+                                              : ChangeOp::Delete;
+    const pgoutput::Tuple& tuple = c.op == ChangeOp::Delete ? m.old_tuple : m.new_tuple;
+    for (size_t i = 0; i < tuple.size() && i < names.size(); ++i) {
+        if (names[i] == "id") c.key = tuple[i].bytes;
+        if (c.op != ChangeOp::Delete) c.values[names[i]] = tuple[i];
+    }
+    current_.changes.push_back(std::move(c));
+}
+
+void StreamVerifier::settle() {
+    while (!pending_.empty() && pending_.front().commit_lsn < current_.end_lsn) {
+        difference(pending_.front().commit_lsn, describe(pending_.front()), "null");
+        pending_.pop_front();
+    }
+    if (!pending_.empty() && pending_.front().commit_lsn == current_.end_lsn) {
+        compare(pending_.front());
+        pending_.pop_front();
+    } else {
+        difference(current_.end_lsn, "null", describe_emitted());
+    }
+    current_ = EmittedTransaction{};
+}
+
+void StreamVerifier::compare(const TruthTransaction& truth) {
+    ++transactions_;
+    const uint64_t lsn = truth.commit_lsn;
+    if (truth.xid != current_.xid) {
+        difference(lsn, describe(truth), describe_emitted());
+        return;
+    }
+    if (truth.schema_changed) {
+        if (!current_.relation_first || current_.relation_columns != truth.columns) {
+            std::string expected = "{\"relation_before_first_change\": [";
+            for (size_t i = 0; i < truth.columns.size(); ++i) {
+                if (i) expected += ", ";
+                append_json_string(expected, truth.columns[i]);
+            }
+            expected += "]}";
+            std::string actual = "{\"relation_before_first_change\": ";
+            if (!current_.relation_first) {
+                actual += "null}";
+            } else {
+                actual += '[';
+                for (size_t i = 0; i < current_.relation_columns.size(); ++i) {
+                    if (i) actual += ", ";
+                    append_json_string(actual, current_.relation_columns[i]);
+                }
+                actual += "]}";
+            }
+            difference(lsn, expected, actual);
+        } else {
+            ++relation_checks_;
+        }
+    }
+
+    // Each key's changes in order; keys may interleave differently.
+    std::unordered_map<std::string_view, std::deque<const TruthChange*>> by_key;
+    for (const TruthChange& c : truth.changes) by_key[c.key].push_back(&c);
+    for (const EmittedChange& e : current_.changes) {
+        auto it = by_key.find(e.key);
+        if (it == by_key.end() || it->second.empty()) {
+            difference(lsn, "null", describe(e));
+            continue;
+        }
+        const TruthChange& t = *it->second.front();
+        it->second.pop_front();
+        bool same = t.op == e.op;
+        if (same && t.op == ChangeOp::Insert) same = t.values.size() == e.values.size();
+        for (size_t i = 0; same && i < t.values.size(); ++i) {
+            auto v = e.values.find(t.values[i].first);
+            same = v != e.values.end() && equals(v->second, t.values[i].second);
+        }
+        if (!same) {
+            difference(lsn, describe(t, truth.batch), describe(e));
+            continue;
+        }
+        if (t.op == ChangeOp::Insert) ++inserts_;
+        if (t.op == ChangeOp::Update) ++updates_;
+        if (t.op == ChangeOp::Delete) ++deletes_;
+    }
+    for (const TruthChange& c : truth.changes) {
+        auto it = by_key.find(c.key);
+        if (it != by_key.end() && !it->second.empty() && it->second.front() == &c) {
+            difference(lsn, describe(c, truth.batch), "null");
+            it->second.pop_front();
+        }
+    }
+}
+
+std::string StreamVerifier::verdict_json(const std::string& extra_members) const {
+    std::string j = "{";
+    member(j, "ok");
+    j += ok() ? "true" : "false";
+    number_member(j, "transactions", transactions_);
+    member(j, "checked");
+    std::string checked = "{";
+    number_member(checked, "insert", inserts_);
+    number_member(checked, "update", updates_);
+    number_member(checked, "delete", deletes_);
+    number_member(checked, "relation", relation_checks_);
+    j += checked + '}';
+    number_member(j, "skipped", skipped_);
+    number_member(j, "differences", differences_);
+    member(j, "first_differences");
+    j += '[';
+    for (size_t i = 0; i < first_differences_.size(); ++i) {
+        if (i) j += ", ";
+        j += first_differences_[i];
+    }
+    j += ']';
+    if (!extra_members.empty()) j += ", " + extra_members;
+    return j + '}';
+}
+
+}  // namespace cdccraft

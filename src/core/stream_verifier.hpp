@@ -1,0 +1,106 @@
+// The canary's verdict (cdccraft_verify): what a pgoutput slot emitted for a
+// run's table against the truth, transaction by transaction. Both come in
+// commit order, and each transaction is settled by its commit position (the
+// end of its commit record): a truth transaction the slot passed over is
+// missing, one the slot emitted that the truth lacks is extra, and those
+// at the same position are compared: xid, a Relation message before the
+// first change after a schema change (naming the columns then in force),
+// and each key's changes, operation and values (as text). Rows of one
+// statement may come in another order than the truth's; each key's own
+// changes may not. Memory holds the truth not yet settled and one emitted
+// transaction.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/batch_changes.hpp"
+#include "core/pgoutput_message.hpp"
+
+namespace cdccraft {
+
+struct TruthChange {
+    ChangeOp op = ChangeOp::Insert;
+    std::string key;
+    // Insert: every column; update: the columns it set. Name, text.
+    std::vector<std::pair<std::string, std::string>> values;
+};
+
+struct TruthTransaction {
+    int64_t batch = 0;
+    uint32_t xid = 0;         // its low 32 bits, as pgoutput sends it
+    uint64_t commit_lsn = 0;  // the end of its commit record
+    bool schema_changed = false;
+    std::vector<std::string> columns;  // in force after it, in table order
+    std::vector<TruthChange> changes;  // no Ddl
+};
+
+class StreamVerifier {
+public:
+    StreamVerifier(std::string schema, std::string table, size_t max_differences = 10);
+
+    // A transaction the slot can no longer emit: it was advanced past it.
+    void skipped(const TruthTransaction& t);
+    // The truth, in commit order.
+    void expect(TruthTransaction t);
+    // The slot's next message (a bytea of pg_logical_slot_get_binary_changes).
+    void emitted(std::string_view bytes);
+    // Whether the transaction just emitted waits for truth beyond what was
+    // given; the caller gives more, or says there is none.
+    bool wants_truth() const;
+    void truth_exhausted();
+    // The end of what was decoded: truth never emitted is missing.
+    void finish();
+
+    bool ok() const { return differences_ == 0; }
+    int64_t differences() const { return differences_; }
+    // {"ok", "transactions", "checked": {insert, update, delete, relation},
+    //  "skipped", "differences", "first_differences": [{lsn, expected, actual}]}
+    // with the keys given (already JSON) merged in.
+    std::string verdict_json(const std::string& extra_members) const;
+
+private:
+    struct EmittedChange {
+        ChangeOp op;
+        std::string key;
+        std::map<std::string, pgoutput::Value> values;
+    };
+    struct EmittedTransaction {
+        bool open = false, complete = false;
+        uint32_t xid = 0;
+        uint64_t end_lsn = 0;
+        bool relation_first = false;  // a Relation of the table before its first change
+        std::vector<std::string> relation_columns;
+        std::vector<EmittedChange> changes;
+    };
+    struct Relation {
+        bool is_table;
+        std::vector<std::string> columns;
+    };
+
+    void settle();
+    void compare(const TruthTransaction& truth);
+    void change_message(const pgoutput::Message& m);
+    void difference(uint64_t lsn, const std::string& expected, const std::string& actual);
+    static std::string describe(const TruthTransaction& t);
+    std::string describe_emitted() const;
+    static std::string describe(const TruthChange& c, int64_t batch);
+    static std::string describe(const EmittedChange& c);
+
+    std::string schema_, table_;
+    size_t max_differences_;
+    std::deque<TruthTransaction> pending_;
+    bool exhausted_ = false;
+    EmittedTransaction current_;
+    std::map<uint32_t, Relation> relations_;
+    int64_t transactions_ = 0, inserts_ = 0, updates_ = 0, deletes_ = 0, relation_checks_ = 0, skipped_ = 0;
+    int64_t differences_ = 0;
+    std::vector<std::string> first_differences_;
+};
+
+}  // namespace cdccraft
