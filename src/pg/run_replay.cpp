@@ -1,0 +1,260 @@
+#include "pg/run_replay.hpp"
+
+#include "pg/batch_executor.hpp"
+#include "pg/catalog_access.hpp"
+#include "pg/core_guard.hpp"
+#include "pg/server_encoding.hpp"
+
+extern "C" {
+#include "pgtime.h"
+#include "utils/lsyscache.h"
+#include "utils/pg_lsn.h"
+}
+
+namespace cdccraft::pg {
+
+struct RunReplay {
+    int64 run_id;
+    Timestamp anchor;
+    LoggedBatch* batches;
+    int64 count;
+    int64 next;        // the ledger entry replay_next gives next
+    bool in_snapshot;  // planning batch 0's chunks
+    int32 snapshot_seq;
+    const char* qualified_table;
+    // C++ state, freed by the reset callback.
+    BatchPlanner* planner;
+    BatchPlan* plan;
+    BatchChanges* changes;
+    MemoryContextCallback on_reset;
+};
+
+namespace {
+
+void free_replay(void* arg) {
+    auto* replay = static_cast<RunReplay*>(arg);
+    delete replay->changes;
+    delete replay->plan;
+    delete replay->planner;
+}
+
+Timestamp local_time(TimestampTz t, pg_tz* zone) {
+    struct pg_tm tm;
+    fsec_t fsec;
+    int offset;
+    Timestamp local;
+    if (timestamp2tm(t, &offset, &tm, &fsec, nullptr, zone) != 0 || tm2timestamp(&tm, fsec, nullptr, &local) != 0)
+        ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("timestamp out of range")));
+    return local;
+}
+
+[[noreturn]] void no_such_run(int64 run_id) {
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("cdccraft run %lld does not exist", (long long)run_id)));
+}
+
+[[noreturn]] void ledger_corrupted(int64 run_id, const char* what) {
+    ereport(ERROR,
+            (errcode(ERRCODE_DATA_CORRUPTED), errmsg("the ledger of cdccraft run %lld %s", (long long)run_id, what)));
+}
+
+// Reads the run through cdccraft_runs and its ledger through
+// cdccraft_batches as the caller (so that a run the caller may not see
+// does not exist for it), and the two columns those views do not show as the
+// catalog's owner. All in the caller's snapshot: SPI read-only. Returns the
+// parameters JSON.
+const char* read_ledger(RunReplay* replay, MemoryContext into) {
+    const int64 run_id = replay->run_id;
+    const char* schema = quote_identifier(get_namespace_name(installed_extension().schema));
+    Oid types[] = {INT8OID};
+    Datum args[] = {Int64GetDatum(run_id)};
+    bool isnull;
+
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    int nest_level = pin_safe_settings();
+    const char* run_sql = psprintf(
+        "SELECT parameters::pg_catalog.text FROM %s.cdccraft_runs WHERE run_id OPERATOR(pg_catalog.=) $1", schema);
+    if (SPI_execute_with_args(run_sql, 1, types, args, nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "could not read cdccraft run %lld", (long long)run_id);
+    unpin_safe_settings(nest_level);
+    if (SPI_processed != 1) no_such_run(run_id);
+    const Datum parameters = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    if (isnull) no_such_run(run_id);
+    const char* parameters_json = MemoryContextStrdup(into, TextDatumGetCString(parameters));
+
+    const OwnerSwitch owner = become_catalog_owner(catalog_owner());
+    const int ret =
+        SPI_execute_with_args("SELECT time_anchor, time_zone FROM cdccraft.run WHERE id OPERATOR(pg_catalog.=) $1", 1,
+                              types, args, nullptr, true, 1);
+    restore_user(owner);
+    if (ret != SPI_OK_SELECT || SPI_processed != 1) no_such_run(run_id);
+    HeapTuple run = SPI_tuptable->vals[0];
+    replay->anchor = DatumGetTimestamp(SPI_getbinval(run, SPI_tuptable->tupdesc, 1, &isnull));
+    bool no_zone;
+    const Datum zone_name = SPI_getbinval(run, SPI_tuptable->tupdesc, 2, &no_zone);
+    if (isnull || no_zone)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("cdccraft run %lld has no record of its changes", (long long)run_id),
+                        errdetail("The run was made by cdccraft 0.1.0, which kept no ledger of its transactions.")));
+    pg_tz* zone = pg_tzset(TextDatumGetCString(zone_name));
+    if (zone == nullptr) elog(ERROR, "cdccraft run %lld has an unknown time zone", (long long)run_id);
+
+    // A cursor, so that a run of many batches is not one result in memory.
+    nest_level = pin_safe_settings();
+    const char* batches_sql = psprintf(
+        "SELECT batch, xid, commit_lsn, now_at FROM %s.cdccraft_batches WHERE run_id OPERATOR(pg_catalog.=) $1 "
+        "ORDER BY batch",
+        schema);
+    Portal cursor = SPI_cursor_open_with_args(nullptr, batches_sql, 1, types, args, nullptr, true, 0);
+    unpin_safe_settings(nest_level);
+    int64 capacity = 64;
+    replay->batches = static_cast<LoggedBatch*>(MemoryContextAlloc(into, sizeof(LoggedBatch) * capacity));
+    for (;;) {
+        SPI_cursor_fetch(cursor, true, 10000);
+        if (SPI_processed == 0) break;
+        for (uint64 i = 0; i < SPI_processed; ++i) {
+            HeapTuple row = SPI_tuptable->vals[i];
+            TupleDesc desc = SPI_tuptable->tupdesc;
+            if (replay->count == capacity) {
+                capacity *= 2;
+                replay->batches =
+                    static_cast<LoggedBatch*>(repalloc_huge(replay->batches, sizeof(LoggedBatch) * capacity));
+            }
+            LoggedBatch& b = replay->batches[replay->count++];
+            b.batch = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+            b.xid = SPI_getbinval(row, desc, 2, &isnull);
+            const Datum lsn = SPI_getbinval(row, desc, 3, &isnull);
+            b.commit_lsn = isnull ? InvalidXLogRecPtr : DatumGetLSN(lsn);
+            b.now_local = local_time(DatumGetTimestampTz(SPI_getbinval(row, desc, 4, &isnull)), zone);
+        }
+        SPI_freetuptable(SPI_tuptable);
+    }
+    SPI_cursor_close(cursor);
+    SPI_finish();
+    if (replay->count > 0 && replay->batches[0].batch != 0) ledger_corrupted(run_id, "lacks its snapshot");
+    return parameters_json;
+}
+
+}  // namespace
+
+RunReplay* open_replay(int64 run_id, MemoryContext query_context) {
+    auto* replay = static_cast<RunReplay*>(MemoryContextAllocZero(query_context, sizeof(RunReplay)));
+    replay->run_id = run_id;
+    const char* parameters = read_ledger(replay, query_context);
+    replay->on_reset.func = free_replay;
+    replay->on_reset.arg = replay;
+    MemoryContextRegisterResetCallback(query_context, &replay->on_reset);
+    CDCCRAFT_CORE({
+        replay->planner = new BatchPlanner(from_json(parameters));
+        replay->plan = new BatchPlan();
+        replay->changes = new BatchChanges();
+    });
+    spell_names_for_database(replay->planner);
+    const RunConfig& config = replay->planner->config();
+    MemoryContext caller = MemoryContextSwitchTo(query_context);
+    replay->qualified_table = quote_qualified_identifier(config.schema_name.c_str(), config.table_name.c_str());
+    MemoryContextSwitchTo(caller);
+    return replay;
+}
+
+bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector<PlannedChange>** changes) {
+    BatchPlanner& planner = *replay->planner;
+    BatchPlan& plan = *replay->plan;
+    BatchChanges& listed = *replay->changes;
+    for (;;) {
+        if (replay->next >= replay->count) return false;
+        const LoggedBatch& b = replay->batches[replay->next];
+        *batch = &b;
+        if (b.batch == 0) {
+            // The snapshot's chunks are one transaction.
+            if (!replay->in_snapshot) {
+                replay->in_snapshot = true;
+                replay->snapshot_seq = 1;
+            }
+            bool more = false;
+            const int32 seq = replay->snapshot_seq;
+            CDCCRAFT_CORE({
+                more = planner.plan_snapshot_chunk(plan);
+                if (more) *changes = &listed.list(plan, planner.schema().columns(), seq);
+            });
+            if (more) {
+                replay->snapshot_seq = listed.next_seq();
+                return true;
+            }
+            replay->in_snapshot = false;
+            ++replay->next;
+            continue;
+        }
+        if (b.batch != planner.batches_planned() + 1 || planner.finished())
+            ledger_corrupted(replay->run_id, psprintf("does not follow its seed at batch %lld", (long long)b.batch));
+        CDCCRAFT_CORE({
+            planner.plan_batch(plan);
+            *changes = &listed.list(plan, planner.schema().columns(), 1);
+        });
+        ++replay->next;
+        return true;
+    }
+}
+
+bool replay_changed_schema(const RunReplay* replay) { return replay->plan->evolution.has_value(); }
+const SchemaState& replay_schema(const RunReplay* replay) { return replay->planner->schema(); }
+const RunConfig& replay_config(const RunReplay* replay) { return replay->planner->config(); }
+const char* replay_qualified_table(const RunReplay* replay) { return replay->qualified_table; }
+
+// The output functions behind each column kind's text, looked up once.
+struct ValuePrinter {
+    FmgrInfo uuid, int4, float8, boolean, timestamp;
+};
+
+namespace {
+
+void look_up(Oid type, FmgrInfo* out) {
+    Oid function;
+    bool varlena;
+    getTypeOutputInfo(type, &function, &varlena);
+    fmgr_info(function, out);
+}
+
+}  // namespace
+
+ValuePrinter* make_value_printer() {
+    auto* printer = static_cast<ValuePrinter*>(palloc0(sizeof(ValuePrinter)));
+    look_up(UUIDOID, &printer->uuid);
+    look_up(INT4OID, &printer->int4);
+    look_up(FLOAT8OID, &printer->float8);
+    look_up(BOOLOID, &printer->boolean);
+    look_up(TIMESTAMPOID, &printer->timestamp);
+    return printer;
+}
+
+char* key_text(ValuePrinter* printer, const Uuid& key) {
+    pg_uuid_t value;
+    memcpy(value.data, key.data(), UUID_LEN);
+    return OutputFunctionCall(&printer->uuid, UUIDPGetDatum(&value));
+}
+
+char* column_text(ValuePrinter* printer, const RunReplay* replay, const PlannedChange& change,
+                  const ChangedColumn& column, const LoggedBatch& batch) {
+    switch (column.source) {
+        case ValueSource::Key: return key_text(printer, *change.key);
+        case ValueSource::Now: return OutputFunctionCall(&printer->timestamp, TimestampGetDatum(batch.now_local));
+        case ValueSource::Planned: break;
+    }
+    const ColumnValues& v = *column.values;
+    const size_t row = change.row;
+    switch (v.kind) {
+        case ValueKind::Text: {
+            const std::string_view s = v.text(row);
+            return pnstrdup(s.data(), s.size());
+        }
+        case ValueKind::Int4: return OutputFunctionCall(&printer->int4, Int32GetDatum(static_cast<int32>(v.ints[row])));
+        case ValueKind::Float8: return OutputFunctionCall(&printer->float8, Float8GetDatum(v.floats[row]));
+        case ValueKind::Bool: return OutputFunctionCall(&printer->boolean, BoolGetDatum(v.bools[row] != 0));
+        case ValueKind::Timestamp:
+            return OutputFunctionCall(&printer->timestamp, TimestampGetDatum(replay->anchor - v.ints[row]));
+        case ValueKind::Uuid: break;
+    }
+    elog(ERROR, "cdccraft: no text form for this column kind");
+    return nullptr;
+}
+
+}  // namespace cdccraft::pg
