@@ -111,6 +111,24 @@ std::string StreamVerifier::describe(const EmittedChange& c) {
     return j + '}';
 }
 
+void StreamVerifier::draft_begin(int64_t batch, uint32_t xid, uint64_t commit_lsn, bool schema_changed) {
+    draft_ = TruthTransaction{};
+    draft_.batch = batch;
+    draft_.xid = xid;
+    draft_.commit_lsn = commit_lsn;
+    draft_.schema_changed = schema_changed;
+}
+
+void StreamVerifier::draft_column(std::string_view name) { draft_.columns.emplace_back(name); }
+
+void StreamVerifier::draft_change(ChangeOp op, std::string_view key) {
+    draft_.changes.push_back(TruthChange{op, std::string(key), {}});
+}
+
+void StreamVerifier::draft_value(std::string_view column, std::string_view text) {
+    draft_.changes.back().values.emplace_back(std::string(column), std::string(text));
+}
+
 void StreamVerifier::skipped(const TruthTransaction& t) {
     ++skipped_;
     difference(t.commit_lsn, describe(t),

@@ -48,6 +48,15 @@ public:
     void skipped(const TruthTransaction& t);
     // The truth, in commit order.
     void expect(TruthTransaction t);
+    // The same, built a piece at a time (by code that must not hold C++
+    // objects itself): begin, columns in force, changes and their values,
+    // then expect or skip.
+    void draft_begin(int64_t batch, uint32_t xid, uint64_t commit_lsn, bool schema_changed);
+    void draft_column(std::string_view name);
+    void draft_change(ChangeOp op, std::string_view key);
+    void draft_value(std::string_view column, std::string_view text);
+    void draft_expect() { expect(std::move(draft_)); }
+    void draft_skip() { skipped(draft_); }
     // The slot's next message (a bytea of pg_logical_slot_get_binary_changes).
     void emitted(std::string_view bytes);
     // Whether the transaction just emitted waits for truth beyond what was
@@ -95,6 +104,7 @@ private:
     std::string schema_, table_;
     size_t max_differences_;
     std::deque<TruthTransaction> pending_;
+    TruthTransaction draft_;
     bool exhausted_ = false;
     EmittedTransaction current_;
     std::map<uint32_t, Relation> relations_;

@@ -46,6 +46,8 @@ bool drop_slot_if_proven(const char* name, XLogRecPtr proof) {
     return true;
 }
 
+const char* canary_slot_name(int64 run_id) { return psprintf("cdccraft_canary_%lld", (long long)run_id); }
+
 }  // namespace cdccraft::pg
 
 using namespace cdccraft::pg;
@@ -88,7 +90,8 @@ extern "C" Datum cdccraft_release_claims(PG_FUNCTION_ARGS) {
                   "UPDATE cdccraft.run r SET relid = CASE WHEN s.holds_table THEN r.relid END, "
                   "schema_oid = CASE WHEN s.holds_schema THEN r.schema_oid END, "
                   "publication_oid = CASE WHEN s.holds_publication THEN r.publication_oid END, "
-                  "slot_proof_lsn = CASE WHEN s.holds_slot THEN r.slot_proof_lsn END "
+                  "slot_proof_lsn = CASE WHEN s.holds_slot THEN r.slot_proof_lsn END, "
+                  "canary_proof_lsn = CASE WHEN s.holds_canary THEN r.canary_proof_lsn END "
                   "FROM cdccraft.run_state s WHERE s.id OPERATOR(pg_catalog.=) r.id AND r.id OPERATOR(pg_catalog.=) $1",
                   1, types, values, nullptr, SPI_OK_UPDATE);
     SPI_finish();

@@ -17,4 +17,7 @@ bool slot_proven(XLogRecPtr restart_lsn, Oid database, XLogRecPtr proof);
 // it dropped the slot.
 bool drop_slot_if_proven(const char* name, XLogRecPtr proof);
 
+// The name of run_id's canary slot (verify => true); palloc'd.
+const char* canary_slot_name(int64 run_id);
+
 }  // namespace cdccraft::pg

@@ -69,7 +69,8 @@ bool drops_extension(const Node* parsetree, const Extension& ext, bool* cascade)
 
 // A run still holds something cleanup would drop, or a slot of its name it
 // may have made (cdccraft.run_state r).
-constexpr const char* kHolds = "(r.holds_table OR r.holds_publication OR r.holds_schema OR r.names_slot)";
+constexpr const char* kHolds =
+    "(r.holds_table OR r.holds_publication OR r.holds_schema OR r.names_slot OR r.names_canary)";
 
 // The ids of runs that are active or still hold objects, as "1, 4, 7";
 // NULL if none. extra narrows them further (an SQL condition on r, a row of
@@ -127,8 +128,9 @@ void stop_and_clean_up_every_run(const Extension& ext) {
     refuse_unless_none(runs_where("cdccraft.state_is_active(r.state) AND r.worker_alive"),
                        "cdccraft runs started while the extension was being dropped", "Runs %s are active.",
                        "Stop them and drop the extension again.");
-    refuse_unless_none(runs_where("r.names_slot AND EXISTS (SELECT FROM pg_catalog.pg_replication_slots s "
-                                  "WHERE s.slot_name OPERATOR(pg_catalog.=) r.slot_name "
+    refuse_unless_none(runs_where("EXISTS (SELECT FROM pg_catalog.pg_replication_slots s "
+                                  "WHERE ((r.names_slot AND s.slot_name OPERATOR(pg_catalog.=) r.slot_name) "
+                                  "OR (r.names_canary AND s.slot_name OPERATOR(pg_catalog.=) r.canary_slot)) "
                                   "AND s.database OPERATOR(pg_catalog.=) pg_catalog.current_database() "
                                   "AND s.active)"),
                        "cannot drop the replication slots of cdccraft runs while consumers read them",

@@ -104,6 +104,17 @@ void catalog_record_objects(WorkerRun* run) {
                   5, types, values, nulls, SPI_OK_UPDATE);
 }
 
+void catalog_record_canary(WorkerRun* run) {
+    const Oid types[] = {INT8OID, NAMEOID, LSNOID};
+    const Datum values[] = {Int64GetDatum(run->run_id), CStringGetDatum(run->canary_slot),
+                            LSNGetDatum(run->canary_proof_lsn)};
+    const char nulls[] = {' ', ' ', XLogRecPtrIsInvalid(run->canary_proof_lsn) ? 'n' : ' '};
+    exec_as_owner(run->catalog_owner,
+                  "UPDATE cdccraft.run SET canary_slot = $2, canary_proof_lsn = $3, verified_lsn = $3 "
+                  "WHERE id OPERATOR(pg_catalog.=) $1",
+                  3, types, values, nulls, SPI_OK_UPDATE);
+}
+
 void catalog_record_snapshot(WorkerRun* run, int64 rows) {
     const Oid types[] = {INT8OID, INT8OID};
     const Datum values[] = {Int64GetDatum(run->run_id), Int64GetDatum(rows)};

@@ -17,6 +17,8 @@ int64 catalog_insert_run(WorkerRun* run);
 // The newest run that created the table with this oid; 0 if none.
 int64 catalog_run_of_table(WorkerRun* run, Oid relid);
 void catalog_record_objects(WorkerRun* run);
+// The canary slot's claim, or its release (no proof); where verifying starts.
+void catalog_record_canary(WorkerRun* run);
 void catalog_record_snapshot(WorkerRun* run, int64 rows);
 void catalog_mark_running(WorkerRun* run);
 // 'paused' while the slot is too far behind, 'running' again after.

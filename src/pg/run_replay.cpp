@@ -195,6 +195,13 @@ bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector
     }
 }
 
+XLogRecPtr replay_last_known_commit(const RunReplay* replay) {
+    for (int64 i = replay->count - 1; i >= 0; --i)
+        if (replay->batches[i].batch > 0 && !XLogRecPtrIsInvalid(replay->batches[i].commit_lsn))
+            return replay->batches[i].commit_lsn;
+    return InvalidXLogRecPtr;
+}
+
 bool replay_changed_schema(const RunReplay* replay) { return replay->plan->evolution.has_value(); }
 const SchemaState& replay_schema(const RunReplay* replay) { return replay->planner->schema(); }
 const RunConfig& replay_config(const RunReplay* replay) { return replay->planner->config(); }

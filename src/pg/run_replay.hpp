@@ -33,6 +33,10 @@ RunReplay* open_replay(int64 run_id, MemoryContext query_context);
 // order; false after the last. The changes are valid until the next call.
 bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector<PlannedChange>** changes);
 
+// The commit LSN of the newest batch after the snapshot whose commit
+// position is known; invalid if none.
+XLogRecPtr replay_last_known_commit(const RunReplay* replay);
+
 // About the batch replay_next gave last.
 bool replay_changed_schema(const RunReplay* replay);
 const SchemaState& replay_schema(const RunReplay* replay);

@@ -185,25 +185,23 @@ void setup_create_publication(WorkerRun* run) {
 // persistent. The slot is created in a transaction that has written nothing,
 // as a logical slot must be; the claim is written after it. If this step
 // fails after the slot's creation, run_step releases, and so drops, it.
-void setup_create_slot(WorkerRun* run) {
-    if (!run->config->create_slot) return;
-    begin_step(run, "creating the replication slot");
-    // The checks pg_create_logical_replication_slot() makes for its caller:
-    // the worker acts as the run's role.
-    CheckSlotPermissions();
-    CheckLogicalDecodingRequirements();
-    ReplicationSlotCreate(run->config->slot_name.c_str(), true, RS_EPHEMERAL, false);
-    run->created_slot = true;
+namespace {
+
+// One slot, as the run's claim (see above); record commits its proof.
+void create_claimed_slot(WorkerRun* run, const char* name, const char* plugin, bool* created, XLogRecPtr* proof,
+                         void (*record)(WorkerRun*)) {
+    ReplicationSlotCreate(name, true, RS_EPHEMERAL, false);
+    *created = true;
     XLogReaderRoutine wal_reader = {};
     wal_reader.page_read = read_local_xlog_page;
     wal_reader.segment_open = wal_segment_open;
     wal_reader.segment_close = wal_segment_close;
-    LogicalDecodingContext* decoding = CreateInitDecodingContext(
-        run->config->slot_plugin.c_str(), NIL, false, InvalidXLogRecPtr, &wal_reader, nullptr, nullptr, nullptr);
+    LogicalDecodingContext* decoding =
+        CreateInitDecodingContext(plugin, NIL, false, InvalidXLogRecPtr, &wal_reader, nullptr, nullptr, nullptr);
     DecodingContextFindStartpoint(decoding);
     FreeDecodingContext(decoding);
-    run->slot_proof_lsn = MyReplicationSlot->data.confirmed_flush;
-    catalog_record_objects(run);
+    *proof = MyReplicationSlot->data.confirmed_flush;
+    record(run);
     end_step();
     // The claim must be on disk before the slot is: the role may run with
     // synchronous_commit = off, and a crash would then keep the slot and
@@ -211,6 +209,33 @@ void setup_create_slot(WorkerRun* run) {
     XLogFlush(XactLastCommitEnd);
     ReplicationSlotPersist();
     ReplicationSlotRelease();
+}
+
+}  // namespace
+
+// The run's slot, then its canary (verify => true): a pgoutput slot of its
+// own, created before the first batch as the run's slot is, so that it
+// decodes exactly the same transactions.
+void setup_create_slot(WorkerRun* run) {
+    const RunConfig& c = *run->config;
+    if (!c.create_slot && !c.verify) return;
+    // The checks pg_create_logical_replication_slot() makes for its caller:
+    // the worker acts as the run's role.
+    if (c.create_slot) {
+        begin_step(run, "creating the replication slot");
+        CheckSlotPermissions();
+        CheckLogicalDecodingRequirements();
+        create_claimed_slot(run, c.slot_name.c_str(), c.slot_plugin.c_str(), &run->created_slot, &run->slot_proof_lsn,
+                            catalog_record_objects);
+    }
+    if (c.verify) {
+        begin_step(run, "creating the canary slot");
+        CheckSlotPermissions();
+        CheckLogicalDecodingRequirements();
+        run->canary_slot = MemoryContextStrdup(TopMemoryContext, canary_slot_name(run->run_id));
+        create_claimed_slot(run, run->canary_slot, "pgoutput", &run->created_canary, &run->canary_proof_lsn,
+                            catalog_record_canary);
+    }
 }
 
 void setup_mark_running(WorkerRun* run) {
@@ -249,10 +274,15 @@ void undo_setup(WorkerRun* run) {
     }
     if (run->created_slot && !XLogRecPtrIsInvalid(run->slot_proof_lsn))
         (void)drop_slot_if_proven(c.slot_name.c_str(), run->slot_proof_lsn);
-    run->created_slot = false;
+    if (run->created_canary && !XLogRecPtrIsInvalid(run->canary_proof_lsn))
+        (void)drop_slot_if_proven(run->canary_slot, run->canary_proof_lsn);
+    const bool had_canary = run->created_canary;
+    run->created_slot = run->created_canary = false;
+    run->canary_proof_lsn = InvalidXLogRecPtr;
     run->relid = run->schema_oid = run->publication_oid = InvalidOid;
     run->slot_proof_lsn = InvalidXLogRecPtr;
     if (run->run_id != 0) catalog_record_objects(run);
+    if (had_canary) catalog_record_canary(run);
     end_step();
 }
 

@@ -49,15 +49,17 @@ void check_server_can_run() {
 // so that a role without REPLICATION is refused before setup inserts its
 // snapshot rows and records a run, not after.
 void check_role_can_create_slot(const StartArgument* arguments) {
-    if (!argument_of(arguments, Parameter::create_slot).flag || has_rolreplication(GetUserId())) return;
+    const bool creates_a_slot =
+        argument_of(arguments, Parameter::create_slot).flag || argument_of(arguments, Parameter::verify).flag;
+    if (!creates_a_slot || has_rolreplication(GetUserId())) return;
     ereport(ERROR,
             (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
              errmsg("role \"%s\" cannot start a cdccraft run with a replication slot because it lacks REPLICATION",
                     GetUserNameFromId(GetUserId(), false)),
              errdetail("The cdccraft worker creates the run's replication slot as the role that starts the run, and "
                        "only superusers and roles with REPLICATION may create replication slots."),
-             errhint("Start the run as a role with REPLICATION, or pass create_slot => false and bring your own "
-                     "slot.")));
+             errhint("Start the run as a role with REPLICATION, or pass create_slot => false (and verify => false) "
+                     "and bring your own slot.")));
 }
 
 // The worker sets up in its own transactions while this call waits for it.

@@ -47,6 +47,10 @@ struct WorkerRun {
     Oid publication_oid = InvalidOid;
     bool created_slot = false;
     XLogRecPtr slot_proof_lsn = InvalidXLogRecPtr;
+    // The canary slot (verify => true), claimed the same way.
+    const char* canary_slot = nullptr;  // in TopMemoryContext
+    bool created_canary = false;
+    XLogRecPtr canary_proof_lsn = InvalidXLogRecPtr;
     // The end of the commit record of the run's last committed transaction
     // that changed its table (the snapshot, then each batch): the next one
     // records it (cdccraft.batch_commit), the outcome records the last.

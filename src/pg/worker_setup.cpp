@@ -11,7 +11,7 @@ namespace {
 // What setup has created so far, for a message ("table public.t and
 // publication t_pub"); "" if nothing.
 const char* setup_created_objects(const WorkerRun* run) {
-    const char* items[4];
+    const char* items[5];
     int n = 0;
     if (OidIsValid(run->schema_oid))
         items[n++] = psprintf("schema %s", quote_identifier(run->config->schema_name.c_str()));
@@ -19,6 +19,7 @@ const char* setup_created_objects(const WorkerRun* run) {
     if (OidIsValid(run->publication_oid))
         items[n++] = psprintf("publication %s", quote_identifier(run->config->publication_name.c_str()));
     if (run->created_slot) items[n++] = psprintf("slot %s", run->config->slot_name.c_str());
+    if (run->created_canary) items[n++] = psprintf("slot %s", run->canary_slot);
     StringInfoData list;
     initStringInfo(&list);
     for (int i = 0; i < n; ++i) {
