@@ -7,6 +7,8 @@
 // checking that nothing irreversible can be left half done.
 #include "pg/postgres_api.hpp"
 
+#include "pg/catalog_access.hpp"
+
 extern "C" {
 #include "commands/event_trigger.h"
 #include "nodes/parsenodes.h"
@@ -159,6 +161,22 @@ void stop_and_clean_up_every_run(const Extension& ext) {
     run_sql(sql);
 }
 
+// The guard reads the catalog as this library's SQL objects have it: older
+// ones (before ALTER EXTENSION cdccraft UPDATE) lack what it reads. With no
+// run recorded there is nothing to guard; otherwise the update comes first.
+void refuse_older_sql_objects_with_runs() {
+    const char* installed = cdccraft::pg::installed_extension().version;
+    if (strcmp(installed, CDCCRAFT_VERSION) == 0) return;
+    if (SPI_execute("SELECT FROM cdccraft.run LIMIT 1", true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "could not read cdccraft.run");
+    if (SPI_processed == 0) return;
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("cdccraft's SQL objects are version %s, but its library is version %s", installed,
+                           CDCCRAFT_VERSION),
+                    errdetail("The library cannot tell what the recorded runs still hold."),
+                    errhint("Run ALTER EXTENSION cdccraft UPDATE, then drop the extension.")));
+}
+
 }  // namespace
 
 extern "C" Datum cdccraft_drop_guard(PG_FUNCTION_ARGS) {
@@ -171,6 +189,7 @@ extern "C" Datum cdccraft_drop_guard(PG_FUNCTION_ARGS) {
         SPI_finish();
         PG_RETURN_VOID();
     }
+    refuse_older_sql_objects_with_runs();
     const char* runs = runs_where("true");
     if (runs != nullptr && !cascade)
         refuse_unless_none(runs, "cannot drop extension cdccraft while its runs hold tables, publications or slots",
