@@ -73,6 +73,45 @@ SELECT count(*) FILTER (WHERE t.key IS NULL) AS only_expected, count(*) FILTER (
   FROM (SELECT s.id::text AS key, hstore_to_jsonb(hstore(s)) AS row FROM truth s) t
   FULL JOIN cdccraft_expected_state(:run_id) e ON e.key = t.key;
 
+-- Replaying the changes in order, DDL included, on a table of the original
+-- schema reproduces the table, every column compared as text.
+SELECT format('CREATE TABLE truth_replay (%s)',
+              string_agg(format('%I %s', c->>'name', c->>'type'), ', ' ORDER BY n)) AS create_replay
+  FROM cdccraft_runs, jsonb_array_elements(original_schema) WITH ORDINALITY AS o(c, n)
+ WHERE run_id = :run_id \gset
+:create_replay;
+DO $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT * FROM cdccraft_changes((SELECT max(run_id) FROM cdccraft_runs)) ORDER BY batch, seq LOOP
+        CASE c.op
+        WHEN 'ddl' THEN
+            EXECUTE replace(c.ddl, 'public.truth ', 'public.truth_replay ');
+        WHEN 'insert' THEN
+            INSERT INTO truth_replay SELECT * FROM jsonb_populate_record(NULL::truth_replay, c.data);
+        WHEN 'update' THEN
+            EXECUTE format('UPDATE truth_replay t SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::truth_replay, $1) r) '
+                           'WHERE t.id = $2::uuid',
+                           (SELECT string_agg(format('%I', k), ', ') FROM jsonb_object_keys(c.data) k),
+                           (SELECT string_agg(format('r.%I', k), ', ') FROM jsonb_object_keys(c.data) k))
+                USING c.data, c.key;
+        WHEN 'delete' THEN
+            DELETE FROM truth_replay WHERE id = c.key::uuid;
+        END CASE;
+    END LOOP;
+END;
+$$;
+SELECT count(*) FILTER (WHERE t.key IS NULL) AS only_replayed, count(*) FILTER (WHERE r.key IS NULL) AS only_in_table,
+       count(*) FILTER (WHERE t.row <> r.row) AS different, count(*) AS rows
+  FROM (SELECT s.id::text AS key, hstore_to_jsonb(hstore(s)) AS row FROM truth s) t
+  FULL JOIN (SELECT s.id::text AS key, hstore_to_jsonb(hstore(s)) AS row FROM truth_replay s) r ON r.key = t.key;
+SELECT (SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute
+         WHERE attrelid = 'truth_replay'::regclass AND attnum > 0 AND NOT attisdropped)
+     = (SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute
+         WHERE attrelid = 'truth'::regclass AND attnum > 0 AND NOT attisdropped) AS same_columns;
+DROP TABLE truth_replay;
+
 -- Bounds: from_lsn and to_lsn are inclusive commit positions.
 SELECT commit_lsn AS lsn4 FROM cdccraft_batches WHERE run_id = :run_id AND batch = 4 \gset
 SELECT min(batch), max(batch) FROM cdccraft_changes(:run_id, to_lsn => :'lsn4');

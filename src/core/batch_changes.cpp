@@ -4,6 +4,16 @@
 
 namespace cdccraft {
 
+const char* change_op_name(ChangeOp op) {
+    switch (op) {
+        case ChangeOp::Insert: return "insert";
+        case ChangeOp::Update: return "update";
+        case ChangeOp::Delete: return "delete";
+        case ChangeOp::Ddl: return "ddl";
+    }
+    return "";
+}
+
 ColumnId updated_at_column() {
     static const ColumnId id = [] {
         for (ColumnId c = 0; c < kColumnCount; ++c)

@@ -21,6 +21,9 @@ namespace cdccraft {
 
 enum class ChangeOp : uint8_t { Insert, Update, Delete, Ddl };
 
+// "insert", "update", "delete", "ddl": cdccraft_changes' op.
+const char* change_op_name(ChangeOp op);
+
 // Where a changed column's value comes from: the row's key, the
 // transaction's now() (the columns with a now() DEFAULT, and updated_at in
 // every update), or the plan's generated values.

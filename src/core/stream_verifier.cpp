@@ -7,16 +7,6 @@
 namespace cdccraft {
 namespace {
 
-const char* op_name(ChangeOp op) {
-    switch (op) {
-        case ChangeOp::Insert: return "insert";
-        case ChangeOp::Update: return "update";
-        case ChangeOp::Delete: return "delete";
-        case ChangeOp::Ddl: return "ddl";
-    }
-    return "";
-}
-
 void member(std::string& j, const char* name) {
     if (j.size() > 1) j += ", ";
     append_json_string(j, name);
@@ -84,7 +74,7 @@ std::string StreamVerifier::describe_emitted() const {
 std::string StreamVerifier::describe(const TruthChange& c, int64_t batch) {
     std::string j = "{";
     number_member(j, "batch", batch);
-    string_member(j, "op", op_name(c.op));
+    string_member(j, "op", change_op_name(c.op));
     string_member(j, "key", c.key);
     if (!c.values.empty()) {
         member(j, "data");
@@ -97,7 +87,7 @@ std::string StreamVerifier::describe(const TruthChange& c, int64_t batch) {
 
 std::string StreamVerifier::describe(const EmittedChange& c) {
     std::string j = "{";
-    string_member(j, "op", op_name(c.op));
+    string_member(j, "op", change_op_name(c.op));
     string_member(j, "key", c.key);
     if (!c.values.empty()) {
         member(j, "data");

@@ -57,16 +57,6 @@ Datum change_data(const RunReplay* replay, const PlannedChange& change, const Lo
     return JsonbPGetDatum(JsonbValueToJsonb(object));
 }
 
-const char* op_name(ChangeOp op) {
-    switch (op) {
-        case ChangeOp::Insert: return "insert";
-        case ChangeOp::Update: return "update";
-        case ChangeOp::Delete: return "delete";
-        case ChangeOp::Ddl: return "ddl";
-    }
-    return "";
-}
-
 void emit(ReturnSetInfo* rsinfo, const RunReplay* replay, ValuePrinter* printer, const LoggedBatch& batch,
           const PlannedChange& change) {
     Datum values[8];
@@ -75,7 +65,7 @@ void emit(ReturnSetInfo* rsinfo, const RunReplay* replay, ValuePrinter* printer,
     values[1] = batch.xid;
     values[2] = LSNGetDatum(batch.commit_lsn);
     values[3] = Int32GetDatum(change.seq);
-    values[4] = CStringGetTextDatum(op_name(change.op));
+    values[4] = CStringGetTextDatum(change_op_name(change.op));
     if (change.key) {
         values[5] = CStringGetTextDatum(key_text(printer, *change.key));
         nulls[5] = false;
