@@ -52,6 +52,27 @@ CREATE AGGREGATE cdccraft.merged_row(jsonb) (SFUNC = pg_catalog.jsonb_concat, ST
 COMMENT ON AGGREGATE cdccraft.merged_row(jsonb) IS
     'the columns of a row''s changes, applied in the aggregate''s order';
 
+-- The live rows once the changes committed at or before upto_lsn were made,
+-- each with its changes' columns merged in order, as they came: a column
+-- added after the row's last change is absent, a dropped one may linger.
+-- cdccraft_expected_state shapes them; cdccraft_diff reads the columns it
+-- compares straight from them.
+CREATE FUNCTION cdccraft.merged_rows(run_id bigint, upto_lsn pg_lsn)
+RETURNS TABLE (key text, columns jsonb)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT m.key, m.columns
+      FROM (SELECT c.key,
+                   cdccraft.merged_row(c.data ORDER BY c.batch, c.seq) AS columns,
+                   pg_catalog.bool_or(c.op OPERATOR(pg_catalog.=) 'delete') AS deleted
+              FROM @extschema@.cdccraft_changes(merged_rows.run_id, NULL, merged_rows.upto_lsn) c
+             WHERE c.op OPERATOR(pg_catalog.<>) 'ddl'
+             GROUP BY c.key) m
+     WHERE NOT m.deleted;
+END;
+COMMENT ON FUNCTION cdccraft.merged_rows IS
+    'the live rows at a position, each with its changes'' columns merged in order (cdccraft_expected_state shapes them)';
+
 CREATE FUNCTION @extschema@.cdccraft_expected_state(run_id bigint, upto_lsn pg_lsn DEFAULT NULL)
 RETURNS TABLE (key text, "row" jsonb)
 LANGUAGE sql STABLE
@@ -62,20 +83,15 @@ BEGIN ATOMIC
         SELECT pg_catalog.jsonb_object(f.names, pg_catalog.array_fill(NULL::text, ARRAY[pg_catalog.cardinality(f.names)]))
                AS row_of_nulls
           FROM in_force f),
-    merged AS (
-        SELECT c.key,
-               cdccraft.merged_row(c.data ORDER BY c.batch, c.seq) AS columns,
-               pg_catalog.bool_or(c.op OPERATOR(pg_catalog.=) 'delete') AS deleted
-          FROM @extschema@.cdccraft_changes(cdccraft_expected_state.run_id, NULL, cdccraft_expected_state.upto_lsn) c
-         WHERE c.op OPERATOR(pg_catalog.<>) 'ddl'
-         GROUP BY c.key)
-    SELECT m.key,
-           (SELECT pg_catalog.jsonb_object_agg(e.key, e.value)
-              FROM pg_catalog.jsonb_each(b.row_of_nulls OPERATOR(pg_catalog.||) m.columns) e,
-                   in_force f
-             WHERE e.key OPERATOR(pg_catalog.=) ANY (f.names))
-      FROM merged m, blank b
-     WHERE NOT m.deleted
+    -- Every column the run's schema changes name that is not in force: the
+    -- dropped ones, which older changes still carry.
+    gone AS (
+        SELECT coalesce(pg_catalog.array_agg(DISTINCT c.column_name), '{}') AS names
+          FROM @extschema@.cdccraft_schema_changes c, in_force f
+         WHERE c.run_id OPERATOR(pg_catalog.=) cdccraft_expected_state.run_id
+           AND c.column_name OPERATOR(pg_catalog.<>) ALL (f.names))
+    SELECT m.key, (b.row_of_nulls OPERATOR(pg_catalog.||) m.columns) OPERATOR(pg_catalog.-) g.names
+      FROM cdccraft.merged_rows(cdccraft_expected_state.run_id, cdccraft_expected_state.upto_lsn) m, blank b, gone g
      ORDER BY m.key;
 END;
 COMMENT ON FUNCTION @extschema@.cdccraft_expected_state IS
@@ -126,30 +142,39 @@ BEGIN
           FROM pg_catalog.unnest(sink_columns) c
          WHERE c OPERATOR(pg_catalog.<>) ALL (in_force)
          ORDER BY c;
+    -- Each side's common columns as one text (a row's text form keeps NULL
+    -- apart from ''), compared; JSON is made only for the rows that differ.
     RETURN QUERY EXECUTE format(
         $sql$
         WITH actual AS (
-            SELECT s.id::pg_catalog.text AS key, pg_catalog.jsonb_object($1, ARRAY[%s]::pg_catalog.text[]) AS row,
+            SELECT s.id::pg_catalog.text AS key, ROW(%1$s)::pg_catalog.text AS line, s,
                    pg_catalog.row_number() OVER (PARTITION BY s.id::pg_catalog.text) AS copy
-              FROM %s s),
+              FROM %2$s s),
         expected AS (
-            SELECT e.key,
-                   (SELECT pg_catalog.jsonb_object_agg(x.name, x.value)
-                      FROM pg_catalog.jsonb_each(e.row) x(name, value)
-                     WHERE x.name OPERATOR(pg_catalog.=) ANY ($1)) AS row
-              FROM @extschema@.cdccraft_expected_state($2, $3) e)
+            SELECT m.key, ROW(%3$s)::pg_catalog.text AS line, m.columns
+              FROM cdccraft.merged_rows($2, $3) m)
         SELECT coalesce(e.key, a.key),
                CASE WHEN a.key IS NULL THEN 'missing' WHEN e.key IS NULL THEN 'extra' ELSE 'different' END,
-               e.row, a.row
+               CASE WHEN e.key IS NOT NULL THEN pg_catalog.jsonb_object($1, ARRAY[%4$s]) END,
+               CASE WHEN a.key IS NOT NULL THEN pg_catalog.jsonb_object($1, ARRAY[%5$s]) END
           FROM expected e
           FULL JOIN actual a ON a.key OPERATOR(pg_catalog.=) e.key AND a.copy OPERATOR(pg_catalog.=) 1
-         WHERE a.key IS NULL OR e.key IS NULL OR a.row OPERATOR(pg_catalog.<>) e.row
+         WHERE a.key IS NULL OR e.key IS NULL OR a.line OPERATOR(pg_catalog.<>) e.line
          ORDER BY 1, 2
         $sql$,
-        (SELECT pg_catalog.string_agg(format('CASE WHEN s.%1$I IS NOT NULL THEN pg_catalog.format(''%%s'', s.%1$I) END', c),
-                                      ', ' ORDER BY c)
+        coalesce((SELECT pg_catalog.string_agg(
+                             format('CASE WHEN s.%1$I IS NOT NULL THEN pg_catalog.format(''%%s'', s.%1$I) END', c),
+                             ', ' ORDER BY c)
+                    FROM pg_catalog.unnest(common) c), 'NULL::pg_catalog.text'),
+        cdccraft_diff.sink,
+        coalesce((SELECT pg_catalog.string_agg(format('m.columns OPERATOR(pg_catalog.->>) %L', c), ', ' ORDER BY c)
+                    FROM pg_catalog.unnest(common) c), 'NULL::pg_catalog.text'),
+        (SELECT pg_catalog.string_agg(format('e.columns OPERATOR(pg_catalog.->>) %L', c), ', ' ORDER BY c)
            FROM pg_catalog.unnest(common) c),
-        cdccraft_diff.sink)
+        (SELECT pg_catalog.string_agg(
+                    format('CASE WHEN (a.s).%1$I IS NOT NULL THEN pg_catalog.format(''%%s'', (a.s).%1$I) END', c),
+                    ', ' ORDER BY c)
+           FROM pg_catalog.unnest(common) c))
         USING common, cdccraft_diff.run_id, cdccraft_diff.upto_lsn;
 END;
 $$;
