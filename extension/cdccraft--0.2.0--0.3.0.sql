@@ -509,21 +509,52 @@ BEGIN
 END;
 $$;
 
--- cdccraft_start gains verify, so it is made anew with its new signature;
--- the grants it had (a superuser's, to the roles that may start runs) are
--- given again.
+-- cdccraft_start gains verify, so it is made anew with its new signature,
+-- and the grants it had (a superuser's, to the roles that may start runs)
+-- are given again, each by its grantor, as the database's own, not the
+-- extension's initial privileges (which pg_dump leaves out).
 DO $$
 DECLARE
     old_acl aclitem[];
+    old_owner oid;
+    script_acl aclitem[];
+    me name := current_user;
     grant_to record;
+    done text[] := ARRAY[]::text[];
+    progress boolean;
 BEGIN
-    SELECT p.proacl INTO old_acl FROM pg_proc p
+    SELECT p.proacl, p.proowner INTO old_acl, old_owner FROM pg_proc p
      WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, '
                    'boolean, bigint, integer, double precision, double precision, integer, integer, '
                    'double precision, double precision, double precision, text, bigint, text)'::regprocedure;
-    DROP FUNCTION @extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean,
-                                             bigint, integer, double precision, double precision, integer, integer,
-                                             double precision, double precision, double precision, text, bigint, text);
+    -- Any role that may create a function can make one depend on it (a
+    -- SQL-standard body binds at creation): then it is moved aside, not
+    -- dropped, so that no role can hold the update back, and nothing of
+    -- theirs is dropped; the library refuses its calls (it has 22 arguments).
+    IF EXISTS (SELECT FROM pg_depend d
+                WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass AND d.deptype = 'n'
+                  AND d.refobjid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, '
+                                   'text, text, boolean, bigint, integer, double precision, double precision, integer, '
+                                   'integer, double precision, double precision, double precision, text, bigint, '
+                                   'text)'::regprocedure) THEN
+        ALTER FUNCTION @extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text,
+                                                  boolean, bigint, integer, double precision, double precision,
+                                                  integer, integer, double precision, double precision,
+                                                  double precision, text, bigint, text)
+            RENAME TO cdccraft_start_0_2_0;
+        ALTER FUNCTION @extschema@.cdccraft_start_0_2_0(text, text, bigint, integer, integer, boolean, text, text,
+                                                        text, boolean, bigint, integer, double precision,
+                                                        double precision, integer, integer, double precision,
+                                                        double precision, double precision, text, bigint, text)
+            SET SCHEMA cdccraft;
+        COMMENT ON FUNCTION cdccraft.cdccraft_start_0_2_0 IS
+            '0.2.0''s cdccraft_start, kept for the objects that depend on it; the library refuses its calls';
+    ELSE
+        DROP FUNCTION @extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text,
+                                                 boolean, bigint, integer, double precision, double precision,
+                                                 integer, integer, double precision, double precision,
+                                                 double precision, text, bigint, text);
+    END IF;
     CREATE FUNCTION @extschema@.cdccraft_start(
         table_name text DEFAULT 'sales',
         schema_name text DEFAULT 'public',
@@ -554,12 +585,43 @@ BEGIN
     -- A run takes a background worker slot and creates a table, a
     -- publication and slots: granted by a superuser, not to everyone.
     REVOKE EXECUTE ON FUNCTION @extschema@.cdccraft_start FROM PUBLIC;
-    FOR grant_to IN SELECT a.grantee, a.is_grantable FROM aclexplode(old_acl) a
-                     WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> a.grantor LOOP
-        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.cdccraft_start TO %s%s',
-                       CASE WHEN grant_to.grantee = 0 THEN 'PUBLIC' ELSE grant_to.grantee::regrole::text END,
-                       CASE WHEN grant_to.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    -- The extension's own initial privileges: what pg_dump leaves out.
+    SELECT p.proacl INTO script_acl FROM pg_proc p
+     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, '
+                   'boolean, bigint, integer, double precision, double precision, integer, integer, '
+                   'double precision, double precision, double precision, text, bigint, text, boolean)'::regprocedure;
+    -- Each grant as it was, by its own grantor (the owner's as the new
+    -- owner), so that revoking a grantor's privilege CASCADE still takes
+    -- away what it granted: a grant made under a grant option once that
+    -- option is given again.
+    LOOP
+        progress := false;
+        FOR grant_to IN SELECT a.grantor, a.grantee, a.is_grantable FROM aclexplode(old_acl) a
+                         WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> a.grantor
+                           AND NOT (a.grantor || '/' || a.grantee) = ANY (done) LOOP
+            IF grant_to.grantor <> old_owner AND NOT EXISTS (
+                   SELECT FROM pg_proc p, aclexplode(p.proacl) b
+                    WHERE p.oid = '@extschema@.cdccraft_start'::regproc
+                      AND b.grantee = grant_to.grantor AND b.is_grantable) THEN
+                CONTINUE;
+            END IF;
+            IF grant_to.grantor <> old_owner THEN
+                EXECUTE format('SET LOCAL ROLE %s', grant_to.grantor::regrole);
+            END IF;
+            EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.cdccraft_start TO %s%s',
+                           CASE WHEN grant_to.grantee = 0 THEN 'PUBLIC' ELSE grant_to.grantee::regrole::text END,
+                           CASE WHEN grant_to.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+            EXECUTE format('SET LOCAL ROLE %I', me);
+            done := done || (grant_to.grantor || '/' || grant_to.grantee);
+            progress := true;
+        END LOOP;
+        EXIT WHEN NOT progress;
     END LOOP;
+    -- GRANT in an extension script records the grant as the extension's
+    -- initial privilege, which pg_dump then omits: they are the database's.
+    UPDATE pg_catalog.pg_init_privs i SET initprivs = script_acl
+     WHERE i.objoid = '@extschema@.cdccraft_start'::regproc AND i.classoid = 'pg_catalog.pg_proc'::regclass
+       AND i.objsubid = 0;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.cdccraft_start IS

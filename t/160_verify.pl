@@ -28,7 +28,8 @@ sub verify {
 my $run = start_run($node, table_name => "'canary'", total_records => 12000, batch_size => 100, seed => 160,
     evolution_interval => 4, evolution_probability => 1, changes_per_second => 8000, verify => 'true');
 my $summary = decode_json($node->safe_psql('postgres', "SELECT cdccraft_summary($run)"));
-is($summary->{canary}{slot}, "cdccraft_canary_$run", 'the summary names the canary slot');
+my $db_oid = $node->safe_psql('postgres', "SELECT oid FROM pg_database WHERE datname = 'postgres'");
+is($summary->{canary}{slot}, "cdccraft_canary_${db_oid}_$run", 'the summary names the canary slot');
 ok($summary->{canary}{held}, 'which the run holds');
 
 my %checked = (insert => 0, update => 0, delete => 0, relation => 0);
@@ -68,9 +69,9 @@ wait_for_batches($node, $skipping, 10);
 my ($lsn4, $lsn5, $xid5) = split /\|/, $node->safe_psql('postgres',
     "SELECT (SELECT commit_lsn FROM cdccraft_batches WHERE run_id = $skipping AND batch = 4), "
       . "commit_lsn, xid FROM cdccraft_batches WHERE run_id = $skipping AND batch = 5");
-$node->safe_psql('postgres', "SELECT pg_replication_slot_advance('cdccraft_canary_$skipping', '$lsn4')");
+$node->safe_psql('postgres', "SELECT pg_replication_slot_advance('cdccraft_canary_${db_oid}_$skipping', '$lsn4')");
 $node->safe_psql('postgres', "UPDATE cdccraft.run SET verified_lsn = '$lsn4' WHERE id = $skipping");
-$node->safe_psql('postgres', "SELECT pg_replication_slot_advance('cdccraft_canary_$skipping', '$lsn5')");
+$node->safe_psql('postgres', "SELECT pg_replication_slot_advance('cdccraft_canary_${db_oid}_$skipping', '$lsn5')");
 $node->safe_psql('postgres', "CALL cdccraft_wait($skipping)");
 my $v = verify($skipping);
 ok(!$v->{ok}, 'a verify after a skipped transaction is not ok');
@@ -94,7 +95,7 @@ $node->safe_psql('postgres', 'CREATE ROLE stranger LOGIN');
 like($err, qr/cdccraft run $run does not exist/, 'another role\'s run does not exist for a stranger');
 
 # Cleanup drops the canary; DROP EXTENSION CASCADE drops every run's.
-like($node->safe_psql('postgres', "SELECT cdccraft_cleanup($run)"), qr/"slot cdccraft_canary_$run"/,
+like($node->safe_psql('postgres', "SELECT cdccraft_cleanup($run)"), qr/"slot cdccraft_canary_${db_oid}_$run"/,
     'cleanup drops the canary slot');
 ($rc, $out, $err) = $node->psql('postgres', "SELECT cdccraft_verify($run)");
 like($err, qr/was cleaned up/, 'and verify then says so');

@@ -46,7 +46,11 @@ bool drop_slot_if_proven(const char* name, XLogRecPtr proof) {
     return true;
 }
 
-const char* canary_slot_name(int64 run_id) { return psprintf("cdccraft_canary_%lld", (long long)run_id); }
+// Slot names are the cluster's, run ids each database's: the database's oid
+// keeps two databases' runs of one id from taking each other's name.
+const char* canary_slot_name(int64 run_id) {
+    return psprintf("cdccraft_canary_%u_%lld", MyDatabaseId, (long long)run_id);
+}
 
 }  // namespace cdccraft::pg
 

@@ -62,8 +62,8 @@ Canary read_canary(int64 run_id) {
     const Oid types[] = {INT8OID};
     const Datum values[] = {Int64GetDatum(run_id)};
     exec_as_owner(catalog_owner(),
-                  "SELECT canary_slot::pg_catalog.text, publication_name, canary_proof_lsn, verified_lsn "
-                  "FROM cdccraft.run WHERE id OPERATOR(pg_catalog.=) $1",
+                  "SELECT canary_slot::pg_catalog.text, publication_name, canary_proof_lsn, verified_lsn, "
+                  "origin OPERATOR(pg_catalog.=) cdccraft.origin() FROM cdccraft.run WHERE id OPERATOR(pg_catalog.=) $1",
                   1, types, values, nullptr, SPI_OK_SELECT);
     if (SPI_processed != 1)
         ereport(ERROR,
@@ -77,6 +77,12 @@ Canary read_canary(int64 run_id) {
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("cdccraft run %lld has no canary slot", (long long)run_id),
                         errhint("Start the run with verify => true.")));
+    // LSNs and slots mean something only in the cluster and database where
+    // the run ran.
+    if (!DatumGetBool(SPI_getbinval(row, desc, 5, &isnull)))
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("cdccraft run %lld was restored from a dump of another database", (long long)run_id),
+                        errdetail("Its canary slot, if any, is there.")));
     c.slot = MemoryContextStrdup(TopTransactionContext, slot);
     c.publication = MemoryContextStrdup(TopTransactionContext, SPI_getvalue(row, desc, 2));
     const Datum proof = SPI_getbinval(row, desc, 3, &isnull);
@@ -196,7 +202,10 @@ Datum cdccraft_verify(PG_FUNCTION_ARGS) {
     if (upto > skipped_to) {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
         Oid types[] = {TEXTOID, LSNOID, TEXTOID};
-        Datum args[] = {CStringGetTextDatum(canary.slot), LSNGetDatum(upto), CStringGetTextDatum(canary.publication)};
+        // publication_names is a list of identifiers (split at commas,
+        // case-folded): the run's publication is one name.
+        Datum args[] = {CStringGetTextDatum(canary.slot), LSNGetDatum(upto),
+                        CStringGetTextDatum(quote_identifier(canary.publication))};
         const int nest_level = pin_safe_settings();
         Portal cursor = SPI_cursor_open_with_args(
             nullptr,
