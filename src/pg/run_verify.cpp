@@ -61,10 +61,11 @@ Canary read_canary(int64 run_id) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     const Oid types[] = {INT8OID};
     const Datum values[] = {Int64GetDatum(run_id)};
-    exec_as_owner(catalog_owner(),
-                  "SELECT canary_slot::pg_catalog.text, publication_name, canary_proof_lsn, verified_lsn, "
-                  "origin OPERATOR(pg_catalog.=) cdccraft.origin() FROM cdccraft.run WHERE id OPERATOR(pg_catalog.=) $1",
-                  1, types, values, nullptr, SPI_OK_SELECT);
+    exec_as_owner(
+        catalog_owner(),
+        "SELECT canary_slot::pg_catalog.text, publication_name, canary_proof_lsn, verified_lsn, "
+        "origin OPERATOR(pg_catalog.=) cdccraft.origin() FROM cdccraft.run WHERE id OPERATOR(pg_catalog.=) $1",
+        1, types, values, nullptr, SPI_OK_SELECT);
     if (SPI_processed != 1)
         ereport(ERROR,
                 (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("cdccraft run %lld does not exist", (long long)run_id)));
@@ -159,9 +160,10 @@ bool feed_truth(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* print
 Datum cdccraft_verify(PG_FUNCTION_ARGS) {
     if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("run_id must not be NULL")));
     const int64 run_id = PG_GETARG_INT64(0);
-    // NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): PostgreSQL's own sizes
+    // NOLINTBEGIN(bugprone-implicit-widening-of-multiplication-result): PostgreSQL's own sizes
     MemoryContext verify_context =
         AllocSetContextCreate(CurrentMemoryContext, "cdccraft verify", ALLOCSET_DEFAULT_SIZES);
+    // NOLINTEND(bugprone-implicit-widening-of-multiplication-result)
     MemoryContext caller = MemoryContextSwitchTo(verify_context);
 
     // The run as the caller may see it, then its canary.
@@ -254,20 +256,18 @@ Datum cdccraft_verify(PG_FUNCTION_ARGS) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     const Oid types[] = {INT8OID, LSNOID, LSNOID};
     const Datum values[] = {Int64GetDatum(run_id), LSNGetDatum(decoded_to), LSNGetDatum(state.now)};
-    exec_as_owner(
-        catalog_owner(),
-        "UPDATE cdccraft.run SET verified_lsn = $2, canary_proof_lsn = GREATEST(canary_proof_lsn, $3) "
-        "WHERE id OPERATOR(pg_catalog.=) $1",
-        3, types, values, nullptr, SPI_OK_UPDATE);
+    exec_as_owner(catalog_owner(),
+                  "UPDATE cdccraft.run SET verified_lsn = $2, canary_proof_lsn = GREATEST(canary_proof_lsn, $3) "
+                  "WHERE id OPERATOR(pg_catalog.=) $1",
+                  3, types, values, nullptr, SPI_OK_UPDATE);
     // Last, once the verdict and the record of it are made: the slot's
     // advance cannot be rolled back.
     if (decoded_to > state.confirmed) {
         Oid advance_types[] = {TEXTOID, LSNOID};
         Datum advance_args[] = {CStringGetTextDatum(canary.slot), LSNGetDatum(decoded_to)};
         const int nest_level = pin_safe_settings();
-        const int ret =
-            SPI_execute_with_args("SELECT pg_catalog.pg_replication_slot_advance($1::pg_catalog.name, $2)", 2,
-                                  advance_types, advance_args, nullptr, false, 1);
+        const int ret = SPI_execute_with_args("SELECT pg_catalog.pg_replication_slot_advance($1::pg_catalog.name, $2)",
+                                              2, advance_types, advance_args, nullptr, false, 1);
         unpin_safe_settings(nest_level);
         if (ret != SPI_OK_SELECT) elog(ERROR, "could not advance the canary slot %s", canary.slot);
     }
@@ -277,9 +277,8 @@ Datum cdccraft_verify(PG_FUNCTION_ARGS) {
         "\"run_id\": %lld, \"canary_slot\": \"%s\", \"verified_from\": \"%X/%X\", \"verified_upto\": \"%X/%X\", "
         "\"gap\": %s",
         (long long)run_id, canary.slot, LSN_PARTS(from), LSN_PARTS(decoded_to),
-        skipped_to > from
-            ? psprintf("{\"from\": \"%X/%X\", \"to\": \"%X/%X\"}", LSN_PARTS(from), LSN_PARTS(skipped_to))
-            : "null");
+        skipped_to > from ? psprintf("{\"from\": \"%X/%X\", \"to\": \"%X/%X\"}", LSN_PARTS(from), LSN_PARTS(skipped_to))
+                          : "null");
     char* verdict = nullptr;
     CDCCRAFT_CORE(verdict = copy_to_malloc(verifier->verdict_json(extra)));
     MemoryContextSwitchTo(caller);
