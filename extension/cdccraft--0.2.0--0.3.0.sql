@@ -509,10 +509,10 @@ BEGIN
 END;
 $$;
 
--- cdccraft_start gains verify, so it is made anew with its new signature,
--- and the grants it had (a superuser's, to the roles that may start runs)
--- are given again, each by its grantor, as the database's own, not the
--- extension's initial privileges (which pg_dump leaves out).
+-- cdccraft_start gains verify and null_fraction, so it is made anew with its
+-- new signature, and the grants it had (a superuser's, to the roles that may
+-- start runs) are given again, each by its grantor, as the database's own,
+-- not the extension's initial privileges (which pg_dump leaves out).
 DO $$
 DECLARE
     old_acl aclitem[];
@@ -578,7 +578,8 @@ BEGIN
         slot_plugin text DEFAULT 'pgoutput',
         max_slot_lag bigint DEFAULT NULL,
         key_order text DEFAULT 'random',
-        verify boolean DEFAULT false)
+        verify boolean DEFAULT false,
+        null_fraction double precision DEFAULT 0)
     RETURNS bigint
     LANGUAGE C VOLATILE
     AS 'MODULE_PATHNAME', 'cdccraft_start';
@@ -589,7 +590,8 @@ BEGIN
     SELECT p.proacl INTO script_acl FROM pg_proc p
      WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, '
                    'boolean, bigint, integer, double precision, double precision, integer, integer, '
-                   'double precision, double precision, double precision, text, bigint, text, boolean)'::regprocedure;
+                   'double precision, double precision, double precision, text, bigint, text, boolean, '
+                   'double precision)'::regprocedure;
     -- Each grant as it was, by its own grantor (the owner's as the new
     -- owner), so that revoking a grantor's privilege CASCADE still takes
     -- away what it granted: a grant made under a grant option once that

@@ -175,4 +175,25 @@ RESET ROLE;
 DROP ROLE truth_stranger;
 
 SELECT cdccraft_cleanup(:run_id) - 'run_id';
+
+-- null_fraction: NULLs at that rate in every nullable column, inserts and
+-- updates alike; the truth has each as JSON null, and the expected state is
+-- the table.
+SELECT cdccraft_start(table_name => 'nulls', total_records => 4000, batch_size => 100, snapshot_rows => 200,
+                      seed => 43, evolution_interval => 4, evolution_probability => 1, null_fraction => 0.3)
+       AS null_run \gset
+CALL cdccraft_wait(:null_run) \gset
+SELECT e.key AS name, round(avg((e.value = 'null')::int), 1) AS null_rate
+  FROM cdccraft_changes(:null_run) c, jsonb_each(c.data) e
+ WHERE c.op = 'insert'
+   AND e.key IN ('customer_name', 'item_id', 'quantity', 'total_amount', 'purchased_at', 'created_at')
+ GROUP BY e.key ORDER BY e.key;
+SELECT count(*) > 0 AS updates_set_nulls FROM cdccraft_changes(:null_run) c, jsonb_each(c.data) e
+ WHERE c.op = 'update' AND e.value = 'null';
+SELECT count(*) FILTER (WHERE t.key IS NULL) AS only_expected, count(*) FILTER (WHERE e.key IS NULL) AS only_in_table,
+       count(*) FILTER (WHERE t.row <> e.row) AS different, count(*) AS rows
+  FROM (SELECT s.id::text AS key, hstore_to_jsonb(hstore(s)) AS row FROM nulls s) t
+  FULL JOIN cdccraft_expected_state(:null_run) e ON e.key = t.key;
+SELECT count(*) AS null_differences FROM cdccraft_diff(:null_run, 'nulls') WHERE key IS NOT NULL;
+SELECT cdccraft_cleanup(:null_run) - 'run_id';
 DROP EXTENSION hstore;

@@ -4,7 +4,7 @@
 # of it as text (DecodeSlot.pm). Transaction by transaction (xid, commit
 # LSN), statement by statement, key by key and value by value, with nothing
 # missing and nothing extra; under REPLICA IDENTITY FULL and DEFAULT, with a
-# schema change every third batch.
+# schema change every third batch and NULLs in a fifth of the nullable values.
 use strict;
 use warnings;
 use FindBin;
@@ -174,7 +174,7 @@ for my $identity ('full', 'default') {
     $seed++;
     my $run = start_run($node, table_name => "'$table'", total_records => 3000, batch_size => 100,
         snapshot_rows => 200, seed => $seed, evolution_interval => 3, evolution_probability => 1,
-        replica_identity => "'$identity'");
+        replica_identity => "'$identity'", null_fraction => 0.2);
     $node->safe_psql('postgres', "CALL cdccraft_wait($run)");
     is(state_of($node, $run), 'completed', "$identity: the run completes");
 

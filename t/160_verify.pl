@@ -24,9 +24,11 @@ sub verify {
     return decode_json($node->safe_psql('postgres', "SELECT cdccraft_verify($run)"));
 }
 
-# A paced, evolving run, verified twice while it writes and once at its end.
+# A paced, evolving run with NULLs, verified twice while it writes and once
+# at its end.
 my $run = start_run($node, table_name => "'canary'", total_records => 12000, batch_size => 100, seed => 160,
-    evolution_interval => 4, evolution_probability => 1, changes_per_second => 8000, verify => 'true');
+    evolution_interval => 4, evolution_probability => 1, changes_per_second => 8000, verify => 'true',
+    null_fraction => 0.2);
 my $summary = decode_json($node->safe_psql('postgres', "SELECT cdccraft_summary($run)"));
 my $db_oid = $node->safe_psql('postgres', "SELECT oid FROM pg_database WHERE datname = 'postgres'");
 is($summary->{canary}{slot}, "cdccraft_canary_${db_oid}_$run", 'the summary names the canary slot');

@@ -78,7 +78,7 @@ void BatchPlanner::plan_inserts(BatchPlan& plan, int64_t rows) {
         plan.insert_columns.push_back(id);
         ColumnValues& out = plan.insert_values[id];
         out.reset(spec.kind);
-        generate_values(spec, static_cast<size_t>(rows), values_, names_, out);
+        generate_values(spec, static_cast<size_t>(rows), config_.null_fraction, values_, names_, out);
     }
 }
 
@@ -119,7 +119,7 @@ void BatchPlanner::plan_update(BatchPlan& plan, size_t rows) {
         }
         UpdateGroup& group = plan.update_groups[group_of_column_[column]];
         group.keys.push_back(codec_.encode(chosen[i]));
-        generate_values(column_spec(column), 1, values_, names_, group.values);
+        generate_values(column_spec(column), 1, config_.null_fraction, values_, names_, group.values);
     }
 }
 

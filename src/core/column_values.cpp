@@ -35,13 +35,38 @@ size_t ColumnValues::size() const {
     return 0;
 }
 
-void generate_values(const ColumnSpec& column, size_t n, RandomSource& rng, const NameSpellings& names,
-                     ColumnValues& out) {
+namespace {
+
+// A NULL's place in the values: a value of the kind that no one reads.
+void append_placeholder(ColumnValues& out) {
+    switch (out.kind) {
+        case ValueKind::Text: end_text(out); break;
+        case ValueKind::Float8: out.floats.push_back(0); break;
+        case ValueKind::Bool: out.bools.push_back(0); break;
+        case ValueKind::Int4:
+        case ValueKind::Timestamp: out.ints.push_back(0); break;
+        case ValueKind::Uuid: throw std::logic_error("a key is never NULL");
+    }
+}
+
+}  // namespace
+
+void generate_values(const ColumnSpec& column, size_t n, double null_fraction, RandomSource& rng,
+                     const NameSpellings& names, ColumnValues& out) {
     if (out.kind != column.kind) throw std::logic_error("column values of the wrong kind");
     // The draws are bounded by the pools' sizes, whatever the spellings.
     const std::string_view* given = names.spellings(NamePool::Given);
     const std::string_view* surnames = names.spellings(NamePool::Surname);
+    const bool may_be_null = null_fraction > 0 && !column.not_null;
     for (size_t i = 0; i < n; ++i) {
+        if (may_be_null) {
+            const bool null = rng.chance(null_fraction);
+            out.nulls.push_back(null ? 1 : 0);
+            if (null) {
+                append_placeholder(out);
+                continue;
+            }
+        }
         switch (column.generator) {
             case Generator::PersonName:
                 append_text(out, given[rng.below(kGivenNameCount)]);

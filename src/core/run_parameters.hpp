@@ -84,6 +84,8 @@ inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
       "random (UUIDv4-like keys) or time (UUIDv7-like keys that sort in insert order)")                           \
     X(verify, bool, false, Boolean, "false", None, 0, 0, "", "",                                                   \
       "keep a private pgoutput canary slot beside the run's, for cdccraft_verify")                                \
+    X(null_fraction, double, 0, DoublePrecision, "0", Range, 0, 1, "between 0 and 1", "",                          \
+      "NULLs at this rate in every nullable column, inserts and updates alike")                                   \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")
 // clang-format on

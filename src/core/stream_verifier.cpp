@@ -32,8 +32,9 @@ void append_value(std::string& j, const pgoutput::Value& v) {
     }
 }
 
-bool equals(const pgoutput::Value& emitted, const std::string& truth) {
-    return emitted.form == pgoutput::Value::Form::Text && emitted.bytes == truth;
+bool equals(const pgoutput::Value& emitted, const std::optional<std::string>& truth) {
+    if (!truth) return emitted.form == pgoutput::Value::Form::Null;
+    return emitted.form == pgoutput::Value::Form::Text && emitted.bytes == *truth;
 }
 
 }  // namespace
@@ -79,7 +80,14 @@ std::string StreamVerifier::describe(const TruthChange& c, int64_t batch) {
     if (!c.values.empty()) {
         member(j, "data");
         std::string data = "{";
-        for (const auto& [name, value] : c.values) string_member(data, name.c_str(), value);
+        for (const auto& [name, value] : c.values) {
+            if (value) {
+                string_member(data, name.c_str(), *value);
+            } else {
+                member(data, name.c_str());
+                data += "null";
+            }
+        }
         j += data + '}';
     }
     return j + '}';
@@ -117,6 +125,10 @@ void StreamVerifier::draft_change(ChangeOp op, std::string_view key) {
 
 void StreamVerifier::draft_value(std::string_view column, std::string_view text) {
     draft_.changes.back().values.emplace_back(std::string(column), std::string(text));
+}
+
+void StreamVerifier::draft_null(std::string_view column) {
+    draft_.changes.back().values.emplace_back(std::string(column), std::nullopt);
 }
 
 void StreamVerifier::skipped(const TruthTransaction& t) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,8 +28,9 @@ namespace cdccraft {
 struct TruthChange {
     ChangeOp op = ChangeOp::Insert;
     std::string key;
-    // Insert: every column; update: the columns it set. Name, text.
-    std::vector<std::pair<std::string, std::string>> values;
+    // Insert: every column; update: the columns it set. Name, and text or
+    // none for NULL.
+    std::vector<std::pair<std::string, std::optional<std::string>>> values;
 };
 
 struct TruthTransaction {
@@ -55,6 +57,7 @@ public:
     void draft_column(std::string_view name);
     void draft_change(ChangeOp op, std::string_view key);
     void draft_value(std::string_view column, std::string_view text);
+    void draft_null(std::string_view column);
     void draft_expect() { expect(std::move(draft_)); }
     void draft_skip() { skipped(draft_); }
     // The slot's next message (a bytea of pg_logical_slot_get_binary_changes).

@@ -26,6 +26,17 @@ Datum uuid_array(const std::vector<Uuid>& keys) {
     return PointerGetDatum(construct_array(elems, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
 }
 
+// A one-dimensional array of the elements, with NULLs where the values have
+// them (construct_array() makes none).
+Datum make_array(const ColumnValues& v, Datum* elems, int n, Oid type, int len, bool byval, char align) {
+    if (v.nulls.empty()) return PointerGetDatum(construct_array(elems, n, type, len, byval, align));
+    auto* nulls = static_cast<bool*>(palloc(sizeof(bool) * Max(n, 1)));
+    for (int i = 0; i < n; ++i) nulls[i] = v.nulls[i] != 0;
+    int dims[] = {n};
+    int lower_bounds[] = {1};
+    return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lower_bounds, type, len, byval, align));
+}
+
 Datum values_array(const ColumnValues& v, Timestamp anchor) {
     const int n = static_cast<int>(v.size());
     auto* elems = static_cast<Datum*>(palloc(sizeof(Datum) * Max(n, 1)));
@@ -35,21 +46,19 @@ Datum values_array(const ColumnValues& v, Timestamp anchor) {
                 const std::string_view s = v.text(i);
                 elems[i] = PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
             }
-            return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+            return make_array(v, elems, n, TEXTOID, -1, false, TYPALIGN_INT);
         case ValueKind::Int4:
             for (int i = 0; i < n; ++i) elems[i] = Int32GetDatum(static_cast<int32>(v.ints[i]));
-            return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+            return make_array(v, elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT);
         case ValueKind::Float8:
             for (int i = 0; i < n; ++i) elems[i] = Float8GetDatum(v.floats[i]);
-            return PointerGetDatum(
-                construct_array(elems, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+            return make_array(v, elems, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
         case ValueKind::Bool:
             for (int i = 0; i < n; ++i) elems[i] = BoolGetDatum(v.bools[i] != 0);
-            return PointerGetDatum(construct_array(elems, n, BOOLOID, 1, true, TYPALIGN_CHAR));
+            return make_array(v, elems, n, BOOLOID, 1, true, TYPALIGN_CHAR);
         case ValueKind::Timestamp:
             for (int i = 0; i < n; ++i) elems[i] = TimestampGetDatum(anchor - v.ints[i]);
-            return PointerGetDatum(
-                construct_array(elems, n, TIMESTAMPOID, sizeof(Timestamp), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+            return make_array(v, elems, n, TIMESTAMPOID, sizeof(Timestamp), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
         case ValueKind::Uuid: break;
     }
     elog(ERROR, "cdccraft: no array form for this column kind");

@@ -51,7 +51,13 @@ Datum change_data(const RunReplay* replay, const PlannedChange& change, const Lo
         const std::string_view name = column_spec(c.column).name;
         push_string(&state, WJB_KEY, name.data(), name.size());
         const char* text = column_text(printer, replay, change, c, batch);
-        push_string(&state, WJB_VALUE, text, strlen(text));
+        if (text == nullptr) {
+            JsonbValue null;
+            null.type = jbvNull;
+            pushJsonbValue(&state, WJB_VALUE, &null);
+        } else {
+            push_string(&state, WJB_VALUE, text, strlen(text));
+        }
     }
     JsonbValue* object = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
     return JsonbPGetDatum(JsonbValueToJsonb(object));

@@ -248,6 +248,7 @@ char* column_text(ValuePrinter* printer, const RunReplay* replay, const PlannedC
     }
     const ColumnValues& v = *column.values;
     const size_t row = change.row;
+    if (v.is_null(row)) return nullptr;
     switch (v.kind) {
         case ValueKind::Text: {
             const std::string_view s = v.text(row);

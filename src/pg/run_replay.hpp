@@ -45,7 +45,8 @@ const RunConfig& replay_config(const RunReplay* replay);
 const char* replay_qualified_table(const RunReplay* replay);
 
 // Values as the calling session prints them (the types' output functions,
-// as psql, COPY and pgoutput's text format do); palloc'd.
+// as psql, COPY and pgoutput's text format do); palloc'd; column_text gives
+// NULL for a NULL.
 struct ValuePrinter;
 ValuePrinter* make_value_printer();
 char* key_text(ValuePrinter* printer, const Uuid& key);

@@ -143,8 +143,13 @@ bool feed_truth(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* print
         if (skipped) continue;
         for (size_t i = 0; i < change.column_count; ++i) {
             const ChangedColumn& column = change.columns[i];
+            const std::string_view name = column_spec(column.column).name;
             const char* text = column_text(printer, replay, change, column, *batch);
-            CDCCRAFT_CORE(verifier->draft_value(column_spec(column.column).name, text));
+            if (text == nullptr) {
+                CDCCRAFT_CORE(verifier->draft_null(name));
+                continue;
+            }
+            CDCCRAFT_CORE(verifier->draft_value(name, text));
             pfree(const_cast<char*>(text));
         }
     }

@@ -160,3 +160,36 @@ TEST(BatchPlanner, AmountsHaveTwoDecimals) {
     for (double v : plan.values_of(4).floats)
         EXPECT_DOUBLE_EQ(v, static_cast<double>(static_cast<int64_t>(v * 100 + 0.5)) / 100);
 }
+
+TEST(BatchPlanner, NullFractionMakesNullsInNullableColumnsOnly) {
+    RunConfig c = config_with(31, 20000, 200);
+    c.null_fraction = 0.25;
+    validate(c);
+    BatchPlanner planner(c);
+    BatchPlan plan;
+    size_t values = 0, nulls = 0, update_nulls = 0;
+    while (!planner.finished()) {
+        planner.plan_batch(plan);
+        for (ColumnId id : plan.insert_columns) {
+            const ColumnValues& v = plan.values_of(id);
+            ASSERT_EQ(v.nulls.size(), column_spec(id).not_null ? 0u : v.size()) << column_spec(id).name;
+            for (size_t i = 0; i < v.size(); ++i) nulls += v.is_null(i) ? 1 : 0;
+            values += column_spec(id).not_null ? 0 : v.size();
+        }
+        for (size_t g = 0; g < plan.update_group_count; ++g)
+            for (size_t i = 0; i < plan.update_groups[g].values.size(); ++i)
+                update_nulls += plan.update_groups[g].values.is_null(i) ? 1 : 0;
+    }
+    EXPECT_NEAR(static_cast<double>(nulls) / static_cast<double>(values), 0.25, 0.01);
+    EXPECT_GT(update_nulls, 0u) << "an update can set a column to NULL";
+}
+
+TEST(BatchPlanner, NoNullFractionMakesNoNulls) {
+    BatchPlanner planner(config_with(32));
+    BatchPlan plan;
+    for (int i = 0; i < 50; ++i) {
+        planner.plan_batch(plan);
+        for (ColumnId id : plan.insert_columns) EXPECT_TRUE(plan.values_of(id).nulls.empty());
+        for (size_t g = 0; g < plan.update_group_count; ++g) EXPECT_TRUE(plan.update_groups[g].values.nulls.empty());
+    }
+}

@@ -113,7 +113,7 @@ TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
         EXPECT_EQ(default_text(member), sql_literal(p.sql_default)) << p.name;
         ++compared;
     });
-    EXPECT_EQ(compared, 19u);
+    EXPECT_EQ(compared, 20u);
 }
 
 TEST(RunParameters, EveryParameterIsDescribedAndNamedOnce) {

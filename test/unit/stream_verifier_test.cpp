@@ -69,7 +69,8 @@ std::string delete_message(const std::string& id) {
     return Writer().byte('D').int32(kTable).byte('O').tuple({id, "0"}).out;
 }
 
-TruthChange change(ChangeOp op, const std::string& key, std::vector<std::pair<std::string, std::string>> values = {}) {
+TruthChange change(ChangeOp op, const std::string& key,
+                   std::vector<std::pair<std::string, std::optional<std::string>>> values = {}) {
     return TruthChange{op, key, std::move(values)};
 }
 
@@ -210,6 +211,21 @@ TEST(StreamVerifier, SkippedTransactionsAreDifferences) {
     v.finish();
     EXPECT_FALSE(v.ok());
     EXPECT_NE(v.verdict_json("").find("\"skipped\": 1"), std::string::npos);
+}
+
+TEST(StreamVerifier, ANullIsNotAnEmptyString) {
+    StreamVerifier v = verifier();
+    v.expect(transaction(4, 706, 0x7000,
+                         {change(ChangeOp::Insert, "e", {{"id", "e"}, {"qty", std::nullopt}}),
+                          change(ChangeOp::Insert, "f", {{"id", "f"}, {"qty", std::nullopt}})}));
+    v.emitted(begin(706));
+    v.emitted(Writer().byte('I').int32(kTable).byte('N').tuple({"e", std::nullopt}).out);
+    v.emitted(Writer().byte('I').int32(kTable).byte('N').tuple({"f", ""}).out);
+    v.emitted(commit(0x7000));
+    v.truth_exhausted();
+    v.finish();
+    EXPECT_EQ(v.differences(), 1) << v.verdict_json("");
+    EXPECT_NE(v.verdict_json("").find("\"qty\": null"), std::string::npos) << v.verdict_json("");
 }
 
 TEST(StreamVerifier, AnUndecodableMessageIsADifference) {
