@@ -88,6 +88,11 @@ for my $stop (1 .. 3) {
       or die 'the subscriber does not follow';
     stop_subscriber();
     my $position = applied_position();
+    # A batch's commit LSN is recorded with the next batch: wait until the
+    # ledger is past the position.
+    $publisher->poll_query_until('postgres',
+        "SELECT max(commit_lsn) >= '$position' FROM cdccraft_batches WHERE run_id = $run")
+      or die 'the run does not go on';
     my ($batch, $columns) = split /\|/, $publisher->safe_psql('postgres',
         "SELECT b.batch, cardinality(cdccraft.columns_in_force($run, '$position')) FROM cdccraft_batches b "
           . "WHERE b.run_id = $run AND b.commit_lsn = '$position'");
