@@ -18,4 +18,13 @@ SELECT bool_and(purchased_at BETWEEN created_at - interval '730 days 1 hour' AND
        bool_and(updated_at >= created_at) AS updated_after_created
   FROM sales;
 
+-- Names mix scripts: four-byte UTF-8 (outside the Basic Multilingual Plane,
+-- an emoji among them), right-to-left (Hebrew, Arabic), CJK, and combining
+-- marks (decomposed accents), beside the Latin names with their accents.
+SELECT bool_or(customer_name ~ '[\U00010000-\U0010FFFF]') AS four_byte,
+       bool_or(customer_name ~ '[\u0590-\u06FF]') AS right_to_left,
+       bool_or(customer_name ~ '[\u3040-\u9FFF\uAC00-\uD7AF]') AS cjk,
+       bool_or(customer_name ~ '[\u0300-\u036F]') AS combining,
+       bool_or(customer_name ~ '[\u00C0-\u017F]') AS latin_accents
+  FROM sales;
 SELECT cdccraft_cleanup(:run_id);

@@ -84,11 +84,17 @@ std::string ascii_fold(std::string_view utf8) {
         }
         if (cp < 0x80)
             out.push_back(static_cast<char>(cp));
-        else
+        else if (cp < 0x300 || cp > 0x36F)
             out.append(fold_of(cp));
         i += length;
     }
     return out;
+}
+
+std::string ascii_spelling(std::string_view utf8) {
+    for (size_t i = 0; i < kRomanizationCount; ++i)
+        if (kRomanizations[i].name == utf8) return std::string(kRomanizations[i].ascii);
+    return ascii_fold(utf8);
 }
 
 bool is_ascii(std::string_view text) noexcept {

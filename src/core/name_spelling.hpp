@@ -23,8 +23,12 @@ enum class NamePool : uint8_t { Given, Surname };
 // in ASCII ("Weiß" -> "Weiss", "Søren" -> "Soren", "Yılmaz" -> "Yilmaz").
 // Anything else that is not ASCII, and every byte of invalid UTF-8, becomes
 // '?'. ASCII is unchanged.
+// Combining marks (U+0300 to U+036F, as in a decomposed "Zoë") are dropped.
 std::string ascii_fold(std::string_view utf8);
 bool is_ascii(std::string_view text) noexcept;
+// A pool entry's ASCII spelling: its romanization where the pools give one
+// (person_names.hpp), else its ASCII folding.
+std::string ascii_spelling(std::string_view utf8);
 
 // The bytes a run emits for each pool entry. At first every entry is spelled
 // as in its pool; the PostgreSQL side respells what the database's encoding
@@ -45,7 +49,7 @@ public:
 
     // Throws std::out_of_range for an index past the pool.
     void respell(NamePool pool, size_t i, std::string_view bytes);
-    void respell_ascii(NamePool pool, size_t i) { respell(pool, i, ascii_fold(name(pool, i))); }
+    void respell_ascii(NamePool pool, size_t i) { respell(pool, i, ascii_spelling(name(pool, i))); }
     // Entries whose spelling differs from their pool's.
     size_t respelled() const noexcept;
 

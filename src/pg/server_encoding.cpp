@@ -37,7 +37,7 @@ bool convert_name(Oid proc, int encoding, std::string_view name, char** spelled)
 void check_spelling(const NameSpellings* names, NamePool pool, size_t i, int encoding) {
     const std::string_view spelling = names->spelling(pool, i);
     if (pg_verify_mbstr(encoding, spelling.data(), static_cast<int>(spelling.size()), true)) return;
-    const char* folded = core_string([&] { return ascii_fold(names->name(pool, i)); });
+    const char* folded = core_string([&] { return ascii_spelling(names->name(pool, i)); });
     ereport(ERROR,
             (errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
              errmsg("cdccraft cannot spell the name \"%s\" in encoding \"%s\"", folded, GetDatabaseEncodingName()),

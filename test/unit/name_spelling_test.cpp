@@ -40,11 +40,11 @@ std::pair<std::string_view, std::string_view> halves(std::string_view name) {
 
 }  // namespace
 
-TEST(AsciiFold, EveryPoolEntryFoldsToAsciiWithoutReplacement) {
+TEST(AsciiSpelling, EveryPoolEntryHasOneWithoutReplacement) {
     const NameSpellings names;
     for (auto [pool, i] : every_entry()) {
         const std::string_view name = names.name(pool, i);
-        const std::string folded = ascii_fold(name);
+        const std::string folded = ascii_spelling(name);
         EXPECT_TRUE(is_ascii(folded)) << name;
         // A '?' would mean a letter the fold does not know, or invalid UTF-8.
         EXPECT_EQ(folded.find('?'), std::string::npos) << name << " folds to " << folded;
@@ -87,12 +87,52 @@ TEST(AsciiFold, SpellsThePoolsNamesWithoutTheirMarks) {
         {"Wiśniewska", "Wisniewska"},
         {"Ní Bhriain", "Ni Bhriain"},
         {"García-Márquez", "Garcia-Marquez"},
+        {"Zoe\u0308", "Zoe"},
+        {"Jose\u0301", "Jose"},
+        {"芳", "Fang"},
+        {"さくら", "Sakura"},
+        {"민준", "Minjun"},
+        {"محمد", "Muhammad"},
+        {"فاطمة", "Fatima"},
+        {"נועה", "Noa"},
+        {"Дмитрий", "Dmitriy"},
+        {"Αλέξανδρος", "Alexandros"},
+        {"Ana\U0001F338", "Ana"},
+        {"王", "Wang"},
+        {"李", "Li"},
+        {"\U00020BB7野", "Yoshino"},
+        {"김", "Kim"},
+        {"العلي", "Al-Ali"},
+        {"כהן", "Cohen"},
+        {"Иванова", "Ivanova"},
+        {"Παπαδάκη", "Papadaki"},
     };
     size_t non_ascii = 0;
     const NameSpellings names;
     for (auto [pool, i] : every_entry()) non_ascii += !is_ascii(names.name(pool, i));
     EXPECT_EQ(non_ascii, sizeof(expected) / sizeof(expected[0])) << "a name was added to the pools: list it here";
-    for (const auto& [name, folded] : expected) EXPECT_EQ(ascii_fold(name), folded) << name;
+    for (const auto& [name, folded] : expected) EXPECT_EQ(ascii_spelling(name), folded) << name;
+}
+
+TEST(AsciiFold, DropsCombiningMarks) {
+    EXPECT_EQ(ascii_fold("Zoe\u0308 Jose\u0301 Nguye\u0302\u0303n"), "Zoe Jose Nguyen");
+    EXPECT_EQ(ascii_fold("Ana\U0001F338"), "Ana?") << "an emoji has no folding; its romanization drops it";
+}
+
+TEST(PersonNames, MixScriptsAndWidths) {
+    bool four_bytes = false, right_to_left = false, cjk = false, combining = false;
+    const NameSpellings names;
+    for (auto [pool, i] : every_entry()) {
+        const std::string_view name = names.name(pool, i);
+        for (size_t b = 0; b < name.size(); ++b) {
+            const auto byte = static_cast<unsigned char>(name[b]);
+            four_bytes |= byte >= 0xF0;
+            right_to_left |= byte == 0xD7 || byte == 0xD8 || byte == 0xD9;  // Hebrew and Arabic
+            cjk |= byte == 0xE4 || byte == 0xE7 || byte == 0xEA || byte == 0xEB;
+            combining |= byte == 0xCC && b + 1 < name.size();
+        }
+    }
+    EXPECT_TRUE(four_bytes && right_to_left && cjk && combining);
 }
 
 TEST(AsciiFold, LeavesAsciiUnchanged) {
