@@ -509,8 +509,8 @@ BEGIN
 END;
 $$;
 
--- cdccraft_start gains verify and null_fraction, so it is made anew with its
--- new signature, and the grants it had (a superuser's, to the roles that may
+-- cdccraft_start gains verify, null_fraction and column_profile, so it is
+-- made anew with its new signature, and the grants it had (a superuser's, to the roles that may
 -- start runs) are given again, each by its grantor, as the database's own,
 -- not the extension's initial privileges (which pg_dump leaves out).
 DO $$
@@ -579,7 +579,8 @@ BEGIN
         max_slot_lag bigint DEFAULT NULL,
         key_order text DEFAULT 'random',
         verify boolean DEFAULT false,
-        null_fraction double precision DEFAULT 0)
+        null_fraction double precision DEFAULT 0,
+        column_profile text DEFAULT 'basic')
     RETURNS bigint
     LANGUAGE C VOLATILE
     AS 'MODULE_PATHNAME', 'cdccraft_start';
@@ -591,7 +592,7 @@ BEGIN
      WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, '
                    'boolean, bigint, integer, double precision, double precision, integer, integer, '
                    'double precision, double precision, double precision, text, bigint, text, boolean, '
-                   'double precision)'::regprocedure;
+                   'double precision, text)'::regprocedure;
     -- Each grant as it was, by its own grantor (the owner's as the new
     -- owner), so that revoking a grantor's privilege CASCADE still takes
     -- away what it granted: a grant made under a grant option once that

@@ -63,6 +63,17 @@ is($last_upto, $node->safe_psql('postgres', "SELECT last_commit_lsn FROM cdccraf
     'up to the run\'s last commit');
 is(verify($run)->{transactions}, 0, 'a verify with nothing new checks nothing, and is ok');
 
+# Every type consumers decode differently, NULLs among them: what the server
+# emitted is the truth, value for value (pgoutput's text of each).
+my $typed = start_run($node, table_name => "'typed'", total_records => 3000, batch_size => 100, seed => 164,
+    column_profile => "'all_types'", null_fraction => 0.1, verify => 'true', evolution_interval => 5,
+    evolution_probability => 1);
+$node->safe_psql('postgres', "CALL cdccraft_wait($typed)");
+my $typed_verdict = verify($typed);
+ok($typed_verdict->{ok}, 'all_types: the canary agrees with the truth, value for value')
+  or diag(encode_json($typed_verdict->{first_differences}));
+is($typed_verdict->{checked}{insert}, 3000, 'all_types: every insert checked');
+
 # A transaction the canary skips: advanced past batch 5's commit after
 # verifying up to batch 4's.
 my $skipping = start_run($node, table_name => "'skipping'", total_records => 3000, batch_size => 100, seed => 161,

@@ -10,9 +10,9 @@ constexpr uint64_t kControlStream = 1;
 constexpr uint64_t kValueStream = 2;
 constexpr uint64_t kSchemaStream = 3;
 
-SchemaState initial_schema(uint64_t seed) {
+SchemaState initial_schema(uint64_t seed, ColumnProfile profile) {
     RandomSource rng(seed, kSchemaStream);
-    return SchemaState(rng);
+    return SchemaState(rng, profile);
 }
 
 }  // namespace
@@ -28,7 +28,7 @@ BatchPlanner::BatchPlanner(const RunConfig& config)
       control_(config.seed, kControlStream),
       values_(config.seed, kValueStream),
       codec_(config.seed, config.key_order),
-      schema_(initial_schema(config.seed)) {}
+      schema_(initial_schema(config.seed, config.column_profile)) {}
 
 NameSpellings& BatchPlanner::name_spellings_before_planning() {
     if (snapshot_planned_ > 0 || batches_planned_ > 0)

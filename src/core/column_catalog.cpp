@@ -14,6 +14,10 @@ constexpr ColumnSpec choice(std::string_view name, const std::string_view (&valu
     return {name, "text", ValueKind::Text, Generator::Choice, false, true, false, values, N};
 }
 
+constexpr ColumnSpec typed(std::string_view name, std::string_view type, TypedKind kind) {
+    return {name, type, ValueKind::Typed, Generator::Typed, false, false, false, nullptr, 0, kind};
+}
+
 constexpr ColumnSpec plain(std::string_view name, std::string_view type, ValueKind kind, Generator gen, bool optional,
                            bool not_null = false) {
     return {name, type, kind, gen, false, optional, not_null, nullptr, 0};
@@ -38,6 +42,37 @@ constexpr ColumnSpec kColumns[kColumnCount] = {
     plain("is_returned", "boolean", ValueKind::Bool, Generator::Flag, true),
     choice("customer_tier", kCustomerTiers),
     plain("tax_amount", "double precision", ValueKind::Float8, Generator::TaxAmount, true),
+    typed("t_smallint", "pg_catalog.int2", TypedKind::Int2),
+    typed("t_integer", "pg_catalog.int4", TypedKind::Int4),
+    typed("t_bigint", "pg_catalog.int8", TypedKind::Int8),
+    typed("t_numeric_12_2", "pg_catalog.numeric(12,2)", TypedKind::Numeric12_2),
+    typed("t_numeric", "pg_catalog.numeric", TypedKind::Numeric),
+    typed("t_real", "pg_catalog.float4", TypedKind::Float4),
+    typed("t_double", "pg_catalog.float8", TypedKind::Float8),
+    typed("t_boolean", "pg_catalog.bool", TypedKind::Boolean),
+    typed("t_text", "pg_catalog.text", TypedKind::Text),
+    typed("t_varchar_40", "pg_catalog.varchar(40)", TypedKind::Varchar40),
+    typed("t_char_8", "pg_catalog.bpchar(8)", TypedKind::Char8),
+    typed("t_bytea", "pg_catalog.bytea", TypedKind::Bytea),
+    typed("t_uuid", "pg_catalog.uuid", TypedKind::Uuid),
+    typed("t_date", "pg_catalog.date", TypedKind::Date),
+    typed("t_time", "pg_catalog.time", TypedKind::Time),
+    typed("t_timetz", "pg_catalog.timetz", TypedKind::TimeTz),
+    typed("t_timestamp_0", "pg_catalog.timestamp(0)", TypedKind::Timestamp),
+    typed("t_timestamp_3", "pg_catalog.timestamp(3)", TypedKind::Timestamp),
+    typed("t_timestamp_6", "pg_catalog.timestamp(6)", TypedKind::Timestamp),
+    typed("t_timestamptz_0", "pg_catalog.timestamptz(0)", TypedKind::TimestampTz),
+    typed("t_timestamptz_3", "pg_catalog.timestamptz(3)", TypedKind::TimestampTz),
+    typed("t_timestamptz_6", "pg_catalog.timestamptz(6)", TypedKind::TimestampTz),
+    typed("t_interval", "pg_catalog.interval", TypedKind::Interval),
+    typed("t_json", "pg_catalog.json", TypedKind::Json),
+    typed("t_jsonb", "pg_catalog.jsonb", TypedKind::Json),
+    typed("t_text_array", "pg_catalog.text[]", TypedKind::TextArray),
+    typed("t_int_array", "pg_catalog.int4[]", TypedKind::IntArray),
+    typed("t_interval_array", "pg_catalog.interval[]", TypedKind::IntervalArray),
+    typed("t_inet", "pg_catalog.inet", TypedKind::Inet),
+    typed("t_cidr", "pg_catalog.cidr", TypedKind::Cidr),
+    typed("t_macaddr", "pg_catalog.macaddr", TypedKind::Macaddr),
 };
 
 }  // namespace

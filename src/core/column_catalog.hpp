@@ -6,9 +6,13 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/typed_values.hpp"
+
 namespace cdccraft {
 
-enum class ValueKind : uint8_t { Uuid, Text, Int4, Float8, Bool, Timestamp };
+// Typed: column_profile => 'all_types', a value as text in its type's input
+// syntax (core/typed_values).
+enum class ValueKind : uint8_t { Uuid, Text, Int4, Float8, Bool, Timestamp, Typed };
 
 enum class Generator : uint8_t {
     Key,            // the primary key, from KeyCodec
@@ -23,6 +27,7 @@ enum class Generator : uint8_t {
     Flag,
     Choice,
     TaxAmount,
+    Typed,  // by the column's TypedKind
 };
 
 struct ColumnSpec {
@@ -35,13 +40,17 @@ struct ColumnSpec {
     bool not_null;
     const std::string_view* choices;
     size_t choice_count;
+    TypedKind typed = TypedKind::None;
 };
 
 using ColumnId = uint8_t;
 
 inline constexpr size_t kBaseColumnCount = 8;
 inline constexpr size_t kPoolColumnCount = 10;
-inline constexpr size_t kColumnCount = kBaseColumnCount + kPoolColumnCount;
+// The columns column_profile => 'all_types' adds after the base columns.
+inline constexpr size_t kTypedColumnCount = 31;
+inline constexpr size_t kColumnCount = kBaseColumnCount + kPoolColumnCount + kTypedColumnCount;
+inline constexpr size_t kFirstTypedColumn = kBaseColumnCount + kPoolColumnCount;
 
 const ColumnSpec& column_spec(ColumnId id);
 

@@ -25,7 +25,8 @@ void end_text(ColumnValues& out) { out.text_ends.push_back(static_cast<uint32_t>
 
 size_t ColumnValues::size() const {
     switch (kind) {
-        case ValueKind::Text: return text_ends.size();
+        case ValueKind::Text:
+        case ValueKind::Typed: return text_ends.size();
         case ValueKind::Float8: return floats.size();
         case ValueKind::Bool: return bools.size();
         case ValueKind::Int4:
@@ -40,7 +41,8 @@ namespace {
 // A NULL's place in the values: a value of the kind that no one reads.
 void append_placeholder(ColumnValues& out) {
     switch (out.kind) {
-        case ValueKind::Text: end_text(out); break;
+        case ValueKind::Text:
+        case ValueKind::Typed: end_text(out); break;
         case ValueKind::Float8: out.floats.push_back(0); break;
         case ValueKind::Bool: out.bools.push_back(0); break;
         case ValueKind::Int4:
@@ -91,6 +93,10 @@ void generate_values(const ColumnSpec& column, size_t n, double null_fraction, R
             case Generator::DiscountRate: out.floats.push_back(cents(rng, 0, 50)); break;
             case Generator::TaxAmount: out.floats.push_back(cents(rng, 0, 50000)); break;
             case Generator::Flag: out.bools.push_back(rng.chance(0.5) ? 1 : 0); break;
+            case Generator::Typed:
+                append_typed_value(column.typed, rng, names.ascii_text(), out.text_arena);
+                end_text(out);
+                break;
             case Generator::Key:
             case Generator::ServerDefault: throw std::logic_error("column has no generated values");
         }

@@ -52,6 +52,10 @@ public:
     void respell_ascii(NamePool pool, size_t i) { respell(pool, i, ascii_spelling(name(pool, i))); }
     // Entries whose spelling differs from their pool's.
     size_t respelled() const noexcept;
+    // Free text (all_types) in ASCII, for a database whose encoding is not
+    // UTF8 (nor SQL_ASCII).
+    bool ascii_text() const noexcept { return ascii_text_; }
+    void set_ascii_text() noexcept { ascii_text_ = true; }
 
 private:
     const std::vector<std::string_view>& pool_spellings(NamePool pool) const noexcept {
@@ -61,6 +65,7 @@ private:
     std::vector<std::string_view> given_;
     std::vector<std::string_view> surnames_;
     std::deque<std::string> owned_;  // a deque, so that growing it moves no string a view points into
+    bool ascii_text_ = false;
 };
 
 }  // namespace cdccraft

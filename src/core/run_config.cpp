@@ -124,6 +124,17 @@ ReplicaIdentity parse_replica_identity(std::string_view text) {
 
 std::string_view key_order_name(KeyOrder order) { return order == KeyOrder::Time ? "time" : "random"; }
 
+std::string_view column_profile_name(ColumnProfile profile) {
+    return profile == ColumnProfile::AllTypes ? "all_types" : "basic";
+}
+
+ColumnProfile parse_column_profile(std::string_view text) {
+    if (text == "basic") return ColumnProfile::Basic;
+    if (text == "all_types") return ColumnProfile::AllTypes;
+    throw ConfigError(ConfigErrorKind::InvalidValue, "column_profile must be basic or all_types, not " + quoted(text),
+                      "all_types adds a column of every type consumers decode differently to the original's table.");
+}
+
 KeyOrder parse_key_order(std::string_view text) {
     if (text == "random") return KeyOrder::Random;
     if (text == "time") return KeyOrder::Time;
@@ -159,6 +170,7 @@ void check_parameter(const ParameterSpec& p, Number v, bool) {
 void check_parameter(const ParameterSpec&, bool, bool) {}
 void check_parameter(const ParameterSpec&, ReplicaIdentity, bool) {}
 void check_parameter(const ParameterSpec&, KeyOrder, bool) {}
+void check_parameter(const ParameterSpec&, ColumnProfile, bool) {}
 
 }  // namespace
 
@@ -182,6 +194,7 @@ std::string to_text(bool v) { return v ? "1" : "0"; }
 std::string to_text(double v) { return format_double(v); }
 std::string to_text(ReplicaIdentity v) { return std::string(replica_identity_name(v)); }
 std::string to_text(KeyOrder v) { return std::string(key_order_name(v)); }
+std::string to_text(ColumnProfile v) { return std::string(column_profile_name(v)); }
 
 void from_text(std::string_view key, const std::string& text, std::string& v) {
     (void)key;
@@ -207,12 +220,17 @@ void from_text(std::string_view key, const std::string& text, KeyOrder& v) {
     (void)key;
     v = parse_key_order(text);
 }
+void from_text(std::string_view key, const std::string& text, ColumnProfile& v) {
+    (void)key;
+    v = parse_column_profile(text);
+}
 
 // A field's value as JSON: strings quoted, numbers and booleans bare; the
 // seed as a signed bigint, as SQL shows it.
 void append_json(std::string& j, const std::string& v) { append_json_string(j, v); }
 void append_json(std::string& j, ReplicaIdentity v) { append_json_string(j, replica_identity_name(v)); }
 void append_json(std::string& j, KeyOrder v) { append_json_string(j, key_order_name(v)); }
+void append_json(std::string& j, ColumnProfile v) { append_json_string(j, column_profile_name(v)); }
 void append_json(std::string& j, bool v) { j += v ? "true" : "false"; }
 void append_json(std::string& j, uint64_t v) { j += std::to_string(static_cast<int64_t>(v)); }
 void append_json(std::string& j, int64_t v) { j += std::to_string(v); }
@@ -437,6 +455,10 @@ void from_json_value(std::string_view key, const std::string& v, bool quoted, Re
 void from_json_value(std::string_view key, const std::string& v, bool quoted, KeyOrder& member) {
     if (!quoted) malformed(key);
     member = parse_key_order(v);
+}
+void from_json_value(std::string_view key, const std::string& v, bool quoted, ColumnProfile& member) {
+    if (!quoted) malformed(key);
+    member = parse_column_profile(v);
 }
 
 }  // namespace

@@ -39,6 +39,8 @@ std::string_view replica_identity_name(ReplicaIdentity identity);
 ReplicaIdentity parse_replica_identity(std::string_view text);  // throws ConfigError
 std::string_view key_order_name(KeyOrder order);
 KeyOrder parse_key_order(std::string_view text);  // throws ConfigError
+std::string_view column_profile_name(ColumnProfile profile);
+ColumnProfile parse_column_profile(std::string_view text);  // throws ConfigError
 
 std::string to_wire(const RunConfig& config);
 // The parameters as a flat JSON object, for the run catalog and summaries.

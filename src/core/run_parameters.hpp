@@ -29,6 +29,9 @@
 namespace cdccraft {
 
 enum class ReplicaIdentity : uint8_t { Full, Default };
+// basic: the original's table; all_types: a column of every type consumers
+// decode differently besides (core/typed_values).
+enum class ColumnProfile : uint8_t { Basic, AllTypes };
 
 // The most rows a run inserts (snapshot included). Far beyond any practical
 // run, and well inside what keys can encode (time-ordered keys' 48-bit clock
@@ -86,6 +89,8 @@ inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
       "keep a private pgoutput canary slot beside the run's, for cdccraft_verify")                                \
     X(null_fraction, double, 0, DoublePrecision, "0", Range, 0, 1, "between 0 and 1", "",                          \
       "NULLs at this rate in every nullable column, inserts and updates alike")                                   \
+    X(column_profile, ColumnProfile, ColumnProfile::Basic, Text, "'basic'::text", None, 0, 0, "", "",               \
+      "basic (the original's table) or all_types (a column of every type consumers decode differently besides)")   \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")
 // clang-format on

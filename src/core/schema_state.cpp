@@ -7,9 +7,11 @@
 
 namespace cdccraft {
 
-SchemaState::SchemaState(RandomSource& rng) {
+SchemaState::SchemaState(RandomSource& rng, ColumnProfile profile) {
     for (ColumnId id = 0; id < kBaseColumnCount; ++id) active_.push_back(id);
-    for (ColumnId id = kBaseColumnCount; id < kColumnCount; ++id) pool_order_.push_back(id);
+    if (profile == ColumnProfile::AllTypes)
+        for (ColumnId id = kFirstTypedColumn; id < kColumnCount; ++id) active_.push_back(id);
+    for (ColumnId id = kBaseColumnCount; id < kFirstTypedColumn; ++id) pool_order_.push_back(id);
     for (size_t i = pool_order_.size(); i > 1; --i) std::swap(pool_order_[i - 1], pool_order_[rng.below(i)]);
 }
 

@@ -22,8 +22,9 @@ struct EvolutionStep {
 
 class SchemaState {
 public:
-    // The original's base columns; the pool shuffled by rng, added in that order.
-    SchemaState(RandomSource& rng);
+    // The original's base columns (and the typed ones of 'all_types'); the
+    // pool shuffled by rng, added in that order.
+    SchemaState(RandomSource& rng, ColumnProfile profile = ColumnProfile::Basic);
 
     const std::vector<ColumnId>& columns() const { return active_; }
     bool has(ColumnId id) const;

@@ -6,7 +6,8 @@ namespace {
 Oid array_type_of(ValueKind kind) {
     switch (kind) {
         case ValueKind::Uuid: return UUIDARRAYOID;
-        case ValueKind::Text: return TEXTARRAYOID;
+        case ValueKind::Text:
+        case ValueKind::Typed: return TEXTARRAYOID;
         case ValueKind::Int4: return INT4ARRAYOID;
         case ValueKind::Float8: return FLOAT8ARRAYOID;
         case ValueKind::Bool: return BOOLARRAYOID;
@@ -42,6 +43,7 @@ Datum values_array(const ColumnValues& v, Timestamp anchor) {
     auto* elems = static_cast<Datum*>(palloc(sizeof(Datum) * Max(n, 1)));
     switch (v.kind) {
         case ValueKind::Text:
+        case ValueKind::Typed:
             for (int i = 0; i < n; ++i) {
                 const std::string_view s = v.text(i);
                 elems[i] = PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
@@ -66,7 +68,17 @@ Datum values_array(const ColumnValues& v, Timestamp anchor) {
 }
 
 void append_array_cast(StringInfo sql, int param, const ColumnSpec& spec) {
-    appendStringInfo(sql, "$%d::%s[]", param, qualified_type(spec.kind));
+    appendStringInfo(sql, "$%d::%s[]", param,
+                     spec.kind == ValueKind::Typed ? "pg_catalog.text" : qualified_type(spec.kind));
+}
+
+// An unnested value as its column's type: a typed value is text in the
+// type's input syntax (an array of arrays would not unnest to arrays).
+void append_value_as_column(StringInfo sql, const char* value, const ColumnSpec& spec) {
+    if (spec.kind == ValueKind::Typed)
+        appendStringInfo(sql, "%s::%.*s", value, static_cast<int>(spec.sql_type.size()), spec.sql_type.data());
+    else
+        appendStringInfoString(sql, value);
 }
 
 SPIPlanPtr keep(const char* sql, int nargs, Oid* types) {
@@ -96,7 +108,13 @@ SPIPlanPtr insert_plan(WorkerRun* run) {
     types[0] = UUIDARRAYOID;
     appendStringInfo(&sql, "INSERT INTO %s (id", run->qualified_table);
     for (ColumnId id : plan.insert_columns) appendStringInfo(&sql, ", %s", quoted_name(column_spec(id).name));
-    appendStringInfoString(&sql, ") SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.uuid[])");
+    appendStringInfoString(&sql, ") SELECT r.c0");
+    for (size_t i = 0; i < plan.insert_columns.size(); ++i) {
+        char value[32];
+        snprintf(value, sizeof value, ", r.c%zu", i + 1);
+        append_value_as_column(&sql, value, column_spec(plan.insert_columns[i]));
+    }
+    appendStringInfoString(&sql, " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.uuid[])");
     int nargs = 1;
     for (ColumnId id : plan.insert_columns) {
         appendStringInfoString(&sql, ", pg_catalog.unnest(");
@@ -104,6 +122,8 @@ SPIPlanPtr insert_plan(WorkerRun* run) {
         appendStringInfoChar(&sql, ')');
         types[nargs++] = array_type_of(column_spec(id).kind);
     }
+    appendStringInfoString(&sql, ") AS r(c0");
+    for (size_t i = 0; i < plan.insert_columns.size(); ++i) appendStringInfo(&sql, ", c%zu", i + 1);
     appendStringInfoChar(&sql, ')');
     run->insert_plan = keep(sql.data, nargs, types);
     return run->insert_plan;
@@ -114,10 +134,11 @@ SPIPlanPtr update_plan(WorkerRun* run, ColumnId column) {
     const ColumnSpec& spec = column_spec(column);
     StringInfoData sql;
     initStringInfo(&sql);
-    appendStringInfo(&sql,
-                     "UPDATE %s AS t SET %s = v.val, updated_at = pg_catalog.now() FROM ROWS FROM ("
-                     "pg_catalog.unnest($1::pg_catalog.uuid[]), pg_catalog.unnest(",
-                     run->qualified_table, quoted_name(spec.name));
+    appendStringInfo(&sql, "UPDATE %s AS t SET %s = ", run->qualified_table, quoted_name(spec.name));
+    append_value_as_column(&sql, "v.val", spec);
+    appendStringInfoString(&sql,
+                           ", updated_at = pg_catalog.now() FROM ROWS FROM ("
+                           "pg_catalog.unnest($1::pg_catalog.uuid[]), pg_catalog.unnest(");
     append_array_cast(&sql, 2, spec);
     appendStringInfoString(&sql, ")) AS v(id, val) WHERE t.id OPERATOR(pg_catalog.=) v.id");
     Oid types[] = {UUIDARRAYOID, array_type_of(spec.kind)};
@@ -151,9 +172,15 @@ const char* qualified_type(ValueKind kind) {
         case ValueKind::Float8: return "pg_catalog.float8";
         case ValueKind::Bool: return "pg_catalog.bool";
         case ValueKind::Timestamp: return "pg_catalog.timestamp";
+        case ValueKind::Typed: break;  // the column's own type: column_type()
     }
     elog(ERROR, "cdccraft: no SQL type for this column kind");
     return nullptr;
+}
+
+const char* column_type(const ColumnSpec& spec) {
+    if (spec.kind == ValueKind::Typed) return pnstrdup(spec.sql_type.data(), spec.sql_type.size());
+    return qualified_type(spec.kind);
 }
 
 void forget_table_plans(WorkerRun* run) {
@@ -165,8 +192,7 @@ void forget_table_plans(WorkerRun* run) {
 char* evolution_statement(const char* qualified_table, const EvolutionStep& step) {
     const ColumnSpec& spec = column_spec(step.column);
     if (step.action == EvolutionAction::Add)
-        return psprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified_table, quoted_name(spec.name),
-                        qualified_type(spec.kind));
+        return psprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified_table, quoted_name(spec.name), column_type(spec));
     return psprintf("ALTER TABLE %s DROP COLUMN %s", qualified_table, quoted_name(spec.name));
 }
 

@@ -20,5 +20,7 @@ void forget_table_plans(WorkerRun* run);
 // The SQL type of a column kind, schema-qualified: text and uuid are not
 // keywords, so a bare name would be looked up in the session's search_path.
 const char* qualified_type(ValueKind kind);
+// A column's SQL type as its CREATE TABLE names it, schema-qualified.
+const char* column_type(const ColumnSpec& spec);
 
 }  // namespace cdccraft::pg

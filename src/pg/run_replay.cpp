@@ -6,6 +6,7 @@
 #include "pg/server_encoding.hpp"
 
 extern "C" {
+#include "parser/parse_type.h"
 #include "pgtime.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_lsn.h"
@@ -209,29 +210,69 @@ const char* replay_qualified_table(const RunReplay* replay) { return replay->qua
 
 // The output functions behind each column kind's text, looked up once.
 struct ValuePrinter {
+    // Where the functions' own caches live (fn_extra: array_in's, for one):
+    // the printer's context, never a context reset per row.
+    MemoryContext context;
     FmgrInfo uuid, int4, float8, boolean, timestamp;
+    // The typed columns' input and output functions, looked up on first use.
+    struct Typed {
+        bool ready;
+        FmgrInfo input, output;
+        Oid io_param;
+        int32 typmod;
+    } typed[kColumnCount];
 };
 
 namespace {
 
-void look_up(Oid type, FmgrInfo* out) {
+void look_up(Oid type, FmgrInfo* out, MemoryContext context) {
     Oid function;
     bool varlena;
     getTypeOutputInfo(type, &function, &varlena);
-    fmgr_info(function, out);
+    fmgr_info_cxt(function, out, context);
 }
 
 }  // namespace
 
 ValuePrinter* make_value_printer() {
     auto* printer = static_cast<ValuePrinter*>(palloc0(sizeof(ValuePrinter)));
-    look_up(UUIDOID, &printer->uuid);
-    look_up(INT4OID, &printer->int4);
-    look_up(FLOAT8OID, &printer->float8);
-    look_up(BOOLOID, &printer->boolean);
-    look_up(TIMESTAMPOID, &printer->timestamp);
+    printer->context = CurrentMemoryContext;
+    look_up(UUIDOID, &printer->uuid, printer->context);
+    look_up(INT4OID, &printer->int4, printer->context);
+    look_up(FLOAT8OID, &printer->float8, printer->context);
+    look_up(BOOLOID, &printer->boolean, printer->context);
+    look_up(TIMESTAMPOID, &printer->timestamp, printer->context);
     return printer;
 }
+
+namespace {
+
+// A typed value as the server stored it, printed: the text through the
+// type's input function (with the column's typmod, as the insert's cast
+// applies it) and back through its output function.
+char* typed_text(ValuePrinter* printer, ColumnId column, std::string_view text) {
+    ValuePrinter::Typed& t = printer->typed[column];
+    if (!t.ready) {
+        const ColumnSpec& spec = column_spec(column);
+        Oid type;
+        const int nest_level = pin_safe_settings();
+        parseTypeString(pnstrdup(spec.sql_type.data(), spec.sql_type.size()), &type, &t.typmod, false);
+        unpin_safe_settings(nest_level);
+        Oid input;
+        getTypeInputInfo(type, &input, &t.io_param);
+        fmgr_info_cxt(input, &t.input, printer->context);
+        Oid output;
+        bool varlena;
+        getTypeOutputInfo(type, &output, &varlena);
+        fmgr_info_cxt(output, &t.output, printer->context);
+        t.ready = true;
+    }
+    char* value = pnstrdup(text.data(), text.size());
+    const Datum stored = InputFunctionCall(&t.input, value, t.io_param, t.typmod);
+    return OutputFunctionCall(&t.output, stored);
+}
+
+}  // namespace
 
 char* key_text(ValuePrinter* printer, const Uuid& key) {
     pg_uuid_t value;
@@ -250,6 +291,7 @@ char* column_text(ValuePrinter* printer, const RunReplay* replay, const PlannedC
     const size_t row = change.row;
     if (v.is_null(row)) return nullptr;
     switch (v.kind) {
+        case ValueKind::Typed: return typed_text(printer, column.column, v.text(row));
         case ValueKind::Text: {
             const std::string_view s = v.text(row);
             return pnstrdup(s.data(), s.size());

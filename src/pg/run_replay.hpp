@@ -48,6 +48,7 @@ const char* replay_qualified_table(const RunReplay* replay);
 // as psql, COPY and pgoutput's text format do); palloc'd; column_text gives
 // NULL for a NULL.
 struct ValuePrinter;
+// In CurrentMemoryContext, which must outlive every call that prints.
 ValuePrinter* make_value_printer();
 char* key_text(ValuePrinter* printer, const Uuid& key);
 char* column_text(ValuePrinter* printer, const RunReplay* replay, const PlannedChange& change,

@@ -61,7 +61,7 @@ void check_names_free(WorkerRun* run) {
 }
 
 void append_column_definition(StringInfo sql, const ColumnSpec& spec) {
-    appendStringInfo(sql, "%s %s", quoted_name(spec.name), qualified_type(spec.kind));
+    appendStringInfo(sql, "%s %s", quoted_name(spec.name), column_type(spec));
     if (spec.generator == Generator::Key)
         appendStringInfoString(sql, " PRIMARY KEY");
     else if (spec.not_null)

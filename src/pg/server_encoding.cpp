@@ -58,6 +58,7 @@ void spell_names_for_database(BatchPlanner* planner) {
 
     NameSpellings* names = nullptr;
     CDCCRAFT_CORE(names = &planner->name_spellings_before_planning());
+    names->set_ascii_text();
     // Looked up on the worker's search_path, pinned to pg_catalog, so the
     // role's own conversions cannot change what the run writes. MULE_INTERNAL
     // has none from UTF8: all its names that are not ASCII are folded.

@@ -61,6 +61,7 @@ void assign(bool& member, const StartArgument& a) { member = a.flag; }
 void assign(double& member, const StartArgument& a) { member = a.number; }
 void assign(ReplicaIdentity& member, const StartArgument& a) { member = parse_replica_identity(a.text); }
 void assign(KeyOrder& member, const StartArgument& a) { member = parse_key_order(a.text); }
+void assign(ColumnProfile& member, const StartArgument& a) { member = parse_column_profile(a.text); }
 
 }  // namespace
 

@@ -104,6 +104,7 @@ std::string default_text(double v) {
 }
 std::string default_text(ReplicaIdentity v) { return std::string(replica_identity_name(v)); }
 std::string default_text(KeyOrder v) { return std::string(key_order_name(v)); }
+std::string default_text(ColumnProfile v) { return std::string(column_profile_name(v)); }
 
 TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
     RunConfig c;
@@ -113,7 +114,7 @@ TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
         EXPECT_EQ(default_text(member), sql_literal(p.sql_default)) << p.name;
         ++compared;
     });
-    EXPECT_EQ(compared, 20u);
+    EXPECT_EQ(compared, 21u);
 }
 
 TEST(RunParameters, EveryParameterIsDescribedAndNamedOnce) {

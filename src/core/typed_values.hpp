@@ -1,0 +1,50 @@
+// The values of column_profile => 'all_types': one column per type that CDC
+// consumers decode differently, each value written as text in its type's
+// input syntax, unambiguous whatever the session's settings (ISO dates,
+// explicit time zone offsets). The server parses it on insert, and the truth
+// prints it back through the same type's input and output functions, so the
+// truth is what PostgreSQL stored, as it prints it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace cdccraft {
+
+class RandomSource;
+
+enum class TypedKind : uint8_t {
+    None,
+    Int2,
+    Int4,
+    Int8,
+    Numeric12_2,
+    Numeric,
+    Float4,
+    Float8,
+    Boolean,
+    Text,
+    Varchar40,
+    Char8,
+    Bytea,
+    Uuid,
+    Date,
+    Time,
+    TimeTz,
+    Timestamp,
+    TimestampTz,
+    Interval,
+    Json,
+    TextArray,
+    IntArray,
+    IntervalArray,
+    Inet,
+    Cidr,
+    Macaddr,
+};
+
+// Appends one value of the kind to out. ascii_only: for a database whose
+// encoding is not UTF8 (nor SQL_ASCII), text is ASCII.
+void append_typed_value(TypedKind kind, RandomSource& rng, bool ascii_only, std::string& out);
+
+}  // namespace cdccraft
