@@ -95,7 +95,7 @@ void append_clock(std::string& out, RandomSource& rng) {
 }
 
 void append_offset(std::string& out, RandomSource& rng) {
-    const int64_t quarter_hours = rng.between(-12 * 4, 14 * 4);
+    const int64_t quarter_hours = rng.between(int64_t{-12} * 4, int64_t{14} * 4);
     const int64_t minutes = (quarter_hours < 0 ? -quarter_hours : quarter_hours) * 15;
     append_format(out, "%c%02lld:%02lld", quarter_hours < 0 ? '-' : '+', static_cast<long long>(minutes / 60),
                   static_cast<long long>(minutes % 60));
