@@ -22,6 +22,10 @@ SELECT state FROM cdccraft_runs WHERE run_id = :run_id;
 SELECT string_agg(format('%s %s', attname, format_type(atttypid, atttypmod)), ', ' ORDER BY attnum) AS columns
   FROM pg_attribute WHERE attrelid = 'typed'::regclass AND attnum > 8 AND NOT attisdropped;
 
+-- The large document is stored out of line, and is large.
+SELECT attstorage FROM pg_attribute WHERE attrelid = 'typed'::regclass AND attname = 't_document';
+SELECT min(octet_length(t_document)) >= 4096 AS past_the_toast_threshold FROM typed;
+
 -- The values that break pipelines are there.
 SELECT bool_or(t_smallint IN (-32768, 32767)) AS smallint_limits,
        bool_or(t_integer IN (-2147483648, 2147483647)) AS integer_limits,

@@ -74,6 +74,22 @@ ok($typed_verdict->{ok}, 'all_types: the canary agrees with the truth, value for
   or diag(encode_json($typed_verdict->{first_differences}));
 is($typed_verdict->{checked}{insert}, 3000, 'all_types: every insert checked');
 
+# Under REPLICA IDENTITY DEFAULT, an update that leaves the large, out of
+# line t_document alone sends it as an unchanged TOAST datum: exactly one for
+# each such update, and none where the truth says the update set it.
+my $toast = start_run($node, table_name => "'toasted'", total_records => 3000, batch_size => 100, seed => 165,
+    column_profile => "'all_types'", replica_identity => "'default'", verify => 'true', evolve => 'false');
+$node->safe_psql('postgres', "CALL cdccraft_wait($toast)");
+my $toast_verdict = verify($toast);
+ok($toast_verdict->{ok}, 'all_types under REPLICA IDENTITY DEFAULT: the canary agrees with the truth')
+  or diag(encode_json($toast_verdict->{first_differences}));
+my ($leaving, $setting) = split /\|/, $node->safe_psql('postgres',
+    "SELECT count(*) FILTER (WHERE NOT data ? 't_document'), count(*) FILTER (WHERE data ? 't_document') "
+      . "FROM cdccraft_changes($toast) WHERE op = 'update'");
+ok($leaving > 0 && $setting > 0, "updates leave the document alone ($leaving) and set it ($setting)");
+is($toast_verdict->{unchanged_toast}, $leaving,
+    'an unchanged TOAST datum exactly for each update that left the document alone');
+
 # A transaction the canary skips: advanced past batch 5's commit after
 # verifying up to batch 4's.
 my $skipping = start_run($node, table_name => "'skipping'", total_records => 3000, batch_size => 100, seed => 161,

@@ -73,6 +73,7 @@ constexpr ColumnSpec kColumns[kColumnCount] = {
     typed("t_inet", "pg_catalog.inet", TypedKind::Inet),
     typed("t_cidr", "pg_catalog.cidr", TypedKind::Cidr),
     typed("t_macaddr", "pg_catalog.macaddr", TypedKind::Macaddr),
+    typed("t_document", "pg_catalog.text", TypedKind::Document),
 };
 
 }  // namespace

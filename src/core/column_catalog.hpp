@@ -48,7 +48,7 @@ using ColumnId = uint8_t;
 inline constexpr size_t kBaseColumnCount = 8;
 inline constexpr size_t kPoolColumnCount = 10;
 // The columns column_profile => 'all_types' adds after the base columns.
-inline constexpr size_t kTypedColumnCount = 31;
+inline constexpr size_t kTypedColumnCount = 32;
 inline constexpr size_t kColumnCount = kBaseColumnCount + kPoolColumnCount + kTypedColumnCount;
 inline constexpr size_t kFirstTypedColumn = kBaseColumnCount + kPoolColumnCount;
 

@@ -289,7 +289,11 @@ void StreamVerifier::compare(const TruthTransaction& truth) {
             continue;
         }
         if (t.op == ChangeOp::Insert) ++inserts_;
-        if (t.op == ChangeOp::Update) ++updates_;
+        if (t.op == ChangeOp::Update) {
+            ++updates_;
+            for (const auto& [name, value] : e.values)
+                unchanged_toast_ += value.form == pgoutput::Value::Form::Unchanged ? 1 : 0;
+        }
         if (t.op == ChangeOp::Delete) ++deletes_;
     }
     for (const TruthChange& c : truth.changes) {
@@ -313,6 +317,7 @@ std::string StreamVerifier::verdict_json(const std::string& extra_members) const
     number_member(checked, "delete", deletes_);
     number_member(checked, "relation", relation_checks_);
     j += checked + '}';
+    number_member(j, "unchanged_toast", unchanged_toast_);
     number_member(j, "skipped", skipped_);
     number_member(j, "differences", differences_);
     member(j, "first_differences");

@@ -307,6 +307,16 @@ void append_typed_value(TypedKind kind, RandomSource& rng, bool ascii_only, std:
             for (int i = 0; i < 6; ++i)
                 append_format(out, i ? ":%02llx" : "%02llx", static_cast<unsigned long long>(rng.below(256)));
             return;
+        case TypedKind::Document: {
+            // 4 to 8 kB: past the TOAST threshold, whatever the scripts.
+            const size_t target = 4096 + rng.below(4097);
+            const size_t start = out.size();
+            while (out.size() - start < target) {
+                append_text(out, rng, ascii_only, 0);
+                out += '\n';
+            }
+            return;
+        }
         case TypedKind::None: break;
     }
     throw std::logic_error("no values for this column");

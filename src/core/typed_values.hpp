@@ -41,6 +41,10 @@ enum class TypedKind : uint8_t {
     Inet,
     Cidr,
     Macaddr,
+    // Several kB of text, stored out of line (SET STORAGE EXTERNAL): the
+    // value most updates leave alone, which pgoutput then sends as an
+    // unchanged TOAST datum under REPLICA IDENTITY DEFAULT.
+    Document,
 };
 
 // Appends one value of the kind to out. ascii_only: for a database whose

@@ -128,6 +128,13 @@ void setup_create_table(WorkerRun* run) {
     }
     appendStringInfoChar(&sql, ')');
     spi_run(sql.data, SPI_OK_UTILITY);
+    for (ColumnId id : run->planner->schema().columns()) {
+        if (column_spec(id).typed != TypedKind::Document) continue;
+        resetStringInfo(&sql);
+        appendStringInfo(&sql, "ALTER TABLE %s ALTER COLUMN %s SET STORAGE EXTERNAL", run->qualified_table,
+                         quoted_name(column_spec(id).name));
+        spi_run(sql.data, SPI_OK_UTILITY);
+    }
     run->relid = table_oid(c);
     if (c.replica_identity == ReplicaIdentity::Full) {
         resetStringInfo(&sql);
