@@ -191,18 +191,44 @@ COMMENT ON COLUMN cdccraft.run.canary_proof_lsn IS
     'the canary''s proof: a slot of its name whose restart_lsn is below it is the run''s';
 COMMENT ON COLUMN cdccraft.run.verified_lsn IS 'where cdccraft_verify stopped: the canary''s position it left';
 
--- Whether the run's canary slot is there, and provably the run's: the rule
--- of cdccraft.claims_of for its slot, under the canary's own proof.
-CREATE FUNCTION cdccraft.canary_claim(r cdccraft.run, OUT names_canary boolean, OUT holds_canary boolean)
+-- The rule by which a slot is a run's, stated once in SQL for the run's
+-- slot and its canary (slot_proven() states it in C): a slot of the name in
+-- this database whose restart_lsn is below the proof. No proof (a run that
+-- made no slot, or one restored from elsewhere) claims nothing.
+CREATE FUNCTION cdccraft.slot_claim(slot_name name, proof pg_lsn, OUT names_slot boolean, OUT holds_slot boolean)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH slot AS (SELECT s.restart_lsn FROM pg_replication_slots s
-                   WHERE r.canary_proof_lsn IS NOT NULL AND r.origin = cdccraft.origin()
-                     AND s.slot_name = r.canary_slot AND s.database = current_database())
-    SELECT EXISTS (SELECT FROM slot), EXISTS (SELECT FROM slot WHERE slot.restart_lsn < r.canary_proof_lsn)
+                   WHERE slot_claim.proof IS NOT NULL AND s.slot_name = slot_claim.slot_name
+                     AND s.database = current_database())
+    SELECT EXISTS (SELECT FROM slot), EXISTS (SELECT FROM slot WHERE slot.restart_lsn < slot_claim.proof)
 $$;
-COMMENT ON FUNCTION cdccraft.canary_claim IS 'whether a run''s canary slot stands, and is provably the run''s';
+COMMENT ON FUNCTION cdccraft.slot_claim IS
+    'whether a slot of this name stands in this database, and whether the proof shows it is the run''s';
+
+-- claims_of as in 0.2.0, its slot by slot_claim.
+CREATE OR REPLACE FUNCTION cdccraft.claims_of(r cdccraft.run, latest_proof pg_lsn, OUT holds_table boolean,
+                                              OUT holds_publication boolean, OUT holds_schema boolean,
+                                              OUT holds_slot boolean, OUT proof_lsn pg_lsn, OUT names_slot boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH here AS (SELECT r.origin = cdccraft.origin() AS local),
+         proof AS (SELECT CASE WHEN r.slot_proof_lsn IS NOT NULL AND here.local
+                               THEN greatest(r.slot_proof_lsn, latest_proof) END AS lsn
+                     FROM here)
+    -- Owned by the run's role as well, as the run made them: an oid alone
+    -- could, after oid wraparound, name something else.
+    SELECT here.local AND EXISTS (SELECT FROM pg_class c
+                                   WHERE c.oid = r.relid AND c.relkind = 'r' AND c.relowner = r.owner),
+           here.local AND EXISTS (SELECT FROM pg_publication p WHERE p.oid = r.publication_oid AND p.pubowner = r.owner),
+           here.local AND EXISTS (SELECT FROM pg_namespace n WHERE n.oid = r.schema_oid AND n.nspowner = r.owner),
+           slot.holds_slot,
+           proof.lsn,
+           slot.names_slot
+      FROM here, proof, cdccraft.slot_claim(r.slot_name, proof.lsn) slot
+$$;
 
 -- run_state and cdccraft_runs as in 0.2.0, with the canary appended.
 CREATE OR REPLACE VIEW cdccraft.run_state AS
@@ -232,7 +258,9 @@ SELECT r.id, r.owner, r.schema_name, r.table_name, r.publication_name, r.slot_na
   LEFT JOIN LATERAL (SELECT * FROM cdccraft.progress g WHERE g.run_id = r.id ORDER BY g.batches DESC LIMIT 1) p
          ON true
   CROSS JOIN LATERAL cdccraft.claims_of(r, p.slot_proof_lsn) c
-  CROSS JOIN LATERAL cdccraft.canary_claim(r) k;
+  CROSS JOIN LATERAL cdccraft.slot_claim(r.canary_slot,
+                                         CASE WHEN r.origin = cdccraft.origin() THEN r.canary_proof_lsn END)
+                     AS k(names_canary, holds_canary);
 
 CREATE OR REPLACE VIEW @extschema@.cdccraft_runs WITH (security_barrier) AS
 SELECT r.id AS run_id,
