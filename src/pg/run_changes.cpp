@@ -42,15 +42,15 @@ void push_string(JsonbParseState** state, JsonbIteratorToken token, const char* 
 }
 
 // An insert's or an update's columns, each as its text.
-Datum change_data(const RunReplay* replay, const PlannedChange& change, const LoggedBatch& batch,
-                  ValuePrinter* printer) {
+Datum change_data(const RunReplay* replay, const PlannedChange& change, const LoggedBatch& batch, ValuePrinter* printer,
+                  const char* key) {
     JsonbParseState* state = nullptr;
     pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
     for (size_t i = 0; i < change.column_count; ++i) {
         const ChangedColumn& c = change.columns[i];
         const std::string_view name = column_spec(c.column).name;
         push_string(&state, WJB_KEY, name.data(), name.size());
-        const char* text = column_text(printer, replay, change, c, batch);
+        const char* text = column_text(printer, replay, change, c, batch, key);
         if (text == nullptr) {
             JsonbValue null;
             null.type = jbvNull;
@@ -72,12 +72,13 @@ void emit(ReturnSetInfo* rsinfo, const RunReplay* replay, ValuePrinter* printer,
     values[2] = LSNGetDatum(batch.commit_lsn);
     values[3] = Int32GetDatum(change.seq);
     values[4] = CStringGetTextDatum(change_op_name(change.op));
-    if (change.key) {
-        values[5] = CStringGetTextDatum(key_text(printer, *change.key));
+    const char* key = change.key ? key_text(printer, *change.key) : nullptr;
+    if (key) {
+        values[5] = CStringGetTextDatum(key);
         nulls[5] = false;
     }
     if (change.op == ChangeOp::Insert || change.op == ChangeOp::Update) {
-        values[6] = change_data(replay, change, batch, printer);
+        values[6] = change_data(replay, change, batch, printer, key);
         nulls[6] = false;
     }
     if (change.op == ChangeOp::Ddl) {

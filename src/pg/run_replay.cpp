@@ -280,10 +280,10 @@ char* key_text(ValuePrinter* printer, const Uuid& key) {
     return OutputFunctionCall(&printer->uuid, UUIDPGetDatum(&value));
 }
 
-char* column_text(ValuePrinter* printer, const RunReplay* replay, const PlannedChange& change,
-                  const ChangedColumn& column, const LoggedBatch& batch) {
+const char* column_text(ValuePrinter* printer, const RunReplay* replay, const PlannedChange& change,
+                        const ChangedColumn& column, const LoggedBatch& batch, const char* key) {
     switch (column.source) {
-        case ValueSource::Key: return key_text(printer, *change.key);
+        case ValueSource::Key: return key;
         case ValueSource::Now: return OutputFunctionCall(&printer->timestamp, TimestampGetDatum(batch.now_local));
         case ValueSource::Planned: break;
     }

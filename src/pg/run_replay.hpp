@@ -51,7 +51,8 @@ struct ValuePrinter;
 // In CurrentMemoryContext, which must outlive every call that prints.
 ValuePrinter* make_value_printer();
 char* key_text(ValuePrinter* printer, const Uuid& key);
-char* column_text(ValuePrinter* printer, const RunReplay* replay, const PlannedChange& change,
-                  const ChangedColumn& column, const LoggedBatch& batch);
+// key: the change's key_text, which the key column's value is.
+const char* column_text(ValuePrinter* printer, const RunReplay* replay, const PlannedChange& change,
+                        const ChangedColumn& column, const LoggedBatch& batch, const char* key);
 
 }  // namespace cdccraft::pg

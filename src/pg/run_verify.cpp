@@ -119,7 +119,7 @@ CanaryState look_at_canary(const char* name) {
 // Feeds the verifier the next batch of the truth after from and up to upto;
 // batches at or before skipped_to the canary no longer holds. False when the
 // truth has no more.
-bool feed_truth(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* printer, XLogRecPtr from,
+bool feed_batch(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* printer, XLogRecPtr from,
                 XLogRecPtr skipped_to, XLogRecPtr upto) {
     const LoggedBatch* batch = nullptr;
     const std::vector<PlannedChange>* changes = nullptr;
@@ -144,13 +144,11 @@ bool feed_truth(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* print
         for (size_t i = 0; i < change.column_count; ++i) {
             const ChangedColumn& column = change.columns[i];
             const std::string_view name = column_spec(column.column).name;
-            const char* text = column_text(printer, replay, change, column, *batch);
-            if (text == nullptr) {
+            const char* text = column_text(printer, replay, change, column, *batch, key);
+            if (text == nullptr)
                 CDCCRAFT_CORE(verifier->draft_null(name));
-                continue;
-            }
-            CDCCRAFT_CORE(verifier->draft_value(name, text));
-            pfree(const_cast<char*>(text));
+            else
+                CDCCRAFT_CORE(verifier->draft_value(name, text));
         }
     }
     if (skipped)
@@ -160,6 +158,25 @@ bool feed_truth(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* print
     return true;
 }
 
+// What feed_truth needs, for one verify.
+struct TruthFeed {
+    RunReplay* replay;
+    StreamVerifier* verifier;
+    ValuePrinter* printer;
+    MemoryContext batch_context;
+    XLogRecPtr from, skipped_to, upto;
+};
+
+// feed_batch with its texts printed in the feed's batch context: the
+// verifier copies them, so the context is reset for each batch, and memory
+// holds one batch's texts at a time.
+bool feed_truth(const TruthFeed& feed) {
+    MemoryContextReset(feed.batch_context);
+    MemoryContext caller = MemoryContextSwitchTo(feed.batch_context);
+    const bool fed = feed_batch(feed.replay, feed.verifier, feed.printer, feed.from, feed.skipped_to, feed.upto);
+    MemoryContextSwitchTo(caller);
+    return fed;
+}
 }  // namespace
 
 Datum cdccraft_verify(PG_FUNCTION_ARGS) {
@@ -205,6 +222,14 @@ Datum cdccraft_verify(PG_FUNCTION_ARGS) {
     StreamVerifier* verifier = holder->verifier;
     ValuePrinter* printer = make_value_printer();
 
+    // NOLINTBEGIN(bugprone-implicit-widening-of-multiplication-result): PostgreSQL's own sizes
+    const TruthFeed feed{
+        replay,  verifier,
+        printer, AllocSetContextCreate(verify_context, "cdccraft verify batch", ALLOCSET_DEFAULT_SIZES),
+        from,    skipped_to,
+        upto};
+    // NOLINTEND(bugprone-implicit-widening-of-multiplication-result)
+    bool more_truth = true;
     XLogRecPtr decoded_to = skipped_to;
     if (upto > skipped_to) {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
@@ -220,7 +245,6 @@ Datum cdccraft_verify(PG_FUNCTION_ARGS) {
             "'proto_version', '1', 'publication_names', $3)",
             3, types, args, nullptr, false, 0);
         unpin_safe_settings(nest_level);
-        bool more_truth = true;
         for (;;) {
             SPI_cursor_fetch(cursor, true, 1000);
             if (SPI_processed == 0) break;
@@ -235,7 +259,7 @@ Datum cdccraft_verify(PG_FUNCTION_ARGS) {
                     wants = verifier->wants_truth();
                 });
                 while (wants && more_truth) {
-                    more_truth = feed_truth(replay, verifier, printer, from, skipped_to, upto);
+                    more_truth = feed_truth(feed);
                     if (!more_truth) CDCCRAFT_CORE(verifier->truth_exhausted());
                     CDCCRAFT_CORE(wants = verifier->wants_truth());
                 }
@@ -245,13 +269,10 @@ Datum cdccraft_verify(PG_FUNCTION_ARGS) {
         }
         SPI_cursor_close(cursor);
         SPI_finish();
-        // The truth the canary never emitted.
-        while (more_truth) more_truth = feed_truth(replay, verifier, printer, from, skipped_to, upto);
         decoded_to = upto;
-    } else {
-        while (feed_truth(replay, verifier, printer, from, skipped_to, upto)) {
-        }
     }
+    // The truth the canary never emitted (or, in a gap, no longer holds).
+    while (more_truth) more_truth = feed_truth(feed);
     CDCCRAFT_CORE({
         verifier->truth_exhausted();
         verifier->finish();
