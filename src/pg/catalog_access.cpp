@@ -41,6 +41,18 @@ InstalledExtension installed_extension() {
     return found;
 }
 
+const char* stale_sql_objects_version() {
+    const char* installed = installed_extension().version;
+    return strcmp(installed, CDCCRAFT_VERSION) == 0 ? nullptr : installed;
+}
+
+void refuse_stale_sql_objects(const char* installed, const char* detail, const char* hint) {
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("cdccraft's SQL objects are version %s, but its library is version %s", installed,
+                           CDCCRAFT_VERSION),
+                    detail ? errdetail("%s", detail) : 0, errhint("%s", hint)));
+}
+
 int pin_safe_settings() {
     const int nest_level = NewGUCNestLevel();
     (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,

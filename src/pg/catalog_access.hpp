@@ -29,6 +29,13 @@ struct InstalledExtension {
 };
 InstalledExtension installed_extension();
 
+// The version of the installed SQL objects when it is not the library's (a
+// package upgraded, ALTER EXTENSION cdccraft UPDATE not yet run), whose
+// catalog lacks what this library reads and writes; NULL when they match.
+const char* stale_sql_objects_version();
+// 55000: the SQL objects are the installed version, the library another.
+[[noreturn]] void refuse_stale_sql_objects(const char* installed, const char* detail, const char* hint);
+
 // A GUC nest level whose search_path is pg_catalog, pg_temp: whatever the
 // statements inside it set, their own triggers included, is undone when it
 // ends. Pins the settings of statements that run as another role, and of

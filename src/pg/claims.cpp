@@ -68,6 +68,9 @@ extern "C" Datum cdccraft_origin(PG_FUNCTION_ARGS) {
 // views.
 extern "C" Datum cdccraft_release_claims(PG_FUNCTION_ARGS) {
     const int64 run_id = PG_GETARG_INT64(0);
+    // It writes the claims this library's catalog has.
+    if (const char* installed = stale_sql_objects_version())
+        refuse_stale_sql_objects(installed, nullptr, "Update the extension with ALTER EXTENSION cdccraft UPDATE.");
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     const Oid catalog = catalog_owner();
     const Oid types[] = {INT8OID};

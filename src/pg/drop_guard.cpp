@@ -165,16 +165,13 @@ void stop_and_clean_up_every_run(const Extension& ext) {
 // ones (before ALTER EXTENSION cdccraft UPDATE) lack what it reads. With no
 // run recorded there is nothing to guard; otherwise the update comes first.
 void refuse_older_sql_objects_with_runs() {
-    const char* installed = cdccraft::pg::installed_extension().version;
-    if (strcmp(installed, CDCCRAFT_VERSION) == 0) return;
+    const char* installed = cdccraft::pg::stale_sql_objects_version();
+    if (installed == nullptr) return;
     if (SPI_execute("SELECT FROM cdccraft.run LIMIT 1", true, 1) != SPI_OK_SELECT)
         elog(ERROR, "could not read cdccraft.run");
     if (SPI_processed == 0) return;
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("cdccraft's SQL objects are version %s, but its library is version %s", installed,
-                           CDCCRAFT_VERSION),
-                    errdetail("The library cannot tell what the recorded runs still hold."),
-                    errhint("Run ALTER EXTENSION cdccraft UPDATE, then drop the extension.")));
+    cdccraft::pg::refuse_stale_sql_objects(installed, "The library cannot tell what the recorded runs still hold.",
+                                           "Run ALTER EXTENSION cdccraft UPDATE, then drop the extension.");
 }
 
 }  // namespace

@@ -75,12 +75,8 @@ void setup_record_run(WorkerRun* run) {
     begin_step(run, "recording the run");
     // A library newer than the SQL objects (a package upgraded, the
     // extension not yet) would write a catalog that is not there.
-    const char* installed = installed_extension().version;
-    if (strcmp(installed, CDCCRAFT_VERSION) != 0)
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("cdccraft's SQL objects are version %s, but its library is version %s", installed,
-                               CDCCRAFT_VERSION),
-                        errhint("Update the extension with ALTER EXTENSION cdccraft UPDATE.")));
+    if (const char* installed = stale_sql_objects_version())
+        refuse_stale_sql_objects(installed, nullptr, "Update the extension with ALTER EXTENSION cdccraft UPDATE.");
     BatchPlanner* planner = nullptr;
     BatchPlan* plan = nullptr;
     const char* wire = run->config_wire;
