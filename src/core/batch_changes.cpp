@@ -10,6 +10,7 @@ const char* change_op_name(ChangeOp op) {
         case ChangeOp::Update: return "update";
         case ChangeOp::Delete: return "delete";
         case ChangeOp::Ddl: return "ddl";
+        case ChangeOp::Truncate: return "truncate";
     }
     return "";
 }
@@ -27,8 +28,10 @@ const std::vector<PlannedChange>& BatchChanges::list(const BatchPlan& plan, cons
                                                      int32_t first_seq) {
     changes_.clear();
     int32_t seq = first_seq;
-    if (plan.evolution)
-        changes_.push_back(PlannedChange{ChangeOp::Ddl, seq++, 0, nullptr, &*plan.evolution, nullptr, 0});
+    if (plan.evolution) {
+        const ChangeOp op = plan.evolution->op == EvolutionOp::Truncate ? ChangeOp::Truncate : ChangeOp::Ddl;
+        changes_.push_back(PlannedChange{op, seq++, 0, nullptr, &*plan.evolution, nullptr, 0});
+    }
 
     insert_columns_.clear();
     for (ColumnId id : table_columns) {

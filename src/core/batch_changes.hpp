@@ -19,9 +19,11 @@
 
 namespace cdccraft {
 
-enum class ChangeOp : uint8_t { Insert, Update, Delete, Ddl };
+// Truncate: evolution_ops truncate, the schema change that empties the
+// table; Ddl: every other.
+enum class ChangeOp : uint8_t { Insert, Update, Delete, Ddl, Truncate };
 
-// "insert", "update", "delete", "ddl": cdccraft_changes' op.
+// "insert", "update", "delete", "ddl", "truncate": cdccraft_changes' op.
 const char* change_op_name(ChangeOp op);
 
 // Where a changed column's value comes from: the row's key, the
@@ -39,8 +41,8 @@ struct PlannedChange {
     ChangeOp op;
     int32_t seq;                   // 1-based, in the order of the batch's transaction
     size_t row;                    // the change's position in each Planned column's values
-    const Uuid* key;               // null for Ddl
-    const EvolutionStep* ddl;      // Ddl only
+    const Uuid* key;               // null for Ddl and Truncate
+    const EvolutionStep* ddl;      // Ddl and Truncate only
     const ChangedColumn* columns;  // insert: every column of the table; update: the column set and updated_at
     size_t column_count;
 };

@@ -10,9 +10,9 @@ constexpr uint64_t kControlStream = 1;
 constexpr uint64_t kValueStream = 2;
 constexpr uint64_t kSchemaStream = 3;
 
-SchemaState initial_schema(uint64_t seed, ColumnProfile profile) {
-    RandomSource rng(seed, kSchemaStream);
-    return SchemaState(rng, profile);
+SchemaState initial_schema(const RunConfig& config) {
+    RandomSource rng(config.seed, kSchemaStream);
+    return SchemaState(rng, config.column_profile, config.replica_identity);
 }
 
 }  // namespace
@@ -28,7 +28,7 @@ BatchPlanner::BatchPlanner(const RunConfig& config)
       control_(config.seed, kControlStream),
       values_(config.seed, kValueStream),
       codec_(config.seed, config.key_order),
-      schema_(initial_schema(config.seed, config.column_profile)) {}
+      schema_(initial_schema(config)) {}
 
 NameSpellings& BatchPlanner::name_spellings_before_planning() {
     if (snapshot_planned_ > 0 || batches_planned_ > 0)
@@ -54,7 +54,10 @@ bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
 void BatchPlanner::plan_batch(BatchPlan& plan) {
     plan.batch_number = ++batches_planned_;
     plan.evolution = schema_.evolve(plan.batch_number, config_, control_);
-    if (plan.evolution) schema_.apply(*plan.evolution);
+    if (plan.evolution) {
+        schema_.apply(*plan.evolution);
+        if (plan.evolution->op == EvolutionOp::Truncate) live_.clear();
+    }
 
     int64_t rows = config_.batch_size;
     if (config_.total_records > 0) rows = std::min(rows, config_.total_records - records_planned_);
@@ -73,7 +76,7 @@ void BatchPlanner::plan_inserts(BatchPlan& plan, int64_t rows) {
     }
     plan.insert_columns.clear();
     for (ColumnId id : schema_.columns()) {
-        const ColumnSpec& spec = column_spec(id);
+        const ColumnSpec spec = schema_.shape(id);
         if (spec.generator == Generator::Key || spec.generator == Generator::ServerDefault) continue;
         plan.insert_columns.push_back(id);
         ColumnValues& out = plan.insert_values[id];
@@ -99,7 +102,10 @@ void BatchPlanner::plan_mutation(BatchPlan& plan) {
 
 void BatchPlanner::plan_update(BatchPlan& plan, size_t rows) {
     mutable_columns_.clear();
-    schema_.for_each_mutable([this](ColumnId id) { mutable_columns_.push_back(id); });
+    schema_.for_each_mutable([this](ColumnId id) {
+        mutable_columns_.push_back(id);
+        shapes_[id] = schema_.shape(id);
+    });
     if (mutable_columns_.empty()) return;
     plan.mutation = MutationKind::Update;
 
@@ -115,11 +121,11 @@ void BatchPlanner::plan_update(BatchPlan& plan, size_t rows) {
             UpdateGroup& group = plan.update_groups[plan.update_group_count++];
             group.column = column;
             group.keys.clear();
-            group.values.reset(column_spec(column).kind);
+            group.values.reset(shapes_[column].kind);
         }
         UpdateGroup& group = plan.update_groups[group_of_column_[column]];
         group.keys.push_back(codec_.encode(chosen[i]));
-        generate_values(column_spec(column), 1, config_.null_fraction, values_, names_, group.values);
+        generate_values(shapes_[column], 1, config_.null_fraction, values_, names_, group.values);
     }
 }
 

@@ -84,6 +84,7 @@ private:
     int64_t records_planned_ = 0;
     int64_t batches_planned_ = 0;
     std::vector<ColumnId> mutable_columns_;
+    std::array<ColumnSpec, kColumnCount> shapes_{};  // of mutable_columns_, for this batch's updates
     std::vector<uint64_t> scratch_;
     std::array<int16_t, kColumnCount> group_of_column_{};
 };

@@ -1,5 +1,7 @@
 #include "core/column_catalog.hpp"
 
+#include <array>
+
 namespace cdccraft {
 namespace {
 
@@ -74,10 +76,53 @@ constexpr ColumnSpec kColumns[kColumnCount] = {
     typed("t_cidr", "pg_catalog.cidr", TypedKind::Cidr),
     typed("t_macaddr", "pg_catalog.macaddr", TypedKind::Macaddr),
     typed("t_document", "pg_catalog.text", TypedKind::Document),
+    plain("duration", "integer", ValueKind::Int4, Generator::Quantity, false),
+    plain("Duration", "integer", ValueKind::Int4, Generator::Quantity, false),
+    plain("\"note\"", "text", ValueKind::Text, Generator::PromoCode, false),
+};
+
+constexpr Widening kWidenings[] = {
+    {TypedKind::Int8, "pg_catalog.int8"},
+    {TypedKind::Varchar80, "pg_catalog.varchar(80)"},
+    {TypedKind::Numeric16_2, "pg_catalog.numeric(16,2)"},
 };
 
 }  // namespace
 
 const ColumnSpec& column_spec(ColumnId id) { return kColumns[id]; }
+
+std::string_view renamed_column_name(ColumnId id) {
+    static const auto names = [] {
+        std::array<std::string, kColumnCount> all;
+        for (size_t i = 0; i < kColumnCount; ++i) all[i] = std::string(kColumns[i].name) + "_renamed";
+        return all;
+    }();
+    return names[id];
+}
+
+const Widening* widening_of(TypedKind kind) {
+    switch (kind) {
+        case TypedKind::Int4: return &kWidenings[0];
+        case TypedKind::Varchar40: return &kWidenings[1];
+        case TypedKind::Numeric12_2: return &kWidenings[2];
+        default: return nullptr;
+    }
+}
+
+DefaultValue default_value_of(const ColumnSpec& spec) {
+    switch (spec.kind) {
+        case ValueKind::Text:
+            if (spec.generator == Generator::Choice)
+                return {"'" + std::string(spec.choices[0]) + "'", std::string(spec.choices[0])};
+            return {"'n/a'", "n/a"};
+        case ValueKind::Int4:
+        case ValueKind::Float8: return {"0", "0"};
+        case ValueKind::Bool: return {"false", "f"};
+        case ValueKind::Timestamp: return {"'2000-01-01 00:00:00'", ""};
+        case ValueKind::Uuid:
+        case ValueKind::Typed: break;
+    }
+    return {"", ""};
+}
 
 }  // namespace cdccraft

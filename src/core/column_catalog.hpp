@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <string>
 
 #include "core/typed_values.hpp"
 
@@ -49,9 +50,35 @@ inline constexpr size_t kBaseColumnCount = 8;
 inline constexpr size_t kPoolColumnCount = 10;
 // The columns column_profile => 'all_types' adds after the base columns.
 inline constexpr size_t kTypedColumnCount = 32;
-inline constexpr size_t kColumnCount = kBaseColumnCount + kPoolColumnCount + kTypedColumnCount;
 inline constexpr size_t kFirstTypedColumn = kBaseColumnCount + kPoolColumnCount;
+// The columns whose names are the hazard (evolution_ops add_case_variant
+// and add_quoted_name): duration, "Duration", and "note" with its quotes.
+inline constexpr ColumnId kDurationColumn = kFirstTypedColumn + kTypedColumnCount;
+inline constexpr ColumnId kDurationCaseColumn = kDurationColumn + 1;
+inline constexpr ColumnId kQuotedNameColumn = kDurationColumn + 2;
+inline constexpr size_t kColumnCount = kQuotedNameColumn + 1;
 
 const ColumnSpec& column_spec(ColumnId id);
+
+// A column's name once evolution_ops rename renamed it: <name>_renamed.
+std::string_view renamed_column_name(ColumnId id);
+
+// What evolution_ops widen makes of a typed column: the wider type, and the
+// kind whose values then use its range. Null when the type is not widened.
+struct Widening {
+    TypedKind kind;
+    std::string_view sql_type;
+};
+const Widening* widening_of(TypedKind kind);
+
+// A constant DEFAULT for the column (set_default, add_default,
+// add_not_null), as SQL, and as its type prints it: the value the rows
+// existing when a column is added with it take. Empty for a column that
+// takes none (the typed ones).
+struct DefaultValue {
+    std::string sql;
+    std::string text;
+};
+DefaultValue default_value_of(const ColumnSpec& spec);
 
 }  // namespace cdccraft

@@ -13,6 +13,11 @@ void LiveKeySet::insert(uint64_t ordinal) {
     live_.push_back(ordinal);
 }
 
+void LiveKeySet::clear() {
+    for (uint64_t ordinal : live_) position_[ordinal] = kAbsent;
+    live_.clear();
+}
+
 bool LiveKeySet::erase(uint64_t ordinal) {
     if (!contains(ordinal)) return false;
     const uint32_t at = position_[ordinal];

@@ -15,6 +15,8 @@ public:
     // False when the ordinal is not live.
     bool erase(uint64_t ordinal);
     bool contains(uint64_t ordinal) const;
+    // Every row gone at once (TRUNCATE).
+    void clear();
     size_t size() const { return live_.size(); }
 
     // Moves k distinct live ordinals, chosen uniformly, to positions [0, k)

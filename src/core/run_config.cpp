@@ -149,6 +149,7 @@ std::string_view sql_type_name(SqlType type) {
         case SqlType::Integer: return "integer";
         case SqlType::Boolean: return "boolean";
         case SqlType::DoublePrecision: return "double precision";
+        case SqlType::TextArray: return "text[]";
         case SqlType::None: break;
     }
     return "";
@@ -171,6 +172,7 @@ void check_parameter(const ParameterSpec&, bool, bool) {}
 void check_parameter(const ParameterSpec&, ReplicaIdentity, bool) {}
 void check_parameter(const ParameterSpec&, KeyOrder, bool) {}
 void check_parameter(const ParameterSpec&, ColumnProfile, bool) {}
+void check_parameter(const ParameterSpec&, EvolutionOps, bool) {}
 
 }  // namespace
 
@@ -195,6 +197,7 @@ std::string to_text(double v) { return format_double(v); }
 std::string to_text(ReplicaIdentity v) { return std::string(replica_identity_name(v)); }
 std::string to_text(KeyOrder v) { return std::string(key_order_name(v)); }
 std::string to_text(ColumnProfile v) { return std::string(column_profile_name(v)); }
+std::string to_text(EvolutionOps v) { return evolution_ops_text(v); }
 
 void from_text(std::string_view key, const std::string& text, std::string& v) {
     (void)key;
@@ -224,6 +227,10 @@ void from_text(std::string_view key, const std::string& text, ColumnProfile& v) 
     (void)key;
     v = parse_column_profile(text);
 }
+void from_text(std::string_view key, const std::string& text, EvolutionOps& v) {
+    (void)key;
+    v = parse_evolution_ops(text);
+}
 
 // A field's value as JSON: strings quoted, numbers and booleans bare; the
 // seed as a signed bigint, as SQL shows it.
@@ -231,6 +238,18 @@ void append_json(std::string& j, const std::string& v) { append_json_string(j, v
 void append_json(std::string& j, ReplicaIdentity v) { append_json_string(j, replica_identity_name(v)); }
 void append_json(std::string& j, KeyOrder v) { append_json_string(j, key_order_name(v)); }
 void append_json(std::string& j, ColumnProfile v) { append_json_string(j, column_profile_name(v)); }
+void append_json(std::string& j, EvolutionOps v) {
+    j += "[";
+    bool first = true;
+    for (size_t i = 0; i < kEvolutionOpCount; ++i) {
+        const auto op = static_cast<EvolutionOp>(i);
+        if (!v.has(op)) continue;
+        j += first ? "" : ", ";
+        append_json_string(j, evolution_op_name(op));
+        first = false;
+    }
+    j += "]";
+}
 void append_json(std::string& j, bool v) { j += v ? "true" : "false"; }
 void append_json(std::string& j, uint64_t v) { j += std::to_string(static_cast<int64_t>(v)); }
 void append_json(std::string& j, int64_t v) { j += std::to_string(v); }
@@ -305,13 +324,19 @@ void append_utf8(std::string& out, uint32_t cp) {
     }
 }
 
-// A flat JSON object of strings, numbers and booleans: what to_json writes.
+// How a member's value was written: a string, a bare number or boolean, or
+// an array of strings (its elements joined by commas).
+enum class JsonForm : uint8_t { Bare, String, Array };
+
+// A flat JSON object of strings, numbers, booleans and arrays of strings:
+// what to_json writes.
 class FlatJson {
 public:
     explicit FlatJson(std::string_view text) : text_(text) {}
 
     // Each member: key, its value as text (a string unescaped, a number or
-    // true/false as written) and whether it was a string.
+    // true/false as written, an array's strings joined by commas) and its
+    // form.
     template <typename Member>
     void each(Member&& member) {
         skip_space();
@@ -326,9 +351,11 @@ public:
                 skip_space();
                 expect(':');
                 skip_space();
-                const bool quoted = peek() == '"';
-                const std::string value = quoted ? string_value() : bare_value();
-                member(key, value, quoted);
+                const JsonForm form = peek() == '"' ? JsonForm::String : peek() == '[' ? JsonForm::Array : JsonForm::Bare;
+                const std::string value = form == JsonForm::String  ? string_value()
+                                          : form == JsonForm::Array ? array_value()
+                                                                    : bare_value();
+                member(key, value, form);
                 skip_space();
                 if (peek() == ',') {
                     ++at_;
@@ -413,6 +440,27 @@ private:
             }
         }
     }
+    std::string array_value() {
+        expect('[');
+        std::string joined;
+        skip_space();
+        if (peek() == ']') {
+            ++at_;
+            return joined;
+        }
+        for (bool first = true;; first = false) {
+            skip_space();
+            const std::string element = string_value();
+            if (element.empty() || element.find(',') != std::string::npos) bad_json("an array element it cannot join");
+            joined.append(first ? "" : ",").append(element);
+            skip_space();
+            if (peek() == ']') {
+                ++at_;
+                return joined;
+            }
+            expect(',');
+        }
+    }
     std::string bare_value() {
         const size_t begin = at_;
         while (at_ < text_.size() && text_[at_] != ',' && text_[at_] != '}' && text_[at_] != ' ' && text_[at_] != '\n')
@@ -428,37 +476,41 @@ private:
 // A JSON member into its RunConfig member: strings for names and choices,
 // numbers for numbers, true/false for flags; the seed as to_json writes it,
 // a signed bigint.
-void from_json_value(std::string_view key, const std::string& v, bool quoted, std::string& member) {
-    if (!quoted) malformed(key);
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, std::string& member) {
+    if (form != JsonForm::String) malformed(key);
     member = v;
 }
-void from_json_value(std::string_view key, const std::string& v, bool quoted, int64_t& member) {
-    if (quoted) malformed(key);
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, int64_t& member) {
+    if (form != JsonForm::Bare) malformed(key);
     member = parse_int(key, v);
 }
-void from_json_value(std::string_view key, const std::string& v, bool quoted, uint64_t& member) {
-    if (quoted) malformed(key);
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, uint64_t& member) {
+    if (form != JsonForm::Bare) malformed(key);
     member = static_cast<uint64_t>(parse_int(key, v));
 }
-void from_json_value(std::string_view key, const std::string& v, bool quoted, double& member) {
-    if (quoted) malformed(key);
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, double& member) {
+    if (form != JsonForm::Bare) malformed(key);
     member = parse_double(key, v);
 }
-void from_json_value(std::string_view key, const std::string& v, bool quoted, bool& member) {
-    if (quoted || (v != "true" && v != "false")) malformed(key);
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, bool& member) {
+    if (form != JsonForm::Bare || (v != "true" && v != "false")) malformed(key);
     member = v == "true";
 }
-void from_json_value(std::string_view key, const std::string& v, bool quoted, ReplicaIdentity& member) {
-    if (!quoted) malformed(key);
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, ReplicaIdentity& member) {
+    if (form != JsonForm::String) malformed(key);
     member = parse_replica_identity(v);
 }
-void from_json_value(std::string_view key, const std::string& v, bool quoted, KeyOrder& member) {
-    if (!quoted) malformed(key);
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, KeyOrder& member) {
+    if (form != JsonForm::String) malformed(key);
     member = parse_key_order(v);
 }
-void from_json_value(std::string_view key, const std::string& v, bool quoted, ColumnProfile& member) {
-    if (!quoted) malformed(key);
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, ColumnProfile& member) {
+    if (form != JsonForm::String) malformed(key);
     member = parse_column_profile(v);
+}
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, EvolutionOps& member) {
+    if (form != JsonForm::Array) malformed(key);
+    member = parse_evolution_ops(v);
 }
 
 }  // namespace
@@ -467,11 +519,11 @@ RunConfig from_json(std::string_view json) {
     RunConfig c;
     size_t known = 0;
     size_t members = 0;
-    FlatJson(json).each([&](const std::string& key, const std::string& value, bool quoted) {
+    FlatJson(json).each([&](const std::string& key, const std::string& value, JsonForm form) {
         ++members;
         visit_parameters(c, [&](const ParameterSpec& p, auto& member) {
             if (p.name != key) return;
-            from_json_value(p.name, value, quoted, member);
+            from_json_value(p.name, value, form, member);
             ++known;
         });
     });

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/evolution_ops.hpp"
 #include "core/key_codec.hpp"
 
 namespace cdccraft {
@@ -91,11 +92,13 @@ inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
       "NULLs at this rate in every nullable column, inserts and updates alike")                                   \
     X(column_profile, ColumnProfile, ColumnProfile::Basic, Text, "'basic'::text", None, 0, 0, "", "",               \
       "basic (the original's table) or all_types (a column of every type consumers decode differently besides)")   \
+    X(evolution_ops, EvolutionOps, kOriginalEvolutionOps, TextArray, "'{add,drop}'::text[]", None, 0, 0, "", "",   \
+      "the schema operations evolution may make; {all} for every one")                                            \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")
 // clang-format on
 
-enum class SqlType : uint8_t { None, Text, Bigint, Integer, Boolean, DoublePrecision };
+enum class SqlType : uint8_t { None, Text, Bigint, Integer, Boolean, DoublePrecision, TextArray };
 enum class Check : uint8_t { None, Identifier, SlotName, Range };
 
 struct ParameterSpec {

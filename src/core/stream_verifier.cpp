@@ -192,6 +192,7 @@ void StreamVerifier::emitted(std::string_view bytes) {
         case pgoutput::Kind::Insert:
         case pgoutput::Kind::Update:
         case pgoutput::Kind::Delete: change_message(m); break;
+        case pgoutput::Kind::Truncate: truncate_message(m); break;
         default: {
             std::string actual = "{";
             string_member(actual, "message", std::string(1, static_cast<char>(m.kind)));
@@ -219,6 +220,21 @@ void StreamVerifier::change_message(const pgoutput::Message& m) {
         if (c.op != ChangeOp::Delete) c.values[names[i]] = tuple[i];
     }
     current_.changes.push_back(std::move(c));
+}
+
+// A TRUNCATE of the table is one keyless change; of anything else, a
+// difference.
+void StreamVerifier::truncate_message(const pgoutput::Message& m) {
+    for (uint32_t oid : m.truncated) {
+        auto relation = relations_.find(oid);
+        if (relation == relations_.end() || !relation->second.is_table) {
+            std::string actual = "{";
+            number_member(actual, "truncate_of_relation", oid);
+            difference(current_.end_lsn, "null", actual + '}');
+            continue;
+        }
+        current_.changes.push_back(EmittedChange{ChangeOp::Truncate, "", {}});
+    }
 }
 
 void StreamVerifier::settle() {
@@ -267,6 +283,12 @@ void StreamVerifier::compare(const TruthTransaction& truth) {
         }
     }
 
+    // A TRUNCATE comes before the transaction's rows; the rest follows by key.
+    const bool truncates = !truth.changes.empty() && truth.changes.front().op == ChangeOp::Truncate;
+    if (truncates && (current_.changes.empty() || current_.changes.front().op != ChangeOp::Truncate))
+        difference(lsn, describe(truth.changes.front(), truth.batch),
+                   current_.changes.empty() ? "null" : describe(current_.changes.front()));
+
     // Each key's changes in order; keys may interleave differently.
     std::unordered_map<std::string_view, std::deque<const TruthChange*>> by_key;
     for (const TruthChange& c : truth.changes) by_key[c.key].push_back(&c);
@@ -295,6 +317,7 @@ void StreamVerifier::compare(const TruthTransaction& truth) {
                 unchanged_toast_ += value.form == pgoutput::Value::Form::Unchanged ? 1 : 0;
         }
         if (t.op == ChangeOp::Delete) ++deletes_;
+        if (t.op == ChangeOp::Truncate) ++truncates_;
     }
     for (const TruthChange& c : truth.changes) {
         auto it = by_key.find(c.key);
@@ -316,6 +339,7 @@ std::string StreamVerifier::verdict_json(const std::string& extra_members) const
     number_member(checked, "update", updates_);
     number_member(checked, "delete", deletes_);
     number_member(checked, "relation", relation_checks_);
+    number_member(checked, "truncate", truncates_);
     j += checked + '}';
     number_member(j, "unchanged_toast", unchanged_toast_);
     number_member(j, "skipped", skipped_);

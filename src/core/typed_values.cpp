@@ -240,6 +240,11 @@ void append_typed_value(TypedKind kind, RandomSource& rng, bool ascii_only, std:
                           static_cast<long long>(rng.between(0, 9999999999)),
                           static_cast<long long>(rng.between(0, 99)));
             return;
+        case TypedKind::Numeric16_2:
+            append_format(out, "%s%lld.%02lld", rng.below(3) == 0 ? "-" : "",
+                          static_cast<long long>(rng.between(0, 99999999999999)),
+                          static_cast<long long>(rng.between(0, 99)));
+            return;
         case TypedKind::Numeric:
             if (rng.below(20) == 0) {
                 out += "NaN";
@@ -258,6 +263,7 @@ void append_typed_value(TypedKind kind, RandomSource& rng, bool ascii_only, std:
         case TypedKind::Boolean: out += rng.below(2) ? "true" : "false"; return;
         case TypedKind::Text: append_text(out, rng, ascii_only, 0); return;
         case TypedKind::Varchar40: append_text(out, rng, ascii_only, 40); return;
+        case TypedKind::Varchar80: append_text(out, rng, ascii_only, 80); return;
         case TypedKind::Char8: {
             const uint64_t n = 1 + rng.below(8);
             for (uint64_t i = 0; i < n; ++i) out += static_cast<char>('A' + rng.below(26));

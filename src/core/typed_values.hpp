@@ -19,12 +19,14 @@ enum class TypedKind : uint8_t {
     Int4,
     Int8,
     Numeric12_2,
+    Numeric16_2,  // t_numeric_12_2 widened
     Numeric,
     Float4,
     Float8,
     Boolean,
     Text,
     Varchar40,
+    Varchar80,  // t_varchar_40 widened
     Char8,
     Bytea,
     Uuid,

@@ -107,20 +107,22 @@ SPIPlanPtr insert_plan(WorkerRun* run) {
     Oid types[kColumnCount + 1];
     types[0] = UUIDARRAYOID;
     appendStringInfo(&sql, "INSERT INTO %s (id", run->qualified_table);
-    for (ColumnId id : plan.insert_columns) appendStringInfo(&sql, ", %s", quoted_name(column_spec(id).name));
+    const SchemaState& schema = run->planner->schema();
+    for (ColumnId id : plan.insert_columns) appendStringInfo(&sql, ", %s", quoted_name(schema.shape(id).name));
     appendStringInfoString(&sql, ") SELECT r.c0");
     for (size_t i = 0; i < plan.insert_columns.size(); ++i) {
         char value[32];
         snprintf(value, sizeof value, ", r.c%zu", i + 1);
-        append_value_as_column(&sql, value, column_spec(plan.insert_columns[i]));
+        append_value_as_column(&sql, value, schema.shape(plan.insert_columns[i]));
     }
     appendStringInfoString(&sql, " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.uuid[])");
     int nargs = 1;
     for (ColumnId id : plan.insert_columns) {
+        const ColumnSpec spec = schema.shape(id);
         appendStringInfoString(&sql, ", pg_catalog.unnest(");
-        append_array_cast(&sql, nargs + 1, column_spec(id));
+        append_array_cast(&sql, nargs + 1, spec);
         appendStringInfoChar(&sql, ')');
-        types[nargs++] = array_type_of(column_spec(id).kind);
+        types[nargs++] = array_type_of(spec.kind);
     }
     appendStringInfoString(&sql, ") AS r(c0");
     for (size_t i = 0; i < plan.insert_columns.size(); ++i) appendStringInfo(&sql, ", c%zu", i + 1);
@@ -131,7 +133,7 @@ SPIPlanPtr insert_plan(WorkerRun* run) {
 
 SPIPlanPtr update_plan(WorkerRun* run, ColumnId column) {
     if (run->update_plans[column]) return run->update_plans[column];
-    const ColumnSpec& spec = column_spec(column);
+    const ColumnSpec spec = run->planner->schema().shape(column);
     StringInfoData sql;
     initStringInfo(&sql);
     appendStringInfo(&sql, "UPDATE %s AS t SET %s = ", run->qualified_table, quoted_name(spec.name));
@@ -189,15 +191,62 @@ void forget_table_plans(WorkerRun* run) {
     for (SPIPlanPtr& p : run->update_plans) free_plan(&p);
 }
 
-char* evolution_statement(const char* qualified_table, const EvolutionStep& step) {
-    const ColumnSpec& spec = column_spec(step.column);
-    if (step.action == EvolutionAction::Add)
-        return psprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified_table, quoted_name(spec.name), column_type(spec));
-    return psprintf("ALTER TABLE %s DROP COLUMN %s", qualified_table, quoted_name(spec.name));
+char* evolution_statement(const char* qualified_table, const EvolutionStep& step, const SchemaState& after) {
+    const ColumnSpec spec = after.shape(step.column);
+    const char* name = quoted_name(spec.name);
+    const char* type = column_type(spec);
+    const DefaultValue value = default_value_of(spec);
+    const char* literal = value.sql.c_str();
+    switch (step.op) {
+        case EvolutionOp::Add:
+        case EvolutionOp::AddCaseVariant:
+        case EvolutionOp::AddQuotedName: return psprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified_table, name, type);
+        case EvolutionOp::AddDefault:
+            return psprintf("ALTER TABLE %s ADD COLUMN %s %s DEFAULT %s", qualified_table, name, type, literal);
+        case EvolutionOp::AddNotNull:
+            return psprintf("ALTER TABLE %s ADD COLUMN %s %s NOT NULL DEFAULT %s", qualified_table, name, type,
+                            literal);
+        case EvolutionOp::AddVolatileDefault:
+            // random() makes the DEFAULT volatile, so every existing row is
+            // rewritten with it; it is never negative, so each gets the
+            // constant, which the truth then knows.
+            return psprintf(
+                "ALTER TABLE %s ADD COLUMN %s %s DEFAULT (CASE WHEN pg_catalog.random() OPERATOR(pg_catalog.>=) 0 "
+                "THEN %s END)",
+                qualified_table, name, type, literal);
+        case EvolutionOp::Drop: return psprintf("ALTER TABLE %s DROP COLUMN %s", qualified_table, name);
+        case EvolutionOp::Rename:
+            return psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", qualified_table,
+                            quoted_name(column_spec(step.column).name), name);
+        case EvolutionOp::Widen:
+            return psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s", qualified_table, name, type);
+        case EvolutionOp::SetNotNull:
+            return psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", qualified_table, name);
+        case EvolutionOp::DropNotNull:
+            return psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", qualified_table, name);
+        case EvolutionOp::SetDefault:
+            return psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qualified_table, name, literal);
+        case EvolutionOp::DropDefault:
+            return psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qualified_table, name);
+        case EvolutionOp::ReplicaIdentity:
+            return psprintf("ALTER TABLE %s REPLICA IDENTITY %s", qualified_table,
+                            step.identity == ReplicaIdentity::Full ? "FULL" : "DEFAULT");
+        case EvolutionOp::Truncate: return psprintf("TRUNCATE TABLE %s", qualified_table);
+    }
+    elog(ERROR, "cdccraft: no statement for this schema change");
+    return nullptr;
+}
+
+const char* evolution_fill(const EvolutionStep& step, const SchemaState& after) {
+    if (step.op != EvolutionOp::AddDefault && step.op != EvolutionOp::AddNotNull &&
+        step.op != EvolutionOp::AddVolatileDefault)
+        return nullptr;
+    return pstrdup(default_value_of(after.shape(step.column)).text.c_str());
 }
 
 void execute_evolution(WorkerRun* run) {
-    spi_run(evolution_statement(run->qualified_table, *run->plan->evolution), SPI_OK_UTILITY);
+    spi_run(evolution_statement(run->qualified_table, *run->plan->evolution, run->planner->schema()),
+            SPI_OK_UTILITY);
     forget_table_plans(run);
 }
 

@@ -7,8 +7,12 @@
 namespace cdccraft::pg {
 
 // The statement of a schema change, exactly as the worker runs it (and as
-// cdccraft_changes reports it); palloc'd.
-char* evolution_statement(const char* qualified_table, const EvolutionStep& step);
+// cdccraft_changes reports it), from the schema once the step is applied;
+// palloc'd.
+char* evolution_statement(const char* qualified_table, const EvolutionStep& step, const SchemaState& after);
+// The text the rows that exist when a column is added take in it (its
+// DEFAULT as the type prints it), or nullptr: they hold NULL.
+const char* evolution_fill(const EvolutionStep& step, const SchemaState& after);
 
 // Inside an open transaction with SPI connected.
 void execute_evolution(WorkerRun* run);

@@ -1,5 +1,6 @@
 #include "pg/run_catalog.hpp"
 
+#include "pg/batch_executor.hpp"
 #include "pg/catalog_access.hpp"
 
 extern "C" {
@@ -144,26 +145,60 @@ void catalog_mark_running(WorkerRun* run) {
     exec_as_owner(run->catalog_owner, sql, 2, types, values, nullptr, SPI_OK_UPDATE);
 }
 
+namespace {
+
+// What a schema change does to the table's shape, as cdccraft.schema_change
+// records it: ADD, DROP and RENAME change its columns, TRUNCATE its rows,
+// ALTER the rest.
+const char* schema_change_action(EvolutionOp op) {
+    if (adds_column(op)) return "ADD";
+    switch (op) {
+        case EvolutionOp::Drop: return "DROP";
+        case EvolutionOp::Rename: return "RENAME";
+        case EvolutionOp::Truncate: return "TRUNCATE";
+        default: return "ALTER";
+    }
+}
+
+// SPI's null flag ('n') for an empty text, which these columns never hold.
+Datum optional_text(std::string_view s, char* null) {
+    *null = s.empty() ? 'n' : ' ';
+    return s.empty() ? (Datum)0 : PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
+}
+
+void record_schema_change(WorkerRun* run, const EvolutionStep& step, const SchemaState& schema) {
+    const bool of_column = step.op != EvolutionOp::Truncate && step.op != EvolutionOp::ReplicaIdentity;
+    const ColumnSpec shape = schema.shape(step.column);
+    const char* fill = evolution_fill(step, schema);
+    const Oid types[] = {INT8OID, OIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+    char nulls[11] = "          ";
+    const Datum values[] = {
+        Int64GetDatum(run->run_id),
+        ObjectIdGetDatum(run->relid),
+        Int64GetDatum(run->plan->batch_number),
+        CStringGetTextDatum(schema_change_action(step.op)),
+        optional_text(of_column ? (step.op == EvolutionOp::Rename ? column_spec(step.column).name : shape.name) : "",
+                      &nulls[4]),
+        optional_text(of_column ? shape.sql_type : "", &nulls[5]),
+        CStringGetTextDatum(evolution_op_name(step.op).data()),
+        optional_text(step.op == EvolutionOp::Rename ? shape.name : "", &nulls[7]),
+        optional_text(fill ? fill : "", &nulls[8]),
+        CStringGetTextDatum(evolution_statement(run->qualified_table, step, schema))};
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "WITH change AS (INSERT INTO cdccraft.schema_change (run_id, batch, action, column_name, "
+             "column_type, operation, new_name, fill, ddl) VALUES ($1, $3, $4, $5, $6, $7, $8, $9, $10)) "
+             "UPDATE cdccraft.run SET final_schema = %s WHERE id OPERATOR(pg_catalog.=) $1",
+             kSchemaOfTable);
+    exec_as_owner(run->catalog_owner, sql, 10, types, values, nulls, SPI_OK_UPDATE);
+}
+
+}  // namespace
+
 void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 deletes) {
     const SchemaState& schema = run->planner->schema();
     const BatchPlan& plan = *run->plan;
-    if (plan.evolution) {
-        const ColumnSpec& col = column_spec(plan.evolution->column);
-        const Oid types[] = {INT8OID, OIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
-        const Datum values[] = {Int64GetDatum(run->run_id),
-                                ObjectIdGetDatum(run->relid),
-                                Int64GetDatum(plan.batch_number),
-                                CStringGetTextDatum(plan.evolution->action == EvolutionAction::Add ? "ADD" : "DROP"),
-                                PointerGetDatum(cstring_to_text_with_len(col.name.data(), col.name.size())),
-                                PointerGetDatum(cstring_to_text_with_len(col.sql_type.data(), col.sql_type.size()))};
-        char sql[1024];
-        snprintf(sql, sizeof sql,
-                 "WITH change AS (INSERT INTO cdccraft.schema_change (run_id, batch, action, column_name, "
-                 "column_type) VALUES ($1, $3, $4, $5, $6)) "
-                 "UPDATE cdccraft.run SET final_schema = %s WHERE id OPERATOR(pg_catalog.=) $1",
-                 kSchemaOfTable);
-        exec_as_owner(run->catalog_owner, sql, 6, types, values, nullptr, SPI_OK_UPDATE);
-    }
+    if (plan.evolution) record_schema_change(run, *plan.evolution, schema);
     // The new totals replace the previous batch's row (see cdccraft.progress).
     if (run->record_progress_plan == nullptr) {
         const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID, INT8OID, LSNOID, LSNOID};

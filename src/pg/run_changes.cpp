@@ -48,7 +48,8 @@ Datum change_data(const RunReplay* replay, const PlannedChange& change, const Lo
     pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
     for (size_t i = 0; i < change.column_count; ++i) {
         const ChangedColumn& c = change.columns[i];
-        const std::string_view name = column_spec(c.column).name;
+        const ColumnSpec shape = replay_schema(replay).shape(c.column);
+        const std::string_view name = shape.name;
         push_string(&state, WJB_KEY, name.data(), name.size());
         const char* text = column_text(printer, replay, change, c, batch, key);
         if (text == nullptr) {
@@ -81,8 +82,9 @@ void emit(ReturnSetInfo* rsinfo, const RunReplay* replay, ValuePrinter* printer,
         values[6] = change_data(replay, change, batch, printer, key);
         nulls[6] = false;
     }
-    if (change.op == ChangeOp::Ddl) {
-        values[7] = CStringGetTextDatum(evolution_statement(replay_qualified_table(replay), *change.ddl));
+    if (change.ddl) {
+        values[7] = CStringGetTextDatum(
+            evolution_statement(replay_qualified_table(replay), *change.ddl, replay_schema(replay)));
         nulls[7] = false;
     }
     tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -216,7 +216,7 @@ struct ValuePrinter {
     FmgrInfo uuid, int4, float8, boolean, timestamp;
     // The typed columns' input and output functions, looked up on first use.
     struct Typed {
-        bool ready;
+        const char* ready_for;  // the SQL type looked up (widen changes it), or null
         FmgrInfo input, output;
         Oid io_param;
         int32 typmod;
@@ -250,10 +250,9 @@ namespace {
 // A typed value as the server stored it, printed: the text through the
 // type's input function (with the column's typmod, as the insert's cast
 // applies it) and back through its output function.
-char* typed_text(ValuePrinter* printer, ColumnId column, std::string_view text) {
+char* typed_text(ValuePrinter* printer, const ColumnSpec& spec, ColumnId column, std::string_view text) {
     ValuePrinter::Typed& t = printer->typed[column];
-    if (!t.ready) {
-        const ColumnSpec& spec = column_spec(column);
+    if (t.ready_for != spec.sql_type.data()) {
         Oid type;
         const int nest_level = pin_safe_settings();
         parseTypeString(pnstrdup(spec.sql_type.data(), spec.sql_type.size()), &type, &t.typmod, false);
@@ -265,7 +264,7 @@ char* typed_text(ValuePrinter* printer, ColumnId column, std::string_view text) 
         bool varlena;
         getTypeOutputInfo(type, &output, &varlena);
         fmgr_info_cxt(output, &t.output, printer->context);
-        t.ready = true;
+        t.ready_for = spec.sql_type.data();
     }
     char* value = pnstrdup(text.data(), text.size());
     const Datum stored = InputFunctionCall(&t.input, value, t.io_param, t.typmod);
@@ -291,7 +290,8 @@ const char* column_text(ValuePrinter* printer, const RunReplay* replay, const Pl
     const size_t row = change.row;
     if (v.is_null(row)) return nullptr;
     switch (v.kind) {
-        case ValueKind::Typed: return typed_text(printer, column.column, v.text(row));
+        case ValueKind::Typed:
+            return typed_text(printer, replay_schema(replay).shape(column.column), column.column, v.text(row));
         case ValueKind::Text: {
             const std::string_view s = v.text(row);
             return pnstrdup(s.data(), s.size());

@@ -135,15 +135,21 @@ bool feed_batch(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* print
     const uint32 xid = static_cast<uint32>(DatumGetUInt64(batch->xid));
     const bool schema_changed = replay_changed_schema(replay);
     CDCCRAFT_CORE(verifier->draft_begin(batch->batch, xid, batch->commit_lsn, schema_changed));
-    for (ColumnId id : replay_schema(replay).columns()) CDCCRAFT_CORE(verifier->draft_column(column_spec(id).name));
+    const SchemaState& schema = replay_schema(replay);
+    for (ColumnId id : schema.columns()) CDCCRAFT_CORE(verifier->draft_column(schema.shape(id).name));
     for (const PlannedChange& change : *changes) {
         if (change.op == ChangeOp::Ddl) continue;
+        if (change.op == ChangeOp::Truncate) {
+            CDCCRAFT_CORE(verifier->draft_change(change.op, ""));
+            continue;
+        }
         const char* key = key_text(printer, *change.key);
         CDCCRAFT_CORE(verifier->draft_change(change.op, key));
         if (skipped) continue;
         for (size_t i = 0; i < change.column_count; ++i) {
             const ChangedColumn& column = change.columns[i];
-            const std::string_view name = column_spec(column.column).name;
+            const ColumnSpec shape = schema.shape(column.column);
+            const std::string_view name = shape.name;
             const char* text = column_text(printer, replay, change, column, *batch, key);
             if (text == nullptr)
                 CDCCRAFT_CORE(verifier->draft_null(name));

@@ -29,10 +29,35 @@ StartArgument from_setting(const ParameterSpec& p, const StartArgument* argument
     return a;
 }
 
+// A text[] argument as its elements joined by commas, the core's list form.
+const char* joined_elements(ArrayType* array, const ParameterSpec& p) {
+    if (ARR_NDIM(array) > 1)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must be a one-dimensional array", p.name.data())));
+    Datum* elements;
+    bool* nulls;
+    int count;
+    deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elements, &nulls, &count);
+    StringInfoData joined;
+    initStringInfo(&joined);
+    for (int i = 0; i < count; ++i) {
+        if (nulls[i])
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not contain NULL", p.name.data())));
+        const char* element = TextDatumGetCString(elements[i]);
+        // A comma would split one element into two names.
+        if (strchr(element, ',') != nullptr)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("%s names an unknown operation \"%s\"", p.name.data(), element)));
+        appendStringInfo(&joined, "%s%s", i == 0 ? "" : ",", element);
+    }
+    return joined.data;
+}
+
 StartArgument from_call(FunctionCallInfo fcinfo, int position, const ParameterSpec& p) {
     StartArgument a{};
     switch (p.sql_type) {
         case SqlType::Text: a.text = text_to_cstring(PG_GETARG_TEXT_PP(position)); break;
+        case SqlType::TextArray: a.text = joined_elements(PG_GETARG_ARRAYTYPE_P(position), p); break;
         case SqlType::Bigint: a.integer = PG_GETARG_INT64(position); break;
         case SqlType::Integer: a.integer = PG_GETARG_INT32(position); break;
         case SqlType::Boolean: a.flag = PG_GETARG_BOOL(position); break;
@@ -62,6 +87,7 @@ void assign(double& member, const StartArgument& a) { member = a.number; }
 void assign(ReplicaIdentity& member, const StartArgument& a) { member = parse_replica_identity(a.text); }
 void assign(KeyOrder& member, const StartArgument& a) { member = parse_key_order(a.text); }
 void assign(ColumnProfile& member, const StartArgument& a) { member = parse_column_profile(a.text); }
+void assign(EvolutionOps& member, const StartArgument& a) { member = parse_evolution_ops(a.text); }
 
 }  // namespace
 

@@ -39,11 +39,17 @@ void run_batch(WorkerRun* run) {
 void log_batch(const WorkerRun* run) {
     const BatchPlan& plan = *run->plan;
     if (plan.evolution) {
-        const ColumnSpec& col = column_spec(plan.evolution->column);
-        ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] %s column '%.*s'", (long long)run->run_id,
-                             (long long)plan.batch_number,
-                             plan.evolution->action == EvolutionAction::Add ? "Added" : "Dropped",
-                             static_cast<int>(col.name.size()), col.name.data())));
+        const SchemaState& schema = run->planner->schema();
+        const ColumnSpec col = schema.shape(plan.evolution->column);
+        if (plan.evolution->op == EvolutionOp::Add || plan.evolution->op == EvolutionOp::Drop)
+            ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] %s column '%.*s'", (long long)run->run_id,
+                                 (long long)plan.batch_number,
+                                 plan.evolution->op == EvolutionOp::Add ? "Added" : "Dropped",
+                                 static_cast<int>(col.name.size()), col.name.data())));
+        else
+            ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] %s: %s", (long long)run->run_id,
+                                 (long long)plan.batch_number, evolution_op_name(plan.evolution->op).data(),
+                                 evolution_statement(run->qualified_table, *plan.evolution, schema))));
     }
     if (plan.batch_number % 10 == 0)
         ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] Inserts: %lld, Updates: %lld, Deletes: %lld",

@@ -25,7 +25,7 @@ RunConfig evolving_config() {
 using Model = std::map<Uuid, std::set<ColumnId>>;
 
 struct Totals {
-    int64_t inserts = 0, updates = 0, deletes = 0, ddl = 0;
+    int64_t inserts = 0, updates = 0, deletes = 0, ddl = 0, truncates = 0;
 };
 
 // Applies one batch's changes to the model, checking each against it.
@@ -40,6 +40,12 @@ int32_t apply(BatchChanges& changes, const BatchPlan& plan, const SchemaState& s
                 EXPECT_EQ(c.ddl->column, plan.evolution->column);
                 ++totals.ddl;
                 break;
+            case ChangeOp::Truncate:
+                EXPECT_EQ(c.seq, 1) << "a TRUNCATE comes first in its transaction";
+                EXPECT_EQ(c.key, nullptr);
+                model.clear();
+                ++totals.truncates;
+                break;
             case ChangeOp::Insert: {
                 EXPECT_EQ(model.count(*c.key), 0u) << "a key is inserted once";
                 EXPECT_EQ(c.column_count, schema.columns().size()) << "an insert has every column";
@@ -49,7 +55,7 @@ int32_t apply(BatchChanges& changes, const BatchPlan& plan, const SchemaState& s
                     EXPECT_EQ(col.column, schema.columns()[i]) << "in table order";
                     if (col.source == ValueSource::Planned) {
                         EXPECT_LT(c.row, col.values->size());
-                        EXPECT_EQ(col.values->kind, column_spec(col.column).kind);
+                        EXPECT_EQ(col.values->kind, schema.shape(col.column).kind);
                     }
                     EXPECT_EQ(col.source == ValueSource::Key, column_spec(col.column).generator == Generator::Key);
                     row.insert(col.column);

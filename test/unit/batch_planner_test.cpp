@@ -22,7 +22,7 @@ RunConfig config_with(uint64_t seed, int64_t total = 50000, int64_t batch = 100)
 uint64_t digest(const BatchPlan& p, uint64_t h) {
     auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001B3ULL; };
     mix(static_cast<uint64_t>(p.batch_number));
-    if (p.evolution) mix(p.evolution->column * 2 + static_cast<int>(p.evolution->action));
+    if (p.evolution) mix(p.evolution->column * 2 + (p.evolution->op == EvolutionOp::Drop ? 1 : 0));
     for (const Uuid& k : p.insert_keys)
         for (uint8_t b : k) mix(b);
     for (ColumnId c : p.insert_columns) {

@@ -105,6 +105,7 @@ std::string default_text(double v) {
 std::string default_text(ReplicaIdentity v) { return std::string(replica_identity_name(v)); }
 std::string default_text(KeyOrder v) { return std::string(key_order_name(v)); }
 std::string default_text(ColumnProfile v) { return std::string(column_profile_name(v)); }
+std::string default_text(EvolutionOps v) { return "{" + evolution_ops_text(v) + "}"; }
 
 TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
     RunConfig c;
@@ -114,7 +115,7 @@ TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
         EXPECT_EQ(default_text(member), sql_literal(p.sql_default)) << p.name;
         ++compared;
     });
-    EXPECT_EQ(compared, 21u);
+    EXPECT_EQ(compared, 22u);
 }
 
 TEST(RunParameters, EveryParameterIsDescribedAndNamedOnce) {
@@ -143,6 +144,7 @@ TEST(RunConfig, JsonGivesTheConfigurationBack) {
     c.mutation_probability = 0.1;
     c.changes_per_second = 1e-05;
     c.lock_timeout_ms = 1234;
+    c.evolution_ops = EvolutionOps::of({EvolutionOp::Rename, EvolutionOp::Truncate});
     validate(c);
     const RunConfig back = from_json(to_json(c));
     EXPECT_EQ(to_wire(back), to_wire(c));
@@ -150,21 +152,56 @@ TEST(RunConfig, JsonGivesTheConfigurationBack) {
     // numbers as numeric prints them.
     const RunConfig printed = from_json(
         "{\"seed\": -81985529216486896, \"evolve\": false, \"key_order\": \"time\", \"table_name\": "
-        "\"Order \\\"Lines\\\" \\\\ 2024\\n\", \"schema_name\": \"sch\\u00e9ma\", \"changes_per_second\": 0.00001}");
+        "\"Order \\\"Lines\\\" \\\\ 2024\\n\", \"schema_name\": \"sch\\u00e9ma\", \"changes_per_second\": 0.00001, "
+        "\"evolution_ops\": [\"truncate\", \"rename\"]}");
     EXPECT_EQ(printed.seed, c.seed);
     EXPECT_FALSE(printed.evolve);
     EXPECT_EQ(printed.key_order, KeyOrder::Time);
     EXPECT_EQ(printed.table_name, c.table_name);
     EXPECT_EQ(printed.schema_name, c.schema_name);
     EXPECT_EQ(printed.changes_per_second, 1e-05);
+    EXPECT_EQ(printed.evolution_ops, c.evolution_ops);
     EXPECT_EQ(printed.batch_size, RunConfig{}.batch_size);  // absent: the default
 }
 
 TEST(RunConfig, JsonRefusesWhatIsNotAParametersObject) {
     for (const char* bad : {"", "[]", "{", "{\"batch_size\": }", "{\"batch_size\": \"500\"}", "{\"evolve\": 1}",
                             "{\"no_such_parameter\": 1}", "{\"table_name\": sales}", "{\"seed\": 1} x",
-                            "{\"table_name\": \"\\ud800\"}", "{\"table_name\": \"\\q\"}"}) {
+                            "{\"table_name\": \"\\ud800\"}", "{\"table_name\": \"\\q\"}",
+                            "{\"evolution_ops\": \"add\"}", "{\"evolution_ops\": [\"add\",]}",
+                            "{\"evolution_ops\": [\"add,drop\"]}", "{\"evolution_ops\": [\"explode\"]}",
+                            "{\"table_name\": [\"sales\"]}"}) {
         EXPECT_THROW(from_json(bad), ConfigError) << bad;
     }
     EXPECT_EQ(from_json("{}").batch_size, RunConfig{}.batch_size);
+}
+
+TEST(EvolutionOps, NamesTravelInTheTablesOrder) {
+    EXPECT_EQ(evolution_ops_text(kOriginalEvolutionOps), "add,drop");
+    EXPECT_EQ(parse_evolution_ops("drop,add"), kOriginalEvolutionOps);
+    EXPECT_EQ(parse_evolution_ops("all"), EvolutionOps::all());
+    EXPECT_EQ(parse_evolution_ops("rename,all"), EvolutionOps::all());
+    EXPECT_TRUE(parse_evolution_ops("").empty());
+    const EvolutionOps all = EvolutionOps::all();
+    EXPECT_EQ(parse_evolution_ops(evolution_ops_text(all)), all);
+    for (size_t i = 0; i < kEvolutionOpCount; ++i) EXPECT_TRUE(all.has(static_cast<EvolutionOp>(i)));
+    RunConfig c;
+    c.evolution_ops = all;
+    EXPECT_EQ(from_wire(to_wire(c)).evolution_ops, all);
+    EXPECT_EQ(from_json(to_json(c)).evolution_ops, all);
+    c.evolution_ops = EvolutionOps{};
+    EXPECT_NE(to_json(c).find("\"evolution_ops\": []"), std::string::npos) << to_json(c);
+    EXPECT_TRUE(from_json(to_json(c)).evolution_ops.empty());
+}
+
+TEST(EvolutionOps, AnUnknownNameIsRefusedWithTheList) {
+    for (const char* bad : {"explode", "add,", ",add", "ADD", "add, drop"}) {
+        try {
+            parse_evolution_ops(bad);
+            ADD_FAILURE() << bad;
+        } catch (const ConfigError& e) {
+            EXPECT_EQ(e.kind(), ConfigErrorKind::InvalidValue);
+            EXPECT_NE(e.hint().find("truncate"), std::string::npos) << e.hint();
+        }
+    }
 }
