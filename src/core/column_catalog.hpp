@@ -4,8 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string_view>
 #include <string>
+#include <string_view>
 
 #include "core/typed_values.hpp"
 

@@ -351,7 +351,9 @@ public:
                 skip_space();
                 expect(':');
                 skip_space();
-                const JsonForm form = peek() == '"' ? JsonForm::String : peek() == '[' ? JsonForm::Array : JsonForm::Bare;
+                const JsonForm form = peek() == '"'   ? JsonForm::String
+                                      : peek() == '[' ? JsonForm::Array
+                                                      : JsonForm::Bare;
                 const std::string value = form == JsonForm::String  ? string_value()
                                           : form == JsonForm::Array ? array_value()
                                                                     : bare_value();

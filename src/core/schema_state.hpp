@@ -18,7 +18,7 @@ class RandomSource;
 
 struct EvolutionStep {
     EvolutionOp op = EvolutionOp::Add;
-    ColumnId column = 0;  // none for ReplicaIdentity and Truncate
+    ColumnId column = 0;                               // none for ReplicaIdentity and Truncate
     ReplicaIdentity identity = ReplicaIdentity::Full;  // ReplicaIdentity: the new one
 };
 

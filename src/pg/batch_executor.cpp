@@ -200,7 +200,8 @@ char* evolution_statement(const char* qualified_table, const EvolutionStep& step
     switch (step.op) {
         case EvolutionOp::Add:
         case EvolutionOp::AddCaseVariant:
-        case EvolutionOp::AddQuotedName: return psprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified_table, name, type);
+        case EvolutionOp::AddQuotedName:
+            return psprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified_table, name, type);
         case EvolutionOp::AddDefault:
             return psprintf("ALTER TABLE %s ADD COLUMN %s %s DEFAULT %s", qualified_table, name, type, literal);
         case EvolutionOp::AddNotNull:
@@ -218,8 +219,7 @@ char* evolution_statement(const char* qualified_table, const EvolutionStep& step
         case EvolutionOp::Rename:
             return psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", qualified_table,
                             quoted_name(column_spec(step.column).name), name);
-        case EvolutionOp::Widen:
-            return psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s", qualified_table, name, type);
+        case EvolutionOp::Widen: return psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s", qualified_table, name, type);
         case EvolutionOp::SetNotNull:
             return psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", qualified_table, name);
         case EvolutionOp::DropNotNull:
@@ -245,8 +245,7 @@ const char* evolution_fill(const EvolutionStep& step, const SchemaState& after) 
 }
 
 void execute_evolution(WorkerRun* run) {
-    spi_run(evolution_statement(run->qualified_table, *run->plan->evolution, run->planner->schema()),
-            SPI_OK_UTILITY);
+    spi_run(evolution_statement(run->qualified_table, *run->plan->evolution, run->planner->schema()), SPI_OK_UTILITY);
     forget_table_plans(run);
 }
 

@@ -42,7 +42,8 @@ const char* joined_elements(ArrayType* array, const ParameterSpec& p) {
     initStringInfo(&joined);
     for (int i = 0; i < count; ++i) {
         if (nulls[i])
-            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not contain NULL", p.name.data())));
+            ereport(ERROR,
+                    (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not contain NULL", p.name.data())));
         const char* element = TextDatumGetCString(elements[i]);
         // A comma would split one element into two names.
         if (strchr(element, ',') != nullptr)

@@ -42,10 +42,10 @@ void log_batch(const WorkerRun* run) {
         const SchemaState& schema = run->planner->schema();
         const ColumnSpec col = schema.shape(plan.evolution->column);
         if (plan.evolution->op == EvolutionOp::Add || plan.evolution->op == EvolutionOp::Drop)
-            ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] %s column '%.*s'", (long long)run->run_id,
-                                 (long long)plan.batch_number,
-                                 plan.evolution->op == EvolutionOp::Add ? "Added" : "Dropped",
-                                 static_cast<int>(col.name.size()), col.name.data())));
+            ereport(LOG,
+                    (errmsg("cdccraft run %lld: [Batch %lld] %s column '%.*s'", (long long)run->run_id,
+                            (long long)plan.batch_number, plan.evolution->op == EvolutionOp::Add ? "Added" : "Dropped",
+                            static_cast<int>(col.name.size()), col.name.data())));
         else
             ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] %s: %s", (long long)run->run_id,
                                  (long long)plan.batch_number, evolution_op_name(plan.evolution->op).data(),

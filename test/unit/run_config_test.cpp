@@ -165,12 +165,12 @@ TEST(RunConfig, JsonGivesTheConfigurationBack) {
 }
 
 TEST(RunConfig, JsonRefusesWhatIsNotAParametersObject) {
-    for (const char* bad : {"", "[]", "{", "{\"batch_size\": }", "{\"batch_size\": \"500\"}", "{\"evolve\": 1}",
-                            "{\"no_such_parameter\": 1}", "{\"table_name\": sales}", "{\"seed\": 1} x",
-                            "{\"table_name\": \"\\ud800\"}", "{\"table_name\": \"\\q\"}",
-                            "{\"evolution_ops\": \"add\"}", "{\"evolution_ops\": [\"add\",]}",
-                            "{\"evolution_ops\": [\"add,drop\"]}", "{\"evolution_ops\": [\"explode\"]}",
-                            "{\"table_name\": [\"sales\"]}"}) {
+    for (const char* bad :
+         {"", "[]", "{", "{\"batch_size\": }", "{\"batch_size\": \"500\"}", "{\"evolve\": 1}",
+          "{\"no_such_parameter\": 1}", "{\"table_name\": sales}", "{\"seed\": 1} x", "{\"table_name\": \"\\ud800\"}",
+          "{\"table_name\": \"\\q\"}", "{\"evolution_ops\": \"add\"}", "{\"evolution_ops\": [\"add\",]}",
+          "{\"evolution_ops\": [\"add,drop\"]}", "{\"evolution_ops\": [\"explode\"]}",
+          "{\"table_name\": [\"sales\"]}"}) {
         EXPECT_THROW(from_json(bad), ConfigError) << bad;
     }
     EXPECT_EQ(from_json("{}").batch_size, RunConfig{}.batch_size);
