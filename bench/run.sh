@@ -63,6 +63,26 @@ CALL drop_reference_table();
 SQL
 }
 
+# column_profile => 'all_types', insert-only, beside the server inserting the
+# very same rows (make_replay: a copy of the run's rows, inserted in the same
+# batches into a table LIKE the run's, storage included). Prints cdccraft's
+# rows per second, then the server's.
+run_typed_pair() {
+    sql <<SQL
+SELECT cdccraft_start(table_name => 'bench', total_records => $records, batch_size => $batch, snapshot_rows => 0,
+                      seed => 7, mutation_probability => 0, evolve => false, column_profile => 'all_types') AS id \gset
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
+CALL cdccraft_wait(:id) \gset
+SELECT round(inserts / (extract(epoch FROM finished_at) - :t0)) AS cdccraft FROM cdccraft_runs WHERE run_id = :id \gset
+CALL make_replay('public.bench', 0);
+SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset
+SELECT extract(epoch FROM clock_timestamp()) AS t1 \gset
+CALL replay_batches(0, $batch);
+SELECT concat_ws(' ', :'cdccraft', round($records / (extract(epoch FROM clock_timestamp()) - :t1)));
+CALL drop_replay();
+SQL
+}
+
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A results
 measure() {  # name, command...
@@ -80,6 +100,11 @@ measure limit_mix run_limit 0.5
 measure cdccraft_mix run_cdccraft ", evolve => false"
 measure pgbench_mix run_pgbench 1
 measure cdccraft_default run_cdccraft ""
+for ((i = 1; i <= repeat; i++)); do
+    read -r typed replayed < <(run_typed_pair | tail -n 1)
+    results[cdccraft_typed]+="$typed "
+    results[replay_typed]+="$replayed "
+done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 m() { echo "${results[$1]}" | median; }
@@ -91,8 +116,11 @@ printf '%-36s %14s %12s %7s %12s\n' "insert-only, time-ordered keys" "$(m cdccra
 printf '%-36s %14s %12s %7s %12s\n' "default mix (no DDL), row changes" "$(m cdccraft_mix)" "$(m limit_mix)" \
     "$(ratio "$(m cdccraft_mix)" "$(m limit_mix)")" "$(m pgbench_mix)"
 printf '%-36s %14s %12s %7s %12s\n' "default run (with DDL), row changes" "$(m cdccraft_default)" "" "" ""
+printf '%-36s %14s %12s %7s %12s\n' "insert-only all_types, vs same rows" "$(m cdccraft_typed)" "$(m replay_typed)" \
+    "$(ratio "$(m cdccraft_typed)" "$(m replay_typed)")" ""
 echo
-for k in limit_insert cdccraft_insert pgbench_insert cdccraft_insert_time limit_mix cdccraft_mix pgbench_mix cdccraft_default; do
+for k in limit_insert cdccraft_insert pgbench_insert cdccraft_insert_time limit_mix cdccraft_mix pgbench_mix cdccraft_default \
+    cdccraft_typed replay_typed; do
     printf 'runs %-22s [%s]\n' "$k" "${results[$k]% }"
 done
 

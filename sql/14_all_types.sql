@@ -44,6 +44,8 @@ SELECT bool_or(t_smallint IN (-32768, 32767)) AS smallint_limits,
        bool_or(family(t_inet) = 6) AND bool_or(family(t_inet) = 4) AS inet_v4_and_v6,
        bool_or(t_text ~ '[\U00010000-\U0010FFFF]') AND bool_or(t_text ~ '[\u0590-\u06FF]') AS text_scripts,
        bool_or(length((t_jsonb->'tags'->>2)) > 300) AS jsonb_number_beyond_double,
+       bool_or(t_money::numeric = -92233720368547758.08) AND bool_or(t_money::numeric = 92233720368547758.07)
+           AND bool_or(t_money < 0::money) AS money_limits_and_negatives,
        bool_or(t_uuid IS NULL) AND bool_or(t_json IS NULL) AS nulls
   FROM typed;
 

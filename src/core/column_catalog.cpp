@@ -76,6 +76,7 @@ constexpr ColumnSpec kColumns[kColumnCount] = {
     typed("t_cidr", "pg_catalog.cidr", TypedKind::Cidr),
     typed("t_macaddr", "pg_catalog.macaddr", TypedKind::Macaddr),
     typed("t_document", "pg_catalog.text", TypedKind::Document),
+    typed("t_money", "pg_catalog.money", TypedKind::Money),
     plain("duration", "integer", ValueKind::Int4, Generator::Quantity, false),
     plain("Duration", "integer", ValueKind::Int4, Generator::Quantity, false),
     plain("\"note\"", "text", ValueKind::Text, Generator::PromoCode, false),

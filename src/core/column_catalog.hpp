@@ -49,7 +49,7 @@ using ColumnId = uint8_t;
 inline constexpr size_t kBaseColumnCount = 8;
 inline constexpr size_t kPoolColumnCount = 10;
 // The columns column_profile => 'all_types' adds after the base columns.
-inline constexpr size_t kTypedColumnCount = 32;
+inline constexpr size_t kTypedColumnCount = 33;
 inline constexpr size_t kFirstTypedColumn = kBaseColumnCount + kPoolColumnCount;
 // The columns whose names are the hazard (evolution_ops add_case_variant
 // and add_quoted_name): duration, "Duration", and "note" with its quotes.

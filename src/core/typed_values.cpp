@@ -323,9 +323,40 @@ void append_typed_value(TypedKind kind, RandomSource& rng, bool ascii_only, std:
             }
             return;
         }
+        case TypedKind::Money: {
+            int64_t cents;
+            switch (rng.below(20)) {
+                case 0: cents = INT64_MIN; break;
+                case 1: cents = INT64_MAX; break;
+                default: cents = rng.between(-99999999, 99999999);
+            }
+            const uint64_t magnitude = cents < 0 ? 0 - static_cast<uint64_t>(cents) : static_cast<uint64_t>(cents);
+            append_format(out, "%s%llu.%02llu", cents < 0 ? "-" : "", static_cast<unsigned long long>(magnitude / 100),
+                          static_cast<unsigned long long>(magnitude % 100));
+            return;
+        }
         case TypedKind::None: break;
     }
     throw std::logic_error("no values for this column");
+}
+
+int64_t money_cents(std::string_view text) {
+    const bool negative = !text.empty() && text[0] == '-';
+    const std::string_view digits = text.substr(negative ? 1 : 0);
+    const size_t point = digits.find('.');
+    if (point == std::string_view::npos || point == 0 || digits.size() != point + 3)
+        throw std::invalid_argument("not a money value: " + std::string(text));
+    uint64_t magnitude = 0;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i == point) continue;
+        const char c = digits[i];
+        if (c < '0' || c > '9' || magnitude > (UINT64_MAX - 9) / 10)
+            throw std::invalid_argument("not a money value: " + std::string(text));
+        magnitude = magnitude * 10 + static_cast<uint64_t>(c - '0');
+    }
+    const uint64_t limit = negative ? uint64_t{1} << 63 : static_cast<uint64_t>(INT64_MAX);
+    if (magnitude > limit) throw std::invalid_argument("money value out of range: " + std::string(text));
+    return negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
 }
 
 }  // namespace cdccraft

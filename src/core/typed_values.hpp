@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace cdccraft {
 
@@ -47,10 +48,18 @@ enum class TypedKind : uint8_t {
     // value most updates leave alone, which pgoutput then sends as an
     // unchanged TOAST datum under REPLICA IDENTITY DEFAULT.
     Document,
+    // Amounts in cents, written with two decimals: the worker reads them
+    // under lc_monetary C, and the truth prints the cents (what money
+    // stores) in the reader's locale, as the table does.
+    Money,
 };
 
 // Appends one value of the kind to out. ascii_only: for a database whose
 // encoding is not UTF8 (nor SQL_ASCII), text is ASCII.
 void append_typed_value(TypedKind kind, RandomSource& rng, bool ascii_only, std::string& out);
+
+// The cents of a Money value as append_typed_value wrote it ("-12.34").
+// Throws std::invalid_argument for any other text.
+int64_t money_cents(std::string_view text);
 
 }  // namespace cdccraft

@@ -213,7 +213,7 @@ struct ValuePrinter {
     // Where the functions' own caches live (fn_extra: array_in's, for one):
     // the printer's context, never a context reset per row.
     MemoryContext context;
-    FmgrInfo uuid, int4, float8, boolean, timestamp;
+    FmgrInfo uuid, int4, float8, boolean, timestamp, money;
     // The typed columns' input and output functions, looked up on first use.
     struct Typed {
         const char* ready_for;  // the SQL type looked up (widen changes it), or null
@@ -242,6 +242,7 @@ ValuePrinter* make_value_printer() {
     look_up(FLOAT8OID, &printer->float8, printer->context);
     look_up(BOOLOID, &printer->boolean, printer->context);
     look_up(TIMESTAMPOID, &printer->timestamp, printer->context);
+    look_up(CASHOID, &printer->money, printer->context);
     return printer;
 }
 
@@ -251,6 +252,13 @@ namespace {
 // type's input function (with the column's typmod, as the insert's cast
 // applies it) and back through its output function.
 char* typed_text(ValuePrinter* printer, const ColumnSpec& spec, ColumnId column, std::string_view text) {
+    // money's input and output follow lc_monetary: the worker read the
+    // cents under C, and they print in this session's locale.
+    if (spec.typed == TypedKind::Money) {
+        int64 cents = 0;
+        CDCCRAFT_CORE(cents = money_cents(text));
+        return OutputFunctionCall(&printer->money, Int64GetDatum(cents));
+    }
     ValuePrinter::Typed& t = printer->typed[column];
     if (t.ready_for != spec.sql_type.data()) {
         Oid type;

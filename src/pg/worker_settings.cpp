@@ -3,6 +3,7 @@
 extern "C" {
 #include "catalog/namespace.h"
 #include "pgtime.h"
+#include "utils/pg_locale.h"
 }
 
 namespace cdccraft::pg {
@@ -33,6 +34,8 @@ void pin_worker_settings(int64 lock_timeout_ms) {
     set_session("default_transaction_isolation", "read committed");
     set_session("default_transaction_read_only", "off");
     set_session("exit_on_error", "off");
+    // money's text: the typed values write amounts as C reads them.
+    set_session("lc_monetary", "C");
     pinned_time_zone = session_timezone;
     pinned_time_zone_name = MemoryContextStrdup(TopMemoryContext, pg_get_timezone_name(session_timezone));
 }
@@ -46,6 +49,7 @@ void restore_worker_settings() {
     if (DefaultXactIsoLevel != XACT_READ_COMMITTED) set_session("default_transaction_isolation", "read committed");
     if (DefaultXactReadOnly) set_session("default_transaction_read_only", "off");
     if (ExitOnAnyError) set_session("exit_on_error", "off");
+    if (locale_monetary == nullptr || strcmp(locale_monetary, "C") != 0) set_session("lc_monetary", "C");
     if (session_timezone != pinned_time_zone) set_session("TimeZone", pinned_time_zone_name);
 }
 

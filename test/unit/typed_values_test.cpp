@@ -91,3 +91,26 @@ TEST(TypedValues, CidrNetworksHaveNoHostBits) {
         EXPECT_EQ(address & host, 0u) << v;
     }
 }
+
+TEST(TypedValues, MoneyIsCentsWithTheLimitsAndNegatives) {
+    RandomSource rng(12);
+    std::set<int64_t> limits;
+    bool negative = false;
+    for (int i = 0; i < 400; ++i) {
+        std::string v;
+        append_typed_value(TypedKind::Money, rng, false, v);
+        const int64_t cents = money_cents(v);
+        negative = negative || cents < 0;
+        if (cents == INT64_MIN || cents == INT64_MAX) limits.insert(cents);
+        const size_t point = v.find('.');
+        ASSERT_NE(point, std::string::npos) << v;
+        EXPECT_EQ(v.size(), point + 3) << "two decimals: " << v;
+    }
+    EXPECT_TRUE(negative);
+    EXPECT_EQ(limits.size(), 2u);
+    EXPECT_EQ(money_cents("-92233720368547758.08"), INT64_MIN);
+    EXPECT_EQ(money_cents("92233720368547758.07"), INT64_MAX);
+    EXPECT_EQ(money_cents("0.05"), 5);
+    for (const char* bad : {"", "-", "1", "1.5", ".50", "1.505", "92233720368547758.08", "1,00", "abc"})
+        EXPECT_THROW(money_cents(bad), std::invalid_argument) << bad;
+}
