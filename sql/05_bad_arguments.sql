@@ -22,6 +22,8 @@ SELECT statement, pg_temp.outcome(statement) FROM (VALUES
     ('SELECT cdccraft_start(evolution_ops => ''{{add},{drop}}'')'),
     ('SELECT cdccraft_start(evolution_ops => ''{"add,drop"}'')'),
     ('SELECT cdccraft_start(evolution_ops => ''{add,""}'')'),
+    ('SELECT cdccraft_start(evolution_ops => ''{""}'')'),
+    ('SELECT cdccraft_start(table_name => repeat(''t'', 57), column_profile => ''all_types'')'),
     ('SELECT cdccraft_start(evolution_ops => NULL)'),
     ('SELECT cdccraft_start(evolution_probability => -0.1)'),
     ('SELECT cdccraft_start(evolution_interval => 0)'),

@@ -12,7 +12,7 @@ constexpr uint64_t kSchemaStream = 3;
 
 SchemaState initial_schema(const RunConfig& config) {
     RandomSource rng(config.seed, kSchemaStream);
-    return SchemaState(rng, config.column_profile, config.replica_identity);
+    return SchemaState(rng, config);
 }
 
 }  // namespace
@@ -53,6 +53,7 @@ bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
 
 void BatchPlanner::plan_batch(BatchPlan& plan) {
     plan.batch_number = ++batches_planned_;
+    schema_.begin_batch();
     plan.evolution = schema_.evolve(plan.batch_number, config_, control_);
     if (plan.evolution) {
         schema_.apply(*plan.evolution);

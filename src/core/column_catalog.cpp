@@ -16,6 +16,9 @@ constexpr ColumnSpec choice(std::string_view name, const std::string_view (&valu
     return {name, "text", ValueKind::Text, Generator::Choice, false, true, false, values, N};
 }
 
+constexpr std::string_view kOrderStatuses[kEnumLabelCount] = {"pending",  "paid",     "shipped",  "delivered",
+                                                              "returned", "refunded", "disputed", "lost"};
+
 constexpr ColumnSpec typed(std::string_view name, std::string_view type, TypedKind kind) {
     return {name, type, ValueKind::Typed, Generator::Typed, false, false, false, nullptr, 0, kind};
 }
@@ -77,6 +80,10 @@ constexpr ColumnSpec kColumns[kColumnCount] = {
     typed("t_macaddr", "pg_catalog.macaddr", TypedKind::Macaddr),
     typed("t_document", "pg_catalog.text", TypedKind::Document),
     typed("t_money", "pg_catalog.money", TypedKind::Money),
+    // Their types are the run's own (SchemaState::shape names them).
+    {"t_enum", "", ValueKind::Typed, Generator::Typed, false, false, false, kOrderStatuses, kInitialEnumLabels,
+     TypedKind::Enum},
+    typed("t_rating", "", TypedKind::Rating),
     plain("duration", "integer", ValueKind::Int4, Generator::Quantity, false),
     plain("Duration", "integer", ValueKind::Int4, Generator::Quantity, false),
     plain("\"note\"", "text", ValueKind::Text, Generator::PromoCode, false),
@@ -91,6 +98,8 @@ constexpr Widening kWidenings[] = {
 }  // namespace
 
 const ColumnSpec& column_spec(ColumnId id) { return kColumns[id]; }
+
+std::string_view enum_label(size_t i) { return kOrderStatuses[i]; }
 
 std::string_view renamed_column_name(ColumnId id) {
     static const auto names = [] {

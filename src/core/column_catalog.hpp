@@ -49,7 +49,7 @@ using ColumnId = uint8_t;
 inline constexpr size_t kBaseColumnCount = 8;
 inline constexpr size_t kPoolColumnCount = 10;
 // The columns column_profile => 'all_types' adds after the base columns.
-inline constexpr size_t kTypedColumnCount = 33;
+inline constexpr size_t kTypedColumnCount = 35;
 inline constexpr size_t kFirstTypedColumn = kBaseColumnCount + kPoolColumnCount;
 // The columns whose names are the hazard (evolution_ops add_case_variant
 // and add_quoted_name): duration, "Duration", and "note" with its quotes.
@@ -59,6 +59,18 @@ inline constexpr ColumnId kQuotedNameColumn = kDurationColumn + 2;
 inline constexpr size_t kColumnCount = kQuotedNameColumn + 1;
 
 const ColumnSpec& column_spec(ColumnId id);
+
+// The labels of the run's enum type: the first kInitialEnumLabels it is
+// created with, the rest added by evolution_ops enum_value, in order.
+inline constexpr size_t kInitialEnumLabels = 5;
+inline constexpr size_t kEnumLabelCount = 8;
+std::string_view enum_label(size_t i);
+// The base type of the run's domain: what its values print as.
+inline constexpr std::string_view kRatingBaseType = "pg_catalog.numeric(3,1)";
+// What the run's types are named after its table: <table>_status (the
+// enum), <table>_rating (the domain).
+inline constexpr std::string_view kEnumTypeSuffix = "_status";
+inline constexpr std::string_view kDomainTypeSuffix = "_rating";
 
 // A column's name once evolution_ops rename renamed it: <name>_renamed.
 std::string_view renamed_column_name(ColumnId id);

@@ -94,7 +94,10 @@ void generate_values(const ColumnSpec& column, size_t n, double null_fraction, R
             case Generator::TaxAmount: out.floats.push_back(cents(rng, 0, 50000)); break;
             case Generator::Flag: out.bools.push_back(rng.chance(0.5) ? 1 : 0); break;
             case Generator::Typed:
-                append_typed_value(column.typed, rng, names.ascii_text(), out.text_arena);
+                if (column.typed == TypedKind::Enum)
+                    append_text(out, column.choices[rng.below(column.choice_count)]);
+                else
+                    append_typed_value(column.typed, rng, names.ascii_text(), out.text_arena);
                 end_text(out);
                 break;
             case Generator::Key:

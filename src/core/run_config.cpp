@@ -1,5 +1,6 @@
 #include "core/run_config.hpp"
 
+#include "core/column_catalog.hpp"
 #include "core/json_text.hpp"
 
 #include <cerrno>
@@ -181,6 +182,14 @@ void validate(RunConfig& c) {
     if (c.publication_name.empty()) c.publication_name = c.table_name + "_pub";
     if (derived_slot) c.slot_name = default_slot_name(c.table_name);
     visit_parameters(c, [derived_slot](const ParameterSpec& p, const auto& v) { check_parameter(p, v, derived_slot); });
+    // all_types names its enum type and domain after the table.
+    if (c.column_profile == ColumnProfile::AllTypes &&
+        c.table_name.size() + kEnumTypeSuffix.size() > kMaxIdentifierBytes)
+        throw ConfigError(ConfigErrorKind::NameTooLong,
+                          "table_name " + quoted(c.table_name) + " is too long for column_profile all_types",
+                          "all_types names its types <table>_status and <table>_rating, which must fit in " +
+                              std::to_string(kMaxIdentifierBytes) + " bytes; pass a table_name of at most " +
+                              std::to_string(kMaxIdentifierBytes - kEnumTypeSuffix.size()) + " bytes.");
     if (c.max_slot_lag > 0 && !c.create_slot)
         throw ConfigError(ConfigErrorKind::InvalidValue, "max_slot_lag needs the run's own slot",
                           "Pass create_slot => true, or leave max_slot_lag unset.");

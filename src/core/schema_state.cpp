@@ -8,6 +8,17 @@
 namespace cdccraft {
 namespace {
 
+// A name quoted as an SQL identifier, whatever it holds.
+std::string quoted_identifier(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) out.append(c == '"' ? 2 : 1, c);
+    return out + '"';
+}
+
+std::string qualified_type_name(const RunConfig& config, std::string_view suffix) {
+    return quoted_identifier(config.schema_name) + "." + quoted_identifier(config.table_name + std::string(suffix));
+}
+
 bool takes_pool_column(EvolutionOp op) {
     return op == EvolutionOp::Add || op == EvolutionOp::AddDefault || op == EvolutionOp::AddNotNull ||
            op == EvolutionOp::AddVolatileDefault;
@@ -15,7 +26,16 @@ bool takes_pool_column(EvolutionOp op) {
 
 }  // namespace
 
-SchemaState::SchemaState(RandomSource& rng, ColumnProfile profile, ReplicaIdentity identity) : identity_(identity) {
+SchemaState::SchemaState(RandomSource& rng, const RunConfig& config)
+    : SchemaState(rng, config.column_profile, config.replica_identity) {
+    type_names_ = std::make_shared<const TypeNames>(
+        TypeNames{qualified_type_name(config, kEnumTypeSuffix), qualified_type_name(config, kDomainTypeSuffix)});
+}
+
+SchemaState::SchemaState(RandomSource& rng, ColumnProfile profile, ReplicaIdentity identity)
+    : type_names_(std::make_shared<const TypeNames>(TypeNames{qualified_type_name(RunConfig{}, kEnumTypeSuffix),
+                                                              qualified_type_name(RunConfig{}, kDomainTypeSuffix)})),
+      identity_(identity) {
     for (ColumnId id = 0; id < kBaseColumnCount; ++id) active_.push_back(id);
     if (profile == ColumnProfile::AllTypes)
         for (ColumnId id = kFirstTypedColumn; id < kFirstTypedColumn + kTypedColumnCount; ++id) active_.push_back(id);
@@ -23,6 +43,12 @@ SchemaState::SchemaState(RandomSource& rng, ColumnProfile profile, ReplicaIdenti
     for (size_t i = pool_order_.size(); i > 1; --i) std::swap(pool_order_[i - 1], pool_order_[rng.below(i)]);
     for (ColumnId id = 0; id < kColumnCount; ++id) state_[id].not_null = column_spec(id).not_null;
     for (ColumnId id : active_) state_[id].complete = true;
+}
+
+std::optional<ColumnId> SchemaState::enum_column() const {
+    for (ColumnId id : active_)
+        if (column_spec(id).typed == TypedKind::Enum) return id;
+    return std::nullopt;
 }
 
 bool SchemaState::has(ColumnId id) const { return std::find(active_.begin(), active_.end(), id) != active_.end(); }
@@ -37,6 +63,11 @@ ColumnSpec SchemaState::shape(ColumnId id) const {
         spec.sql_type = wider->sql_type;
     }
     spec.not_null = state.not_null;
+    if (spec.typed == TypedKind::Enum) {
+        spec.sql_type = type_names_->enum_type;
+        spec.choice_count = enum_usable_;
+    }
+    if (spec.typed == TypedKind::Rating) spec.sql_type = type_names_->domain_type;
     return spec;
 }
 
@@ -84,6 +115,7 @@ bool SchemaState::can_act(EvolutionOp op, const RunConfig& config) const {
         case EvolutionOp::Drop: return drops_ < config.max_drops && mutable_count() > 0;
         case EvolutionOp::ReplicaIdentity:
         case EvolutionOp::Truncate: return true;
+        case EvolutionOp::EnumValue: return enum_column().has_value() && enum_labels_ < kEnumLabelCount;
         default: {
             bool any = false;
             for_each_mutable([&](ColumnId id) { any = any || eligible(op, id, config); });
@@ -99,6 +131,7 @@ std::optional<EvolutionStep> SchemaState::step_for(EvolutionOp op, const RunConf
             return EvolutionStep{op, 0,
                                  identity_ == ReplicaIdentity::Full ? ReplicaIdentity::Default : ReplicaIdentity::Full};
         case EvolutionOp::Truncate: return EvolutionStep{op, 0, identity_};
+        case EvolutionOp::EnumValue: return EvolutionStep{op, *enum_column(), identity_};
         default: break;
     }
     // Drop: any mutable column, as the original; the others: those the
@@ -168,6 +201,7 @@ void SchemaState::apply(const EvolutionStep& step) {
         case EvolutionOp::SetDefault: state.has_default = true; return;
         case EvolutionOp::DropDefault: state.has_default = false; return;
         case EvolutionOp::ReplicaIdentity: identity_ = step.identity; return;
+        case EvolutionOp::EnumValue: ++enum_labels_; return;
         case EvolutionOp::Truncate:
             // The table is empty: every row to come has every column's value.
             for (ColumnId id : active_) state_[id].complete = true;

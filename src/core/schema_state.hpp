@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/column_catalog.hpp"
@@ -29,6 +31,9 @@ public:
     // order.
     SchemaState(RandomSource& rng, ColumnProfile profile = ColumnProfile::Basic,
                 ReplicaIdentity identity = ReplicaIdentity::Full);
+    // The same for a run's configuration, whose table names the run's own
+    // types (all_types' enum and domain).
+    SchemaState(RandomSource& rng, const RunConfig& config);
 
     const std::vector<ColumnId>& columns() const { return active_; }
     bool has(ColumnId id) const;
@@ -36,6 +41,14 @@ public:
     // kind and NOT NULL that evolution gave it.
     ColumnSpec shape(ColumnId id) const;
     bool has_default(ColumnId id) const { return state_[id].has_default; }
+    // The run's enum type and domain, schema-qualified and quoted.
+    const std::string& enum_type() const { return type_names_->enum_type; }
+    const std::string& domain_type() const { return type_names_->domain_type; }
+    // The enum's labels so far; the newest, added by enum_value, is not
+    // usable before its transaction commits.
+    size_t enum_labels() const { return enum_labels_; }
+    // A new batch: the labels added before it are committed, and usable.
+    void begin_batch() { enum_usable_ = enum_labels_; }
     ReplicaIdentity identity() const { return identity_; }
     int additions() const { return additions_; }
     int drops() const { return drops_; }
@@ -76,7 +89,16 @@ private:
     bool can_act(EvolutionOp op, const RunConfig& config) const;
     std::optional<EvolutionStep> step_for(EvolutionOp op, const RunConfig& config, RandomSource& rng) const;
     bool eligible(EvolutionOp op, ColumnId id, const RunConfig& config) const;
+    std::optional<ColumnId> enum_column() const;
 
+    struct TypeNames {
+        std::string enum_type, domain_type;
+    };
+
+    // Shared: shape() hands out views of them, which outlive copies.
+    std::shared_ptr<const TypeNames> type_names_;
+    size_t enum_labels_ = kInitialEnumLabels;
+    size_t enum_usable_ = kInitialEnumLabels;
     std::vector<ColumnId> active_;
     std::vector<ColumnId> pool_order_;
     std::array<ColumnState, kColumnCount> state_{};

@@ -335,6 +335,12 @@ void append_typed_value(TypedKind kind, RandomSource& rng, bool ascii_only, std:
                           static_cast<unsigned long long>(magnitude % 100));
             return;
         }
+        case TypedKind::Rating: {
+            const int64_t tenths = rng.between(0, 100);
+            append_format(out, "%lld.%lld", static_cast<long long>(tenths / 10), static_cast<long long>(tenths % 10));
+            return;
+        }
+        case TypedKind::Enum:  // from the column's labels (generate_values)
         case TypedKind::None: break;
     }
     throw std::logic_error("no values for this column");

@@ -52,6 +52,11 @@ enum class TypedKind : uint8_t {
     // under lc_monetary C, and the truth prints the cents (what money
     // stores) in the reader's locale, as the table does.
     Money,
+    // A label of the run's enum type (<table>_status), drawn from the
+    // column's choices: those committed before the batch.
+    Enum,
+    // The run's domain (<table>_rating, numeric(3,1) CHECK 0 to 10).
+    Rating,
 };
 
 // Appends one value of the kind to out. ascii_only: for a database whose

@@ -231,7 +231,13 @@ char* evolution_statement(const char* qualified_table, const EvolutionStep& step
         case EvolutionOp::ReplicaIdentity:
             return psprintf("ALTER TABLE %s REPLICA IDENTITY %s", qualified_table,
                             step.identity == ReplicaIdentity::Full ? "FULL" : "DEFAULT");
-        case EvolutionOp::Truncate: return psprintf("TRUNCATE TABLE %s", qualified_table);
+        case EvolutionOp::Truncate:
+            // ONLY: without it TRUNCATE empties every table that inherits
+            // the run's too, rows the run never wrote.
+            return psprintf("TRUNCATE TABLE ONLY %s", qualified_table);
+        case EvolutionOp::EnumValue:
+            return psprintf("ALTER TYPE %s ADD VALUE %s", after.enum_type().c_str(),
+                            quote_literal_cstr(std::string(enum_label(after.enum_labels() - 1)).c_str()));
     }
     elog(ERROR, "cdccraft: no statement for this schema change");
     return nullptr;

@@ -3,8 +3,10 @@
 #include "pg/claims.hpp"
 
 extern "C" {
+#include "catalog/namespace.h"
 #include "catalog/pg_publication.h"
 #include "catalog/pg_publication_rel.h"
+#include "nodes/makefuncs.h"
 #include "replication/slot.h"
 #include "storage/lmgr.h"
 #include "storage/lwlock.h"
@@ -38,8 +40,31 @@ bool find_and_prove_slot(WorkerRun* run) {
 
 }  // namespace
 
+void check_run_table(WorkerRun* run, LOCKMODE lockmode) {
+    const RunConfig& c = *run->config;
+    // Locked first: a rename of the table then waits for the batch, and the
+    // lock's invalidations make the lookup below see every committed rename.
+    if (lockmode != NoLock) LockRelationOid(run->relid, lockmode);
+    RangeVar* name = makeRangeVar(pstrdup(c.schema_name.c_str()), pstrdup(c.table_name.c_str()), -1);
+    const Oid named = RangeVarGetRelid(name, NoLock, true);
+    if (named == run->relid) return;
+    if (!OidIsValid(named))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("relation %s of cdccraft run %lld does not exist", run->qualified_table,
+                               (long long)run->run_id),
+                        errdetail("It was dropped or renamed.")));
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("table %s of cdccraft run %lld was renamed or replaced", run->qualified_table,
+                           (long long)run->run_id),
+                    errdetail("The name no longer names the table the run created; the run writes, alters "
+                              "and truncates no other.")));
+}
+
 void check_run_objects_intact(WorkerRun* run) {
     const RunConfig& c = *run->config;
+    // Again at the end: a batch whose statements a rename in the middle sent
+    // elsewhere is not committed.
+    check_run_table(run, NoLock);
     const Oid publication = get_publication_oid(c.publication_name.c_str(), true);
     if (!OidIsValid(publication))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -55,8 +80,18 @@ void check_run_objects_intact(WorkerRun* run) {
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("publication \"%s\" of cdccraft run %lld was dropped",
                                                                   c.publication_name.c_str(), (long long)run->run_id)));
     const auto* form = reinterpret_cast<Form_pg_publication>(GETSTRUCT(pub));
+    // A run that truncates needs TRUNCATE published too: its truth holds
+    // each one, and a consumer that never sees it keeps the rows it removed.
+    const bool truncates = c.evolve && c.evolution_ops.has(EvolutionOp::Truncate);
     const bool publishes_all = form->pubinsert && form->pubupdate && form->pubdelete;
+    const bool publishes_truncate = form->pubtruncate;
     ReleaseSysCache(pub);
+    if (truncates && !publishes_truncate)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("publication \"%s\" of cdccraft run %lld no longer publishes inserts, updates, deletes "
+                               "and truncates",
+                               c.publication_name.c_str(), (long long)run->run_id),
+                        errdetail("The run's changes would no longer all reach its consumers.")));
     if (!publishes_all)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("publication \"%s\" of cdccraft run %lld no longer publishes inserts, updates and "

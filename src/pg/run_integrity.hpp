@@ -6,7 +6,19 @@
 
 #include "pg/worker_run.hpp"
 
+extern "C" {
+#include "storage/lockdefs.h"
+}
+
 namespace cdccraft::pg {
+
+// That the run's schema and table names still name the table it created
+// (run->relid), taking lockmode on it first (NoLock: it is held already).
+// Every statement of a batch names the table; another put in its place would
+// take the batch's writes, its DDL and TRUNCATE, and fire its triggers as
+// the run's role. Before a batch's first statement, and again in
+// check_run_objects_intact.
+void check_run_table(WorkerRun* run, LOCKMODE lockmode);
 
 // Each time it finds the run's slot, still provably the run's, it advances
 // run->slot_proof_lsn to the WAL insert position of that moment.

@@ -203,7 +203,14 @@ XLogRecPtr replay_last_known_commit(const RunReplay* replay) {
     return InvalidXLogRecPtr;
 }
 
-bool replay_changed_schema(const RunReplay* replay) { return replay->plan->evolution.has_value(); }
+// A new enum label changes no relation's shape, and the truth asks for no
+// Relation message: the one pgoutput sends again (t/180) is the one before,
+// so a consumer's list of the enum's values goes stale, a hazard the README
+// lists.
+bool replay_changed_schema(const RunReplay* replay) {
+    const auto& evolution = replay->plan->evolution;
+    return evolution.has_value() && evolution->op != EvolutionOp::EnumValue;
+}
 const SchemaState& replay_schema(const RunReplay* replay) { return replay->planner->schema(); }
 const RunConfig& replay_config(const RunReplay* replay) { return replay->planner->config(); }
 const char* replay_qualified_table(const RunReplay* replay) { return replay->qualified_table; }
@@ -251,6 +258,8 @@ namespace {
 // A typed value as the server stored it, printed: the text through the
 // type's input function (with the column's typmod, as the insert's cast
 // applies it) and back through its output function.
+char* catalog_typed_text(ValuePrinter* printer, const ColumnSpec& spec, ColumnId column, std::string_view text);
+
 char* typed_text(ValuePrinter* printer, const ColumnSpec& spec, ColumnId column, std::string_view text) {
     // money's input and output follow lc_monetary: the worker read the
     // cents under C, and they print in this session's locale.
@@ -259,6 +268,16 @@ char* typed_text(ValuePrinter* printer, const ColumnSpec& spec, ColumnId column,
         CDCCRAFT_CORE(cents = money_cents(text));
         return OutputFunctionCall(&printer->money, Int64GetDatum(cents));
     }
+    // The run's own types print as what they hold: an enum its label, a
+    // domain its base type. Neither is looked up by name in this session:
+    // another role could have put a type of that name there.
+    if (spec.typed == TypedKind::Enum) return pnstrdup(text.data(), text.size());
+    ColumnSpec base = spec;
+    if (spec.typed == TypedKind::Rating) base.sql_type = kRatingBaseType;
+    return catalog_typed_text(printer, base, column, text);
+}
+
+char* catalog_typed_text(ValuePrinter* printer, const ColumnSpec& spec, ColumnId column, std::string_view text) {
     ValuePrinter::Typed& t = printer->typed[column];
     if (t.ready_for != spec.sql_type.data()) {
         Oid type;

@@ -2,12 +2,15 @@
 
 extern "C" {
 #include "access/xlogutils.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_publication.h"
+#include "catalog/pg_type.h"
 #include "replication/logical.h"
 #include "replication/slot.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_lsn.h"
+#include "utils/syscache.h"
 }
 
 #include "pg/batch_executor.hpp"
@@ -69,6 +72,47 @@ void append_column_definition(StringInfo sql, const ColumnSpec& spec) {
     if (spec.generator == Generator::ServerDefault) appendStringInfoString(sql, " DEFAULT pg_catalog.now()");
 }
 
+// all_types' enum type and domain, the run's own: no other role may use
+// them (a column of theirs would hold the run's cleanup back), and each
+// depends on the table automatically, as a serial's sequence does, so that
+// whatever drops the table drops them too.
+void create_run_types(WorkerRun* run) {
+    const SchemaState& schema = run->planner->schema();
+    StringInfoData sql;
+    initStringInfo(&sql);
+    appendStringInfo(&sql, "CREATE TYPE %s AS ENUM (", schema.enum_type().c_str());
+    for (size_t i = 0; i < kInitialEnumLabels; ++i)
+        appendStringInfo(&sql, "%s%s", i ? ", " : "", quote_literal_cstr(std::string(enum_label(i)).c_str()));
+    appendStringInfoChar(&sql, ')');
+    spi_run(sql.data, SPI_OK_UTILITY);
+    resetStringInfo(&sql);
+    appendStringInfo(&sql,
+                     "CREATE DOMAIN %s AS %.*s CHECK (VALUE OPERATOR(pg_catalog.>=) 0 AND VALUE "
+                     "OPERATOR(pg_catalog.<=) 10)",
+                     schema.domain_type().c_str(), static_cast<int>(kRatingBaseType.size()), kRatingBaseType.data());
+    spi_run(sql.data, SPI_OK_UTILITY);
+    for (const std::string* type : {&schema.enum_type(), &schema.domain_type()}) {
+        resetStringInfo(&sql);
+        appendStringInfo(&sql, "REVOKE ALL ON TYPE %s FROM PUBLIC", type->c_str());
+        spi_run(sql.data, SPI_OK_UTILITY);
+    }
+}
+
+void tie_run_types_to_table(WorkerRun* run) {
+    const RunConfig& c = *run->config;
+    const Oid schema = get_namespace_oid(c.schema_name.c_str(), false);
+    const ObjectAddress table{RelationRelationId, run->relid, 0};
+    for (std::string_view suffix : {kEnumTypeSuffix, kDomainTypeSuffix}) {
+        const std::string name = c.table_name + std::string(suffix);
+        const Oid type =
+            GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(name.c_str()), ObjectIdGetDatum(schema));
+        if (!OidIsValid(type)) elog(ERROR, "cdccraft: the run's type %s was not created", name.c_str());
+        const ObjectAddress dependent{TypeRelationId, type, 0};
+        recordDependencyOn(&dependent, &table, DEPENDENCY_AUTO);
+    }
+    CommandCounterIncrement();
+}
+
 }  // namespace
 
 void setup_record_run(WorkerRun* run) {
@@ -113,13 +157,15 @@ void setup_create_table(WorkerRun* run) {
         spi_run(sql.data, SPI_OK_UTILITY);
         run->schema_oid = get_namespace_oid(c.schema_name.c_str(), false);
     }
+    const bool own_types = c.column_profile == ColumnProfile::AllTypes;
+    if (own_types) create_run_types(run);
     StringInfoData sql;
     initStringInfo(&sql);
     appendStringInfo(&sql, "CREATE TABLE %s (", run->qualified_table);
     bool first = true;
     for (ColumnId id : run->planner->schema().columns()) {
         if (!first) appendStringInfoString(&sql, ", ");
-        append_column_definition(&sql, column_spec(id));
+        append_column_definition(&sql, run->planner->schema().shape(id));
         first = false;
     }
     appendStringInfoChar(&sql, ')');
@@ -132,6 +178,7 @@ void setup_create_table(WorkerRun* run) {
         spi_run(sql.data, SPI_OK_UTILITY);
     }
     run->relid = table_oid(c);
+    if (own_types) tie_run_types_to_table(run);
     if (c.replica_identity == ReplicaIdentity::Full) {
         resetStringInfo(&sql);
         appendStringInfo(&sql, "ALTER TABLE %s REPLICA IDENTITY FULL", run->qualified_table);

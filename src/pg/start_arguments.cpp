@@ -45,8 +45,9 @@ const char* joined_elements(ArrayType* array, const ParameterSpec& p) {
             ereport(ERROR,
                     (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not contain NULL", p.name.data())));
         const char* element = TextDatumGetCString(elements[i]);
-        // A comma would split one element into two names.
-        if (strchr(element, ',') != nullptr)
+        // A comma would split one element into two names, and an empty one
+        // alone would join to the empty text, the empty set.
+        if (element[0] == '\0' || strchr(element, ',') != nullptr)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                             errmsg("%s names an unknown operation \"%s\"", p.name.data(), element)));
         appendStringInfo(&joined, "%s%s", i == 0 ? "" : ",", element);

@@ -19,6 +19,9 @@ void run_batch(WorkerRun* run) {
              static_cast<long long>(plan.delete_keys.size()) + static_cast<long long>(plan.updated_rows()),
              plan.evolution ? ", evolve" : "");
     begin_worker_transaction(activity);
+    // The lock the batch's first statement takes: every schema change takes
+    // ACCESS EXCLUSIVE, and a weaker lock first would have to be upgraded.
+    check_run_table(run, plan.evolution ? AccessExclusiveLock : RowExclusiveLock);
 
     if (plan.evolution) execute_evolution(run);
     execute_inserts(run);

@@ -193,3 +193,40 @@ TEST(BatchPlanner, NoNullFractionMakesNoNulls) {
         for (size_t g = 0; g < plan.update_group_count; ++g) EXPECT_TRUE(plan.update_groups[g].values.nulls.empty());
     }
 }
+
+// A label enum_value adds is usable only once its transaction commits: the
+// batch that adds it neither inserts nor sets it, later ones do.
+TEST(BatchPlanner, ANewEnumLabelWaitsForTheNextBatch) {
+    RunConfig c = config_with(31, 30000, 100);
+    c.column_profile = ColumnProfile::AllTypes;
+    c.evolution_ops = EvolutionOps::of({EvolutionOp::EnumValue});
+    c.evolution_interval = 5;
+    c.evolution_probability = 1;
+    BatchPlanner planner(c);
+    BatchPlan plan;
+    while (planner.plan_snapshot_chunk(plan)) {
+    }
+    ColumnId enum_column = 0;
+    for (ColumnId id : planner.schema().columns())
+        if (column_spec(id).typed == TypedKind::Enum) enum_column = id;
+    ASSERT_NE(enum_column, 0);
+    std::set<std::string> used;
+    size_t labels_before = kInitialEnumLabels;
+    while (!planner.finished()) {
+        planner.plan_batch(plan);
+        std::set<std::string_view> allowed;
+        for (size_t i = 0; i < labels_before; ++i) allowed.insert(enum_label(i));
+        auto check = [&](const ColumnValues& v) {
+            for (size_t i = 0; i < v.size(); ++i) {
+                EXPECT_TRUE(allowed.count(v.text(i))) << v.text(i) << " in batch " << plan.batch_number;
+                used.insert(std::string(v.text(i)));
+            }
+        };
+        check(plan.values_of(enum_column));
+        for (size_t g = 0; g < plan.update_group_count; ++g)
+            if (plan.update_groups[g].column == enum_column) check(plan.update_groups[g].values);
+        labels_before = planner.schema().enum_labels();
+    }
+    EXPECT_EQ(planner.schema().enum_labels(), kEnumLabelCount);
+    EXPECT_EQ(used.size(), kEnumLabelCount) << "every label is used once it may be";
+}
