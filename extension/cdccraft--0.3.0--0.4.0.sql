@@ -110,6 +110,37 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION cdccraft.renamed_columns IS 'a row''s columns under their new names, the later value winning';
 
+-- A change's columns as the table holds them since a timestamp column was
+-- widened to timestamptz: widenings lists each such widen (its batch, and
+-- the column's names before it), whose USING read each value as UTC. A
+-- change from before it has the timestamp as this session prints it;
+-- converted, the timestamptz as this session prints that.
+CREATE FUNCTION cdccraft.utc_widened(data jsonb, batch bigint, widenings jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    widening jsonb;
+    name text;
+BEGIN
+    IF data IS NULL THEN
+        RETURN data;
+    END IF;
+    FOR widening IN SELECT * FROM jsonb_array_elements(widenings) LOOP
+        CONTINUE WHEN utc_widened.batch >= (widening->>'batch')::bigint;
+        FOR name IN SELECT jsonb_array_elements_text(widening->'names') LOOP
+            IF data->>name IS NOT NULL THEN
+                data := jsonb_set(data, ARRAY[name], to_jsonb(timezone('UTC', (data->>name)::timestamp)::text));
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN data;
+END;
+$$;
+COMMENT ON FUNCTION cdccraft.utc_widened IS
+    'a change''s columns with the timestamps a later widen to timestamptz converted, as the table holds them';
+
 -- merged_rows as in 0.3.0, with the table's changes since: only rows
 -- changed after the last TRUNCATE, under the names in force, each column
 -- that no change set holding its fill.
@@ -129,12 +160,29 @@ BEGIN ATOMIC
           FROM @extschema@.cdccraft_schema_changes c, upto
          WHERE c.run_id OPERATOR(pg_catalog.=) merged_rows.run_id AND c.action OPERATOR(pg_catalog.=) 'RENAME'
            AND c.batch OPERATOR(pg_catalog.<=) upto.batch),
-    shape AS MATERIALIZED (SELECT cdccraft.table_shape(merged_rows.run_id, merged_rows.upto_lsn) AS blank)
+    shape AS MATERIALIZED (SELECT cdccraft.table_shape(merged_rows.run_id, merged_rows.upto_lsn) AS blank),
+    -- Each timestamp widened to timestamptz, under its names until then.
+    widenings AS MATERIALIZED (
+        SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'batch', w.batch,
+                   'names', pg_catalog.jsonb_build_array(w.column_name) OPERATOR(pg_catalog.||) coalesce(
+                       (SELECT pg_catalog.jsonb_agg(r.column_name)
+                          FROM @extschema@.cdccraft_schema_changes r
+                         WHERE r.run_id OPERATOR(pg_catalog.=) merged_rows.run_id
+                           AND r.action OPERATOR(pg_catalog.=) 'RENAME'
+                           AND r.new_name OPERATOR(pg_catalog.=) w.column_name
+                           AND r.batch OPERATOR(pg_catalog.<) w.batch), '[]'))), '[]') AS list
+          FROM @extschema@.cdccraft_schema_changes w, upto
+         WHERE w.run_id OPERATOR(pg_catalog.=) merged_rows.run_id AND w.operation OPERATOR(pg_catalog.=) 'widen'
+           AND w.column_type OPERATOR(pg_catalog.~~) 'pg_catalog.timestamptz%'
+           AND w.batch OPERATOR(pg_catalog.<=) upto.batch)
     SELECT m.key, s.blank OPERATOR(pg_catalog.||) cdccraft.renamed_columns(m.columns, r.map)
       FROM (SELECT c.key,
-                   cdccraft.merged_row(c.data ORDER BY c.batch, c.seq) AS columns,
+                   cdccraft.merged_row(CASE WHEN w.list OPERATOR(pg_catalog.=) '[]' THEN c.data
+                                            ELSE cdccraft.utc_widened(c.data, c.batch, w.list) END
+                                       ORDER BY c.batch, c.seq) AS columns,
                    pg_catalog.bool_or(c.op OPERATOR(pg_catalog.=) 'delete') AS deleted
-              FROM @extschema@.cdccraft_changes(merged_rows.run_id, NULL, merged_rows.upto_lsn) c, since
+              FROM @extschema@.cdccraft_changes(merged_rows.run_id, NULL, merged_rows.upto_lsn) c, since, widenings w
              WHERE c.op OPERATOR(pg_catalog.=) ANY ('{insert,update,delete}')
                AND c.batch OPERATOR(pg_catalog.>=) since.batch
              GROUP BY c.key) m, renames r, shape s

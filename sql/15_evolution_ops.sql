@@ -81,3 +81,20 @@ CALL cdccraft_wait(:tight_id) \gset
 SELECT batch, operation, column_name, fill FROM cdccraft_schema_changes WHERE run_id = :tight_id ORDER BY batch;
 SELECT count(*) AS differences FROM cdccraft_diff(:tight_id, 'tightening');
 SELECT cdccraft_cleanup(:tight_id) IS NOT NULL AS cleaned;
+
+-- Widened types, timestamps among them: to timestamptz, each value read as
+-- UTC (USING), so the expected state converts those from before the same
+-- way, and equals the table in any session's TimeZone and DateStyle.
+SELECT cdccraft_start(table_name => 'widening', total_records => 3000, batch_size => 100, seed => 9,
+                      column_profile => 'all_types', evolution_ops => '{widen,rename}', evolution_interval => 2,
+                      evolution_probability => 1, null_fraction => 0.1) AS wide_id \gset
+CALL cdccraft_wait(:wide_id) \gset
+SELECT batch, column_name, column_type, ddl FROM cdccraft_schema_changes
+ WHERE run_id = :wide_id AND operation = 'widen' ORDER BY batch;
+SELECT count(*) AS differences FROM cdccraft_diff(:wide_id, 'widening');
+SET TimeZone = 'America/New_York';
+SET DateStyle = 'SQL, DMY';
+SELECT count(*) AS differences_in_another_session FROM cdccraft_diff(:wide_id, 'widening');
+RESET TimeZone;
+RESET DateStyle;
+SELECT cdccraft_cleanup(:wide_id) IS NOT NULL AS cleaned;

@@ -93,6 +93,9 @@ constexpr Widening kWidenings[] = {
     {TypedKind::Int8, "pg_catalog.int8"},
     {TypedKind::Varchar80, "pg_catalog.varchar(80)"},
     {TypedKind::Numeric16_2, "pg_catalog.numeric(16,2)"},
+    {TypedKind::TimestampTz, "pg_catalog.timestamptz(0)", true},
+    {TypedKind::TimestampTz, "pg_catalog.timestamptz(3)", true},
+    {TypedKind::TimestampTz, "pg_catalog.timestamptz(6)", true},
 };
 
 }  // namespace
@@ -110,11 +113,16 @@ std::string_view renamed_column_name(ColumnId id) {
     return names[id];
 }
 
-const Widening* widening_of(TypedKind kind) {
-    switch (kind) {
+const Widening* widening_of(const ColumnSpec& spec) {
+    switch (spec.typed) {
         case TypedKind::Int4: return &kWidenings[0];
         case TypedKind::Varchar40: return &kWidenings[1];
         case TypedKind::Numeric12_2: return &kWidenings[2];
+        case TypedKind::Timestamp:
+            if (spec.sql_type == "pg_catalog.timestamp(0)") return &kWidenings[3];
+            if (spec.sql_type == "pg_catalog.timestamp(3)") return &kWidenings[4];
+            if (spec.sql_type == "pg_catalog.timestamp(6)") return &kWidenings[5];
+            return nullptr;
         default: return nullptr;
     }
 }

@@ -75,13 +75,16 @@ inline constexpr std::string_view kDomainTypeSuffix = "_rating";
 // A column's name once evolution_ops rename renamed it: <name>_renamed.
 std::string_view renamed_column_name(ColumnId id);
 
-// What evolution_ops widen makes of a typed column: the wider type, and the
-// kind whose values then use its range. Null when the type is not widened.
+// What evolution_ops widen makes of a typed column (as the catalog has
+// it): the wider type, and the kind whose values then use its range. Null
+// when the type is not widened. A timestamp becomes a timestamptz of its
+// precision, each value read as UTC (using_utc: the statement says so).
 struct Widening {
     TypedKind kind;
     std::string_view sql_type;
+    bool using_utc = false;
 };
-const Widening* widening_of(TypedKind kind);
+const Widening* widening_of(const ColumnSpec& spec);
 
 // A constant DEFAULT for the column (set_default, add_default,
 // add_not_null), as SQL, and as its type prints it: the value the rows

@@ -58,7 +58,7 @@ ColumnSpec SchemaState::shape(ColumnId id) const {
     const ColumnState& state = state_[id];
     if (state.renamed) spec.name = renamed_column_name(id);
     if (state.widened) {
-        const Widening* wider = widening_of(column_spec(id).typed);
+        const Widening* wider = widening_of(column_spec(id));
         spec.typed = wider->kind;
         spec.sql_type = wider->sql_type;
     }
@@ -100,7 +100,7 @@ bool SchemaState::eligible(EvolutionOp op, ColumnId id, const RunConfig& config)
     switch (op) {
         case EvolutionOp::Rename: return !state.renamed;
         case EvolutionOp::Widen:
-            return spec.kind == ValueKind::Typed && widening_of(spec.typed) != nullptr && !state.widened;
+            return spec.kind == ValueKind::Typed && widening_of(spec) != nullptr && !state.widened;
         case EvolutionOp::SetNotNull: return !state.not_null && state.complete && config.null_fraction == 0;
         case EvolutionOp::DropNotNull: return state.not_null;
         case EvolutionOp::SetDefault: return !state.has_default && !default_value_of(spec).sql.empty();

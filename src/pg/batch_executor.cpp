@@ -219,7 +219,13 @@ char* evolution_statement(const char* qualified_table, const EvolutionStep& step
         case EvolutionOp::Rename:
             return psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s", qualified_table,
                             quoted_name(column_spec(step.column).name), name);
-        case EvolutionOp::Widen: return psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s", qualified_table, name, type);
+        case EvolutionOp::Widen:
+            // A timestamp is read as UTC, whatever the session's TimeZone:
+            // the truth converts the values from before so too.
+            if (widening_of(column_spec(step.column))->using_utc)
+                return psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING pg_catalog.timezone('UTC', %s)",
+                                qualified_table, name, type, name);
+            return psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s", qualified_table, name, type);
         case EvolutionOp::SetNotNull:
             return psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", qualified_table, name);
         case EvolutionOp::DropNotNull:
