@@ -29,6 +29,12 @@ COMMENT ON COLUMN cdccraft.schema_change.fill IS
     'the text the rows existing when the column was added took (its DEFAULT); NULL: they hold NULL';
 COMMENT ON COLUMN cdccraft.schema_change.ddl IS 'the statement as the worker ran it (NULL for changes recorded before 0.4.0)';
 
+-- The table's primary key index as the server named it: REPLICA IDENTITY
+-- USING INDEX names it, in the worker's statement and in the truth's.
+ALTER TABLE cdccraft.run ADD COLUMN key_index name;
+COMMENT ON COLUMN cdccraft.run.key_index IS
+    'the run''s table''s primary key index, which REPLICA IDENTITY USING INDEX names';
+
 CREATE OR REPLACE VIEW @extschema@.cdccraft_schema_changes WITH (security_barrier) AS
 SELECT c.run_id, c.batch, c.action, c.column_name, c.column_type, c.changed_at,
        c.operation, c.new_name, c.fill, c.ddl, b.xid, b.commit_lsn

@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 SET DateStyle = ISO;
 SET TimeZone = 'UTC';
 SELECT cdccraft_start(table_name => 'evolving', total_records => 6000, batch_size => 100, snapshot_rows => 200,
-                      seed => 23, column_profile => 'all_types', null_fraction => 0.1, evolution_ops => '{all}',
+                      seed => 27, column_profile => 'all_types', null_fraction => 0.1, evolution_ops => '{all}',
                       evolution_interval => 1, evolution_probability => 1, max_additions => 10) AS run_id \gset
 CALL cdccraft_wait(:run_id) \gset
 SELECT state, last_error FROM cdccraft_runs WHERE run_id = :run_id;
@@ -53,7 +53,7 @@ SELECT md5(string_agg(concat_ws('|', batch, seq, op, key, data - :'clocked'::tex
   FROM cdccraft_changes(:run_id) \gset
 SELECT cdccraft_cleanup(:run_id) IS NOT NULL AS cleaned;
 SELECT cdccraft_start(table_name => 'evolving_again', total_records => 6000, batch_size => 100, snapshot_rows => 200,
-                      seed => 23, column_profile => 'all_types', null_fraction => 0.1, evolution_ops => '{all}',
+                      seed => 27, column_profile => 'all_types', null_fraction => 0.1, evolution_ops => '{all}',
                       evolution_interval => 1, evolution_probability => 1, max_additions => 10) AS again_id \gset
 CALL cdccraft_wait(:again_id) \gset
 SELECT md5(string_agg(concat_ws('|', batch, seq, op, key, data - :'clocked'::text[], replace(ddl, 'evolving_again', 'T')), E'\n'
@@ -65,10 +65,16 @@ SELECT cdccraft_cleanup(:again_id) IS NOT NULL AS cleaned;
 -- '{add,drop}', the default, is the original's: a seed's run is the one it
 -- was before evolution_ops existed (01_seeded_run_* pin it); '{}' changes
 -- nothing.
+-- replica_identity => 'index' starts the table under USING INDEX, its
+-- primary key's.
 SELECT cdccraft_start(table_name => 'still', total_records => 2000, batch_size => 100, seed => 15,
-                      evolution_ops => '{}', evolution_interval => 1, evolution_probability => 1) AS still_id \gset
+                      evolution_ops => '{}', evolution_interval => 1, evolution_probability => 1,
+                      replica_identity => 'index') AS still_id \gset
 CALL cdccraft_wait(:still_id) \gset
 SELECT count(*) AS schema_changes FROM cdccraft_schema_changes WHERE run_id = :still_id;
+SELECT c.relreplident, i.indexrelid::regclass AS identity_index
+  FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid AND i.indisreplident
+ WHERE c.oid = 'still'::regclass;
 SELECT cdccraft_summary(:still_id)->'parameters'->'evolution_ops' AS evolution_ops;
 SELECT cdccraft_cleanup(:still_id) IS NOT NULL AS cleaned;
 

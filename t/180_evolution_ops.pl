@@ -21,7 +21,7 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
 
 for my $case (
-    [ 'all_types', q{column_profile => 'all_types', null_fraction => 0.1, seed => 23} ],
+    [ 'all_types', q{column_profile => 'all_types', null_fraction => 0.1, seed => 27} ],
     [ 'basic', q{null_fraction => 0, seed => 180, replica_identity => 'default'} ])
 {
     my ($name, $args) = @$case;

@@ -29,7 +29,8 @@ namespace cdccraft {
     X(DropNotNull, drop_not_null, false, "drop NOT NULL")                                               \
     X(SetDefault, set_default, false, "set a column's DEFAULT")                                         \
     X(DropDefault, drop_default, false, "drop a column's DEFAULT")                                      \
-    X(ReplicaIdentity, replica_identity, false, "switch REPLICA IDENTITY between FULL and DEFAULT")     \
+    X(ReplicaIdentity, replica_identity, false,                                                         \
+      "switch REPLICA IDENTITY among FULL, DEFAULT and USING INDEX (the primary key's)")                \
     X(Truncate, truncate, false, "TRUNCATE the table")                                                  \
     X(EnumValue, enum_value, false, "add a value to the run's enum type (all_types), used from the next batch on")
 // clang-format on

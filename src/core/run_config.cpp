@@ -113,14 +113,22 @@ double parse_double(std::string_view key, const std::string& v) {
 }  // namespace
 
 std::string_view replica_identity_name(ReplicaIdentity identity) {
-    return identity == ReplicaIdentity::Full ? "full" : "default";
+    switch (identity) {
+        case ReplicaIdentity::Full: return "full";
+        case ReplicaIdentity::Default: return "default";
+        case ReplicaIdentity::KeyIndex: return "index";
+    }
+    return "";
 }
 
 ReplicaIdentity parse_replica_identity(std::string_view text) {
     if (text == "full") return ReplicaIdentity::Full;
     if (text == "default") return ReplicaIdentity::Default;
-    throw ConfigError(ConfigErrorKind::InvalidValue, "replica_identity must be full or default, not " + quoted(text),
-                      "full sends old rows whole to consumers; default sends only the primary key.");
+    if (text == "index") return ReplicaIdentity::KeyIndex;
+    throw ConfigError(ConfigErrorKind::InvalidValue,
+                      "replica_identity must be full, default or index, not " + quoted(text),
+                      "full sends old rows whole to consumers; default sends only the primary key, and index the "
+                      "same, as REPLICA IDENTITY USING INDEX on the primary key's index.");
 }
 
 std::string_view key_order_name(KeyOrder order) { return order == KeyOrder::Time ? "time" : "random"; }

@@ -29,7 +29,8 @@
 
 namespace cdccraft {
 
-enum class ReplicaIdentity : uint8_t { Full, Default };
+// KeyIndex: USING INDEX, the primary key's index.
+enum class ReplicaIdentity : uint8_t { Full, Default, KeyIndex };
 // basic: the original's table; all_types: a column of every type consumers
 // decode differently besides (core/typed_values).
 enum class ColumnProfile : uint8_t { Basic, AllTypes };
@@ -55,7 +56,7 @@ inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
       "rows inserted before the slot exists")                                                                     \
     X(evolve, bool, true, Boolean, "true", None, 0, 0, "", "", "add and drop columns as the run goes")             \
     X(replica_identity, ReplicaIdentity, ReplicaIdentity::Full, Text, "'full'::text", None, 0, 0, "", "",          \
-      "full (old rows whole) or default (primary key only)")                                                      \
+      "full (old rows whole), default (primary key only) or index (USING INDEX, the primary key's)")                                                      \
     X(publication_name, std::string, "", Text, "NULL::text", Identifier, 0, 0, "", "",                             \
       "the publication to create; NULL means <table>_pub")                                                        \
     X(slot_name, std::string, "", Text, "NULL::text", SlotName, 0, 0, "", "",                                      \

@@ -99,8 +99,7 @@ bool SchemaState::eligible(EvolutionOp op, ColumnId id, const RunConfig& config)
     const ColumnSpec& spec = column_spec(id);
     switch (op) {
         case EvolutionOp::Rename: return !state.renamed;
-        case EvolutionOp::Widen:
-            return spec.kind == ValueKind::Typed && widening_of(spec) != nullptr && !state.widened;
+        case EvolutionOp::Widen: return spec.kind == ValueKind::Typed && widening_of(spec) != nullptr && !state.widened;
         case EvolutionOp::SetNotNull: return !state.not_null && state.complete && config.null_fraction == 0;
         case EvolutionOp::DropNotNull: return state.not_null;
         case EvolutionOp::SetDefault: return !state.has_default && !default_value_of(spec).sql.empty();
@@ -127,9 +126,14 @@ bool SchemaState::can_act(EvolutionOp op, const RunConfig& config) const {
 std::optional<EvolutionStep> SchemaState::step_for(EvolutionOp op, const RunConfig& config, RandomSource& rng) const {
     if (adds_column(op)) return EvolutionStep{op, *addition_of(op, config), identity_};
     switch (op) {
-        case EvolutionOp::ReplicaIdentity:
-            return EvolutionStep{op, 0,
-                                 identity_ == ReplicaIdentity::Full ? ReplicaIdentity::Default : ReplicaIdentity::Full};
+        case EvolutionOp::ReplicaIdentity: {
+            // Either of the other two.
+            std::array<ReplicaIdentity, 2> others{};
+            size_t n = 0;
+            for (ReplicaIdentity i : {ReplicaIdentity::Full, ReplicaIdentity::Default, ReplicaIdentity::KeyIndex})
+                if (i != identity_) others[n++] = i;
+            return EvolutionStep{op, 0, others[rng.below(2)]};
+        }
         case EvolutionOp::Truncate: return EvolutionStep{op, 0, identity_};
         case EvolutionOp::EnumValue: return EvolutionStep{op, *enum_column(), identity_};
         default: break;

@@ -191,7 +191,8 @@ void forget_table_plans(WorkerRun* run) {
     for (SPIPlanPtr& p : run->update_plans) free_plan(&p);
 }
 
-char* evolution_statement(const char* qualified_table, const EvolutionStep& step, const SchemaState& after) {
+char* evolution_statement(const char* qualified_table, const EvolutionStep& step, const SchemaState& after,
+                          const char* key_index) {
     const ColumnSpec spec = after.shape(step.column);
     const char* name = quoted_name(spec.name);
     const char* type = column_type(spec);
@@ -235,6 +236,11 @@ char* evolution_statement(const char* qualified_table, const EvolutionStep& step
         case EvolutionOp::DropDefault:
             return psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", qualified_table, name);
         case EvolutionOp::ReplicaIdentity:
+            if (step.identity == ReplicaIdentity::KeyIndex) {
+                if (key_index == nullptr) elog(ERROR, "cdccraft: the run recorded no primary key index");
+                return psprintf("ALTER TABLE %s REPLICA IDENTITY USING INDEX %s", qualified_table,
+                                quote_identifier(key_index));
+            }
             return psprintf("ALTER TABLE %s REPLICA IDENTITY %s", qualified_table,
                             step.identity == ReplicaIdentity::Full ? "FULL" : "DEFAULT");
         case EvolutionOp::Truncate:
@@ -257,7 +263,8 @@ const char* evolution_fill(const EvolutionStep& step, const SchemaState& after) 
 }
 
 void execute_evolution(WorkerRun* run) {
-    spi_run(evolution_statement(run->qualified_table, *run->plan->evolution, run->planner->schema()), SPI_OK_UTILITY);
+    spi_run(evolution_statement(run->qualified_table, *run->plan->evolution, run->planner->schema(), run->key_index),
+            SPI_OK_UTILITY);
     forget_table_plans(run);
 }
 

@@ -9,7 +9,10 @@ namespace cdccraft::pg {
 // The statement of a schema change, exactly as the worker runs it (and as
 // cdccraft_changes reports it), from the schema once the step is applied;
 // palloc'd.
-char* evolution_statement(const char* qualified_table, const EvolutionStep& step, const SchemaState& after);
+// key_index: the table's primary key index, which REPLICA IDENTITY USING
+// INDEX names.
+char* evolution_statement(const char* qualified_table, const EvolutionStep& step, const SchemaState& after,
+                          const char* key_index);
 // The text the rows that exist when a column is added take in it (its
 // DEFAULT as the type prints it), or nullptr: they hold NULL.
 const char* evolution_fill(const EvolutionStep& step, const SchemaState& after);

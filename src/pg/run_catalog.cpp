@@ -93,16 +93,21 @@ int64 catalog_run_of_table(WorkerRun* run, Oid relid) {
 }
 
 void catalog_record_objects(WorkerRun* run) {
-    const Oid types[] = {INT8OID, OIDOID, OIDOID, OIDOID, LSNOID};
-    const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid), ObjectIdGetDatum(run->schema_oid),
-                            ObjectIdGetDatum(run->publication_oid), LSNGetDatum(run->slot_proof_lsn)};
-    const char nulls[] = {' ', OidIsValid(run->relid) ? ' ' : 'n', OidIsValid(run->schema_oid) ? ' ' : 'n',
+    const Oid types[] = {INT8OID, OIDOID, OIDOID, OIDOID, LSNOID, TEXTOID};
+    const Datum values[] = {
+        Int64GetDatum(run->run_id),        ObjectIdGetDatum(run->relid),
+        ObjectIdGetDatum(run->schema_oid), ObjectIdGetDatum(run->publication_oid),
+        LSNGetDatum(run->slot_proof_lsn),  run->key_index ? CStringGetTextDatum(run->key_index) : (Datum)0};
+    const char nulls[] = {' ',
+                          OidIsValid(run->relid) ? ' ' : 'n',
+                          OidIsValid(run->schema_oid) ? ' ' : 'n',
                           OidIsValid(run->publication_oid) ? ' ' : 'n',
-                          XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' '};
+                          XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' ',
+                          run->key_index ? ' ' : 'n'};
     exec_as_owner(run->catalog_owner,
-                  "UPDATE cdccraft.run SET relid = $2, schema_oid = $3, publication_oid = $4, slot_proof_lsn = $5 "
-                  "WHERE id OPERATOR(pg_catalog.=) $1",
-                  5, types, values, nulls, SPI_OK_UPDATE);
+                  "UPDATE cdccraft.run SET relid = $2, schema_oid = $3, publication_oid = $4, slot_proof_lsn = $5, "
+                  "key_index = $6 WHERE id OPERATOR(pg_catalog.=) $1",
+                  6, types, values, nulls, SPI_OK_UPDATE);
 }
 
 void catalog_record_canary(WorkerRun* run) {
@@ -183,7 +188,7 @@ void record_schema_change(WorkerRun* run, const EvolutionStep& step, const Schem
         CStringGetTextDatum(evolution_op_name(step.op).data()),
         optional_text(step.op == EvolutionOp::Rename ? shape.name : "", &nulls[7]),
         optional_text(fill ? fill : "", &nulls[8]),
-        CStringGetTextDatum(evolution_statement(run->qualified_table, step, schema))};
+        CStringGetTextDatum(evolution_statement(run->qualified_table, step, schema, run->key_index))};
     char sql[1024];
     snprintf(sql, sizeof sql,
              "WITH change AS (INSERT INTO cdccraft.schema_change (run_id, batch, action, column_name, "

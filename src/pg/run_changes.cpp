@@ -83,8 +83,8 @@ void emit(ReturnSetInfo* rsinfo, const RunReplay* replay, ValuePrinter* printer,
         nulls[6] = false;
     }
     if (change.ddl) {
-        values[7] = CStringGetTextDatum(
-            evolution_statement(replay_qualified_table(replay), *change.ddl, replay_schema(replay)));
+        values[7] = CStringGetTextDatum(evolution_statement(replay_qualified_table(replay), *change.ddl,
+                                                            replay_schema(replay), replay_key_index(replay)));
         nulls[7] = false;
     }
     tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

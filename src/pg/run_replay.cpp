@@ -23,6 +23,7 @@ struct RunReplay {
     bool in_snapshot;  // planning batch 0's chunks
     int32 snapshot_seq;
     const char* qualified_table;
+    const char* key_index;  // the primary key's index, as setup recorded it (or null)
     // C++ state, freed by the reset callback.
     BatchPlanner* planner;
     BatchPlan* plan;
@@ -83,15 +84,19 @@ const char* read_ledger(RunReplay* replay, MemoryContext into) {
     const char* parameters_json = MemoryContextStrdup(into, TextDatumGetCString(parameters));
 
     const OwnerSwitch owner = become_catalog_owner(catalog_owner());
-    const int ret =
-        SPI_execute_with_args("SELECT time_anchor, time_zone FROM cdccraft.run WHERE id OPERATOR(pg_catalog.=) $1", 1,
-                              types, args, nullptr, true, 1);
+    const int ret = SPI_execute_with_args(
+        "SELECT time_anchor, time_zone, key_index::pg_catalog.text FROM cdccraft.run "
+        "WHERE id OPERATOR(pg_catalog.=) $1",
+        1, types, args, nullptr, true, 1);
     restore_user(owner);
     if (ret != SPI_OK_SELECT || SPI_processed != 1) no_such_run(run_id);
     HeapTuple run = SPI_tuptable->vals[0];
     replay->anchor = DatumGetTimestamp(SPI_getbinval(run, SPI_tuptable->tupdesc, 1, &isnull));
     bool no_zone;
     const Datum zone_name = SPI_getbinval(run, SPI_tuptable->tupdesc, 2, &no_zone);
+    bool no_key_index;
+    const Datum key_index = SPI_getbinval(run, SPI_tuptable->tupdesc, 3, &no_key_index);
+    replay->key_index = no_key_index ? nullptr : MemoryContextStrdup(into, TextDatumGetCString(key_index));
     if (isnull || no_zone)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("cdccraft run %lld has no record of its changes", (long long)run_id),
@@ -214,6 +219,7 @@ bool replay_changed_schema(const RunReplay* replay) {
 const SchemaState& replay_schema(const RunReplay* replay) { return replay->planner->schema(); }
 const RunConfig& replay_config(const RunReplay* replay) { return replay->planner->config(); }
 const char* replay_qualified_table(const RunReplay* replay) { return replay->qualified_table; }
+const char* replay_key_index(const RunReplay* replay) { return replay->key_index; }
 
 // The output functions behind each column kind's text, looked up once.
 struct ValuePrinter {

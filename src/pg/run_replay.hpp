@@ -43,6 +43,7 @@ const SchemaState& replay_schema(const RunReplay* replay);
 const RunConfig& replay_config(const RunReplay* replay);
 // The run's table, quoted and schema-qualified, as its DDL names it.
 const char* replay_qualified_table(const RunReplay* replay);
+const char* replay_key_index(const RunReplay* replay);
 
 // Values as the calling session prints them (the types' output functions,
 // as psql, COPY and pgoutput's text format do); palloc'd; column_text gives

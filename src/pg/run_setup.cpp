@@ -1,6 +1,7 @@
 #include "pg/run_setup.hpp"
 
 extern "C" {
+#include "access/table.h"
 #include "access/xlogutils.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
@@ -10,6 +11,7 @@ extern "C" {
 #include "replication/slot.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_lsn.h"
+#include "utils/relcache.h"
 #include "utils/syscache.h"
 }
 
@@ -179,9 +181,19 @@ void setup_create_table(WorkerRun* run) {
     }
     run->relid = table_oid(c);
     if (own_types) tie_run_types_to_table(run);
-    if (c.replica_identity == ReplicaIdentity::Full) {
+    // Its name as the server chose it (<table>_pkey, unless taken):
+    // REPLICA IDENTITY USING INDEX names it.
+    Relation table = table_open(run->relid, AccessShareLock);
+    const Oid key_index = RelationGetPrimaryKeyIndex(table);
+    table_close(table, AccessShareLock);
+    run->key_index = MemoryContextStrdup(TopMemoryContext, get_rel_name(key_index));
+    if (c.replica_identity != ReplicaIdentity::Default) {
         resetStringInfo(&sql);
-        appendStringInfo(&sql, "ALTER TABLE %s REPLICA IDENTITY FULL", run->qualified_table);
+        if (c.replica_identity == ReplicaIdentity::Full)
+            appendStringInfo(&sql, "ALTER TABLE %s REPLICA IDENTITY FULL", run->qualified_table);
+        else
+            appendStringInfo(&sql, "ALTER TABLE %s REPLICA IDENTITY USING INDEX %s", run->qualified_table,
+                             quote_identifier(run->key_index));
         spi_run(sql.data, SPI_OK_UTILITY);
     }
     catalog_record_objects(run);

@@ -52,7 +52,7 @@ void log_batch(const WorkerRun* run) {
         else
             ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] %s: %s", (long long)run->run_id,
                                  (long long)plan.batch_number, evolution_op_name(plan.evolution->op).data(),
-                                 evolution_statement(run->qualified_table, *plan.evolution, schema))));
+                                 evolution_statement(run->qualified_table, *plan.evolution, schema, run->key_index))));
     }
     if (plan.batch_number % 10 == 0)
         ereport(LOG, (errmsg("cdccraft run %lld: [Batch %lld] Inserts: %lld, Updates: %lld, Deletes: %lld",
