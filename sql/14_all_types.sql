@@ -50,16 +50,15 @@ SELECT bool_or(t_smallint IN (-32768, 32767)) AS smallint_limits,
   FROM typed;
 
 -- The run's own enum type and domain: every initial label used, ratings
--- inside the CHECK, no other role may use them, and each goes with the table.
+-- inside the CHECK, no other role may use them (nor the table's row type),
+-- and the run holds them: its cleanup drops them after the table.
 SELECT string_agg(t_enum::text, ',' ORDER BY t_enum) AS labels
   FROM (SELECT DISTINCT t_enum FROM typed WHERE t_enum IS NOT NULL) e;
 SELECT min(t_rating), max(t_rating), pg_typeof(min(t_rating)) AS domain_base FROM typed;
 SELECT t.typname, t.typtype, has_type_privilege('public', t.oid, 'USAGE') AS public_usage,
-       d.deptype AS depends_on_the_table
-  FROM pg_type t
-  LEFT JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid
-                       AND d.refclassid = 'pg_class'::regclass AND d.refobjid = 'typed'::regclass
- WHERE t.typname IN ('typed_status', 'typed_rating') ORDER BY t.typname;
+       t.oid = ANY (r.held_types) AS held_by_the_run
+  FROM pg_type t, cdccraft_runs r
+ WHERE t.typname IN ('typed_status', 'typed_rating', 'typed') AND r.run_id = :run_id ORDER BY t.typname;
 
 -- The seed's values, whatever the platform (a digest of every typed value
 -- the truth has, in order).

@@ -98,7 +98,9 @@ extern "C" Datum cdccraft_release_claims(PG_FUNCTION_ARGS) {
                   "schema_oid = CASE WHEN s.holds_schema THEN r.schema_oid END, "
                   "publication_oid = CASE WHEN s.holds_publication THEN r.publication_oid END, "
                   "slot_proof_lsn = CASE WHEN s.holds_slot THEN r.slot_proof_lsn END, "
-                  "canary_proof_lsn = CASE WHEN s.holds_canary THEN r.canary_proof_lsn END "
+                  "canary_proof_lsn = CASE WHEN s.holds_canary THEN r.canary_proof_lsn END, "
+                  "type_oids = CASE WHEN pg_catalog.cardinality(s.held_types) OPERATOR(pg_catalog.>) 0 "
+                  "THEN s.held_types END "
                   "FROM cdccraft.run_state s WHERE s.id OPERATOR(pg_catalog.=) r.id AND r.id OPERATOR(pg_catalog.=) $1",
                   1, types, values, nullptr, SPI_OK_UPDATE);
     SPI_finish();

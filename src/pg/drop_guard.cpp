@@ -72,7 +72,8 @@ bool drops_extension(const Node* parsetree, const Extension& ext, bool* cascade)
 // A run still holds something cleanup would drop, or a slot of its name it
 // may have made (cdccraft.run_state r).
 constexpr const char* kHolds =
-    "(r.holds_table OR r.holds_publication OR r.holds_schema OR r.names_slot OR r.names_canary)";
+    "(r.holds_table OR r.holds_publication OR r.holds_schema OR r.names_slot OR r.names_canary OR "
+    "pg_catalog.cardinality(r.held_types) OPERATOR(pg_catalog.>) 0)";
 
 // The ids of runs that are active or still hold objects, as "1, 4, 7";
 // NULL if none. extra narrows them further (an SQL condition on r, a row of

@@ -93,21 +93,26 @@ int64 catalog_run_of_table(WorkerRun* run, Oid relid) {
 }
 
 void catalog_record_objects(WorkerRun* run) {
-    const Oid types[] = {INT8OID, OIDOID, OIDOID, OIDOID, LSNOID, TEXTOID};
-    const Datum values[] = {
-        Int64GetDatum(run->run_id),        ObjectIdGetDatum(run->relid),
-        ObjectIdGetDatum(run->schema_oid), ObjectIdGetDatum(run->publication_oid),
-        LSNGetDatum(run->slot_proof_lsn),  run->key_index ? CStringGetTextDatum(run->key_index) : (Datum)0};
+    const Oid types[] = {INT8OID, OIDOID, OIDOID, OIDOID, LSNOID, TEXTOID, TEXTOID};
+    const bool has_types = OidIsValid(run->type_oids[0]) || OidIsValid(run->type_oids[1]);
+    const Datum values[] = {Int64GetDatum(run->run_id),
+                            ObjectIdGetDatum(run->relid),
+                            ObjectIdGetDatum(run->schema_oid),
+                            ObjectIdGetDatum(run->publication_oid),
+                            LSNGetDatum(run->slot_proof_lsn),
+                            run->key_index ? CStringGetTextDatum(run->key_index) : (Datum)0,
+                            CStringGetTextDatum(psprintf("{%u,%u}", run->type_oids[0], run->type_oids[1]))};
     const char nulls[] = {' ',
                           OidIsValid(run->relid) ? ' ' : 'n',
                           OidIsValid(run->schema_oid) ? ' ' : 'n',
                           OidIsValid(run->publication_oid) ? ' ' : 'n',
                           XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' ',
-                          run->key_index ? ' ' : 'n'};
+                          run->key_index ? ' ' : 'n',
+                          has_types ? ' ' : 'n'};
     exec_as_owner(run->catalog_owner,
                   "UPDATE cdccraft.run SET relid = $2, schema_oid = $3, publication_oid = $4, slot_proof_lsn = $5, "
-                  "key_index = $6 WHERE id OPERATOR(pg_catalog.=) $1",
-                  6, types, values, nulls, SPI_OK_UPDATE);
+                  "key_index = $6, type_oids = $7::pg_catalog.oid[] WHERE id OPERATOR(pg_catalog.=) $1",
+                  7, types, values, nulls, SPI_OK_UPDATE);
 }
 
 void catalog_record_canary(WorkerRun* run) {

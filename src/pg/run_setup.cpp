@@ -3,7 +3,6 @@
 extern "C" {
 #include "access/table.h"
 #include "access/xlogutils.h"
-#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_publication.h"
 #include "catalog/pg_type.h"
@@ -74,10 +73,11 @@ void append_column_definition(StringInfo sql, const ColumnSpec& spec) {
     if (spec.generator == Generator::ServerDefault) appendStringInfoString(sql, " DEFAULT pg_catalog.now()");
 }
 
-// all_types' enum type and domain, the run's own: no other role may use
-// them (a column of theirs would hold the run's cleanup back), and each
-// depends on the table automatically, as a serial's sequence does, so that
-// whatever drops the table drops them too.
+// all_types' enum type and domain, the run's own, claimed by oid as its
+// table is (cleanup drops them after it): no other role may use them, or a
+// column of theirs would hold the cleanup back. No dependency ties them to
+// the table: pg_dump could not order one that points both ways, and a copy
+// of the table (LIKE) would become the table's dependent.
 void create_run_types(WorkerRun* run) {
     const SchemaState& schema = run->planner->schema();
     StringInfoData sql;
@@ -98,21 +98,24 @@ void create_run_types(WorkerRun* run) {
         appendStringInfo(&sql, "REVOKE ALL ON TYPE %s FROM PUBLIC", type->c_str());
         spi_run(sql.data, SPI_OK_UTILITY);
     }
-}
-
-void tie_run_types_to_table(WorkerRun* run) {
     const RunConfig& c = *run->config;
-    const Oid schema = get_namespace_oid(c.schema_name.c_str(), false);
-    const ObjectAddress table{RelationRelationId, run->relid, 0};
+    const Oid namespace_oid = get_namespace_oid(c.schema_name.c_str(), false);
+    size_t i = 0;
     for (std::string_view suffix : {kEnumTypeSuffix, kDomainTypeSuffix}) {
         const std::string name = c.table_name + std::string(suffix);
-        const Oid type =
-            GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(name.c_str()), ObjectIdGetDatum(schema));
-        if (!OidIsValid(type)) elog(ERROR, "cdccraft: the run's type %s was not created", name.c_str());
-        const ObjectAddress dependent{TypeRelationId, type, 0};
-        recordDependencyOn(&dependent, &table, DEPENDENCY_AUTO);
+        run->type_oids[i++] = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(name.c_str()),
+                                              ObjectIdGetDatum(namespace_oid));
     }
-    CommandCounterIncrement();
+}
+
+// Drops the run's types that are still there, after its table.
+void drop_run_types(WorkerRun* run) {
+    for (Oid type : run->type_oids) {
+        if (!OidIsValid(type) || !SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(type))) continue;
+        spi_run(psprintf("DROP %s %s", get_typtype(type) == TYPTYPE_DOMAIN ? "DOMAIN" : "TYPE",
+                         format_type_be_qualified(type)),
+                SPI_OK_UTILITY);
+    }
 }
 
 }  // namespace
@@ -180,7 +183,12 @@ void setup_create_table(WorkerRun* run) {
         spi_run(sql.data, SPI_OK_UTILITY);
     }
     run->relid = table_oid(c);
-    if (own_types) tie_run_types_to_table(run);
+    // The table's row type is a type of the run's too: with USAGE left to
+    // PUBLIC, any role that may look in the schema could make a view, a
+    // domain or a column on it, and hold the run's cleanup back (t/183).
+    resetStringInfo(&sql);
+    appendStringInfo(&sql, "REVOKE ALL ON TYPE %s FROM PUBLIC", run->qualified_table);
+    spi_run(sql.data, SPI_OK_UTILITY);
     // Its name as the server chose it (<table>_pkey, unless taken):
     // REPLICA IDENTITY USING INDEX names it.
     Relation table = table_open(run->relid, AccessShareLock);
@@ -328,6 +336,7 @@ void undo_setup(WorkerRun* run) {
                          quote_qualified_identifier(get_namespace_name(get_rel_namespace(run->relid)), table));
         spi_run(sql.data, SPI_OK_UTILITY);
     }
+    drop_run_types(run);
     const char* schema = OidIsValid(run->schema_oid) ? get_namespace_name(run->schema_oid) : nullptr;
     if (schema != nullptr) {
         resetStringInfo(&sql);
@@ -342,6 +351,7 @@ void undo_setup(WorkerRun* run) {
     run->created_slot = run->created_canary = false;
     run->canary_proof_lsn = InvalidXLogRecPtr;
     run->relid = run->schema_oid = run->publication_oid = InvalidOid;
+    run->type_oids[0] = run->type_oids[1] = InvalidOid;
     run->slot_proof_lsn = InvalidXLogRecPtr;
     if (run->run_id != 0) catalog_record_objects(run);
     if (had_canary) catalog_record_canary(run);

@@ -26,10 +26,11 @@ struct WorkerRun {
     BatchPlanner* planner = nullptr;
     BatchPlan* plan = nullptr;
     const RunConfig* config = nullptr;
-    const char* config_wire = nullptr;      // the configuration as launched, in TopMemoryContext
-    const char* qualified_table = nullptr;  // quoted, in TopMemoryContext
-    const char* key_index = nullptr;        // the primary key's index, in TopMemoryContext
-    Timestamp anchor = 0;                   // purchased_at values are this minus an offset
+    const char* config_wire = nullptr;            // the configuration as launched, in TopMemoryContext
+    const char* qualified_table = nullptr;        // quoted, in TopMemoryContext
+    const char* key_index = nullptr;              // the primary key's index, in TopMemoryContext
+    Oid type_oids[2] = {InvalidOid, InvalidOid};  // all_types' enum and domain, once created
+    Timestamp anchor = 0;                         // purchased_at values are this minus an offset
     // The run's cdccraft.lock_timeout, as its caller had it: known before the
     // configuration is read in full, since the connection needs it.
     int64 lock_timeout_ms = 0;
