@@ -12,6 +12,9 @@ CREATE PUBLICATION taken_pub;
 SELECT cdccraft_start(table_name => 'fresh', publication_name => 'taken_pub');
 SELECT 'taken_slot' FROM pg_create_logical_replication_slot('taken_slot', 'pgoutput');
 SELECT cdccraft_start(table_name => 'fresh', slot_name => 'taken_slot');
+-- all_types' own types are named after the table.
+CREATE TYPE fresh_rating AS ENUM ('x');
+SELECT cdccraft_start(table_name => 'fresh', column_profile => 'all_types');
 
 -- Nothing was created by the refused starts.
 SELECT count(*) AS fresh_tables FROM pg_class WHERE relname = 'fresh';
@@ -21,3 +24,5 @@ SELECT count(*) AS runs_recorded FROM cdccraft_runs WHERE state NOT IN ('complet
 SELECT pg_drop_replication_slot('taken_slot');
 DROP PUBLICATION taken_pub;
 DROP TABLE not_ours;
+SELECT count(*) AS fresh_types FROM pg_type WHERE typname LIKE '%fresh%';
+DROP TYPE fresh_rating;

@@ -58,6 +58,21 @@ void check_names_free(WorkerRun* run) {
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                         errmsg("publication \"%s\" already exists", c.publication_name.c_str()),
                         errhint("Pass another publication_name, or drop the publication.")));
+    // all_types' own types, named after the table.
+    const Oid schema = get_namespace_oid(c.schema_name.c_str(), true);
+    if (c.column_profile == ColumnProfile::AllTypes && OidIsValid(schema)) {
+        for (std::string_view suffix : {kEnumTypeSuffix, kDomainTypeSuffix}) {
+            const std::string name = c.table_name + std::string(suffix);
+            if (OidIsValid(GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(name.c_str()),
+                                           ObjectIdGetDatum(schema))))
+                ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
+                                errmsg("type %s already exists",
+                                       quote_qualified_identifier(c.schema_name.c_str(), name.c_str())),
+                                errdetail("column_profile all_types creates its enum type and domain, named "
+                                          "<table>_status and <table>_rating."),
+                                errhint("Choose another table_name or schema_name, or drop the type.")));
+        }
+    }
     if (c.create_slot && SearchNamedReplicationSlot(c.slot_name.c_str(), true) != nullptr)
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                         errmsg("replication slot \"%s\" already exists", c.slot_name.c_str()),
