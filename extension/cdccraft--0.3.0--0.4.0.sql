@@ -2,8 +2,11 @@
 
 -- 0.3.0 to 0.4.0: schema changes of every family (evolution_ops), each
 -- recorded whole, and the truth following them: renamed columns, columns
--- added with a DEFAULT that existing rows take, TRUNCATE. As in the earlier
--- updates, every name resolves in pg_catalog alone.
+-- added with a DEFAULT that existing rows take, timestamps widened to
+-- timestamptz, TRUNCATE; all_types' own enum type and domain, claimed and
+-- cleaned up as the table is; the primary key's index for REPLICA IDENTITY
+-- USING INDEX. As in the earlier updates, every name resolves in pg_catalog
+-- alone.
 SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 
 -- Every schema change, whole: what it does to the table's shape (action),
