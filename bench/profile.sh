@@ -5,6 +5,8 @@
 # installed (Debian: linux-perf), records its CPU profile; prints the peak
 # memory and perf's shares by library and by cdccraft function.
 #   PROFILE_RECORDS  rows to insert (default 1000000)
+#   PROFILE_ARGS     more cdccraft_start arguments, e.g.
+#                    ", column_profile => 'all_types', mutation_probability => 0"
 source "$(dirname "$0")/../scripts/lib.sh"
 
 records=${PROFILE_RECORDS:-1000000}
@@ -15,7 +17,7 @@ start_throwaway_cluster profile "$port" <<<"max_wal_size = 4GB"
 sql() { cluster_psql -At -v ON_ERROR_STOP=1 "$@"; }
 sql <<<'CREATE EXTENSION cdccraft;' >/dev/null
 
-run_id=$(sql <<<"SELECT cdccraft_start(total_records => $records, seed => 3);")
+run_id=$(sql <<<"SELECT cdccraft_start(total_records => $records, seed => 3 ${PROFILE_ARGS:-});")
 pid=$(sql <<<"SELECT worker_pid FROM cdccraft_runs WHERE run_id = $run_id;")
 profile="$CLUSTER_DIR/perf.data"
 if command -v perf >/dev/null; then
