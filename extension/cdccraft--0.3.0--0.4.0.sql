@@ -38,7 +38,13 @@ COMMENT ON COLUMN cdccraft.schema_change.ddl IS 'the statement as the worker ran
 ALTER TABLE cdccraft.run ADD COLUMN type_oids oid[];
 COMMENT ON COLUMN cdccraft.run.type_oids IS 'the types the run created (all_types'' enum and domain)';
 
--- run_state and cdccraft_runs as in 0.3.0, with the run's types appended.
+-- Batches written whole, then rolled back (rollback_fraction), and the row
+-- changes they held, as of the run's last committed batch.
+ALTER TABLE cdccraft.progress ADD COLUMN rolled_back_batches bigint NOT NULL DEFAULT 0,
+                              ADD COLUMN rolled_back_changes bigint NOT NULL DEFAULT 0;
+
+-- run_state and cdccraft_runs as in 0.3.0, with the run's types and its
+-- rolled-back batches appended.
 CREATE OR REPLACE VIEW cdccraft.run_state AS
 SELECT r.id, r.owner, r.schema_name, r.table_name, r.publication_name, r.slot_name, r.parameters, r.state, r.relid,
        r.snapshot_rows, r.original_schema, r.final_schema, r.started_at, r.finished_at, r.worker_pid,
@@ -66,7 +72,9 @@ SELECT r.id, r.owner, r.schema_name, r.table_name, r.publication_name, r.slot_na
        -- there, by oid and owner, in the database that made them.
        ARRAY(SELECT t.oid FROM pg_type t
               WHERE t.oid = ANY (r.type_oids) AND t.typowner = r.owner AND r.origin = cdccraft.origin()
-              ORDER BY t.oid) AS held_types
+              ORDER BY t.oid) AS held_types,
+       coalesce(p.rolled_back_batches, 0) AS rolled_back_batches,
+       coalesce(p.rolled_back_changes, 0) AS rolled_back_changes
   FROM cdccraft.run r
   LEFT JOIN LATERAL (SELECT * FROM cdccraft.progress g WHERE g.run_id = r.id ORDER BY g.batches DESC LIMIT 1) p
          ON true
@@ -131,7 +139,9 @@ SELECT r.id AS run_id,
        CASE WHEN NOT pg_is_in_recovery() THEN pg_wal_lsn_diff(pg_current_wal_lsn(), k.restart_lsn)::bigint END
            AS canary_retained_bytes,
        r.verified_lsn,
-       r.held_types::regtype[] AS held_types
+       r.held_types::regtype[] AS held_types,
+       r.rolled_back_batches,
+       r.rolled_back_changes
   FROM cdccraft.run_state r
   LEFT JOIN pg_replication_slots s
          ON r.names_slot AND s.slot_name = r.slot_name AND s.database = current_database()
@@ -535,6 +545,7 @@ BEGIN
                                                               WHERE c.run_id = v.run_id AND c.action = 'TRUNCATE'),
                                                'max_additions', (v.parameters->'max_additions'),
                                                'max_drops', (v.parameters->'max_drops')),
+               'rolled_back', jsonb_build_object('batches', v.rolled_back_batches, 'changes', v.rolled_back_changes),
                'parameters', v.parameters,
                'started_at', v.started_at,
                'finished_at', v.finished_at,
@@ -660,7 +671,8 @@ BEGIN
         verify boolean DEFAULT false,
         null_fraction double precision DEFAULT 0,
         column_profile text DEFAULT 'basic',
-        evolution_ops text[] DEFAULT '{add,drop}')
+        evolution_ops text[] DEFAULT '{add,drop}',
+        rollback_fraction double precision DEFAULT 0)
     RETURNS bigint
     LANGUAGE C VOLATILE
     AS 'MODULE_PATHNAME', 'cdccraft_start';
@@ -669,7 +681,7 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION @extschema@.cdccraft_start FROM PUBLIC;
     -- The extension's own initial privileges: what pg_dump leaves out.
     SELECT p.proacl INTO script_acl FROM pg_proc p
-     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[])'::regprocedure;
+     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision)'::regprocedure;
     -- Each grant as it was, by its own grantor (the owner's as the new
     -- owner), so that revoking a grantor's privilege CASCADE still takes
     -- away what it granted: a grant made under a grant option once that

@@ -42,6 +42,7 @@ bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
     const int64_t rows = std::min(config_.batch_size, config_.snapshot_rows - snapshot_planned_);
     if (rows <= 0) return false;
     plan.batch_number = 0;
+    plan.rolled_back = false;
     plan.evolution.reset();
     plan.mutation = MutationKind::None;
     plan.delete_keys.clear();
@@ -54,7 +55,10 @@ bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
 void BatchPlanner::plan_batch(BatchPlan& plan) {
     plan.batch_number = ++batches_planned_;
     schema_.begin_batch();
-    plan.evolution = schema_.evolve(plan.batch_number, config_, control_);
+    // Drawn only when asked for, so that other runs draw as before.
+    plan.rolled_back = config_.rollback_fraction > 0 && control_.chance(config_.rollback_fraction);
+    plan.evolution.reset();
+    if (!plan.rolled_back) plan.evolution = schema_.evolve(plan.batch_number, config_, control_);
     if (plan.evolution) {
         schema_.apply(*plan.evolution);
         if (plan.evolution->op == EvolutionOp::Truncate) live_.clear();
@@ -62,9 +66,24 @@ void BatchPlanner::plan_batch(BatchPlan& plan) {
 
     int64_t rows = config_.batch_size;
     if (config_.total_records > 0) rows = std::min(rows, config_.total_records - records_planned_);
+    const uint64_t first_new_ordinal = next_ordinal_;
+    deleted_.clear();
     plan_inserts(plan, rows);
-    records_planned_ += rows;
     plan_mutation(plan);
+    if (plan.rolled_back) {
+        undo_in_live_set(first_new_ordinal);
+        return;
+    }
+    records_planned_ += rows;
+}
+
+// A rolled-back batch's rows never were: its inserts leave the live set, the
+// rows it deleted that were there before come back. Their keys are not used
+// again.
+void BatchPlanner::undo_in_live_set(uint64_t first_new_ordinal) {
+    for (uint64_t ordinal = first_new_ordinal; ordinal < next_ordinal_; ++ordinal) live_.erase(ordinal);
+    for (uint64_t ordinal : deleted_)
+        if (ordinal < first_new_ordinal) live_.insert(ordinal);
 }
 
 void BatchPlanner::plan_inserts(BatchPlan& plan, int64_t rows) {
@@ -139,6 +158,7 @@ void BatchPlanner::plan_delete(BatchPlan& plan, size_t rows) {
         plan.delete_keys.push_back(codec_.encode(ordinal));
         live_.erase(ordinal);
     }
+    deleted_.insert(deleted_.end(), scratch_.begin(), scratch_.end());
 }
 
 }  // namespace cdccraft

@@ -29,6 +29,9 @@ struct UpdateGroup {
 
 struct BatchPlan {
     int64_t batch_number = 0;  // 0 for the snapshot
+    // Written whole, then rolled back (rollback_fraction): it changes
+    // nothing, and makes no schema change.
+    bool rolled_back = false;
     std::optional<EvolutionStep> evolution;
 
     // Inserted rows: keys, then one ColumnValues per generated column, in
@@ -71,6 +74,7 @@ private:
     void plan_mutation(BatchPlan& plan);
     void plan_update(BatchPlan& plan, size_t rows);
     void plan_delete(BatchPlan& plan, size_t rows);
+    void undo_in_live_set(uint64_t first_new_ordinal);
 
     RunConfig config_;
     RandomSource control_;  // decisions: evolution, mutations, key choice
@@ -86,6 +90,7 @@ private:
     std::vector<ColumnId> mutable_columns_;
     std::array<ColumnSpec, kColumnCount> shapes_{};  // of mutable_columns_, for this batch's updates
     std::vector<uint64_t> scratch_;
+    std::vector<uint64_t> deleted_;  // the batch's deleted ordinals, for a rolled-back batch's undo
     std::array<int16_t, kColumnCount> group_of_column_{};
 };
 

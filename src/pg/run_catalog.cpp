@@ -211,7 +211,8 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
     if (plan.evolution) record_schema_change(run, *plan.evolution, schema);
     // The new totals replace the previous batch's row (see cdccraft.progress).
     if (run->record_progress_plan == nullptr) {
-        const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID, INT8OID, LSNOID, LSNOID};
+        const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID,
+                             INT4OID, INT8OID, LSNOID,  LSNOID,  INT8OID, INT8OID};
         const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
         // One statement: the batch's commit record (cdccraft.batch_commit)
         // and its totals, which replace the previous batch's.
@@ -221,8 +222,9 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
             "ledger AS (INSERT INTO cdccraft.batch_commit (run_id, batch, xid, now_at, previous_commit_lsn) "
             "VALUES ($1, $2, pg_catalog.pg_current_xact_id(), pg_catalog.now(), $10)) "
             "INSERT INTO cdccraft.progress (run_id, batches, inserts, updates, deletes, additions, drops, "
-            "slot_proof_lsn) VALUES ($1, $2, $3, $4, $5, $6, $7, $9)",
-            10, const_cast<Oid*>(types));
+            "slot_proof_lsn, rolled_back_batches, rolled_back_changes) VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $11, "
+            "$12)",
+            12, const_cast<Oid*>(types));
         restore_user(s);
         if (p == nullptr || SPI_keepplan(p) != 0) elog(ERROR, "could not prepare the cdccraft progress record");
         run->record_progress_plan = p;
@@ -236,7 +238,9 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                             Int32GetDatum(schema.drops()),
                             Int64GetDatum(run->batches),
                             LSNGetDatum(run->slot_proof_lsn),
-                            LSNGetDatum(run->last_commit_lsn)};
+                            LSNGetDatum(run->last_commit_lsn),
+                            Int64GetDatum(run->rolled_back_batches),
+                            Int64GetDatum(run->rolled_back_changes)};
     const char nulls[] = {' ',
                           ' ',
                           ' ',
@@ -246,7 +250,9 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                           ' ',
                           ' ',
                           XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' ',
-                          XLogRecPtrIsInvalid(run->last_commit_lsn) ? 'n' : ' '};
+                          XLogRecPtrIsInvalid(run->last_commit_lsn) ? 'n' : ' ',
+                          ' ',
+                          ' '};
     const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
     const int ret = SPI_execute_plan(run->record_progress_plan, const_cast<Datum*>(values), nulls, false, 0);
     restore_user(s);

@@ -17,7 +17,9 @@ void run_batch(WorkerRun* run) {
              (long long)plan.batch_number, plan.insert_keys.size(),
              plan.mutation == MutationKind::Delete ? "delete" : "update",
              static_cast<long long>(plan.delete_keys.size()) + static_cast<long long>(plan.updated_rows()),
-             plan.evolution ? ", evolve" : "");
+             plan.evolution     ? ", evolve"
+             : plan.rolled_back ? ", then roll back"
+                                : "");
     begin_worker_transaction(activity);
     // The lock the batch's first statement takes: every schema change takes
     // ACCESS EXCLUSIVE, and a weaker lock first would have to be upgraded.
@@ -28,6 +30,14 @@ void run_batch(WorkerRun* run) {
     const int64 updates = execute_updates(run);
     const int64 deletes = execute_deletes(run);
     const int64 inserts = static_cast<int64>(plan.insert_keys.size());
+    if (plan.rolled_back) {
+        // Written whole, as far as the WAL goes, and never committed: the
+        // counts say so with the next committed batch.
+        rollback_worker_transaction();
+        run->rolled_back_batches += 1;
+        run->rolled_back_changes += inserts + updates + deletes;
+        return;
+    }
     check_run_objects_intact(run);
     catalog_record_batch(run, inserts, updates, deletes);
     commit_worker_transaction();

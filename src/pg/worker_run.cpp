@@ -70,6 +70,13 @@ void commit_worker_transaction() {
     pgstat_report_activity(STATE_IDLE, nullptr);
 }
 
+void rollback_worker_transaction() {
+    SPI_finish();
+    PopActiveSnapshot();
+    AbortCurrentTransaction();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
 void spi_run(const char* sql, int expected) {
     const int ret = SPI_execute(sql, false, 0);
     if (ret != expected) elog(ERROR, "SPI_execute returned %s for: %s", SPI_result_code_string(ret), sql);

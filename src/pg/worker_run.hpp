@@ -30,7 +30,11 @@ struct WorkerRun {
     const char* qualified_table = nullptr;        // quoted, in TopMemoryContext
     const char* key_index = nullptr;              // the primary key's index, in TopMemoryContext
     Oid type_oids[2] = {InvalidOid, InvalidOid};  // all_types' enum and domain, once created
-    Timestamp anchor = 0;                         // purchased_at values are this minus an offset
+    // Batches written whole, then rolled back (rollback_fraction), and the
+    // row changes they held: recorded with the next committed batch.
+    int64 rolled_back_batches = 0;
+    int64 rolled_back_changes = 0;
+    Timestamp anchor = 0;  // purchased_at values are this minus an offset
     // The run's cdccraft.lock_timeout, as its caller had it: known before the
     // configuration is read in full, since the connection needs it.
     int64 lock_timeout_ms = 0;
@@ -91,6 +95,8 @@ void begin_worker_transaction(const char* activity);
 void commit_worker_transaction();
 
 // SPI helpers for the worker: each raises an ERROR unless SPI returns expected.
+// Ends the batch's transaction without committing it (rollback_fraction).
+void rollback_worker_transaction();
 void spi_run(const char* sql, int expected);
 void spi_run_args(const char* sql, int nargs, const Oid* types, const Datum* values, int expected);
 const char* quoted_name(std::string_view name);  // palloc'd quote_identifier of a core name

@@ -230,3 +230,52 @@ TEST(BatchPlanner, ANewEnumLabelWaitsForTheNextBatch) {
     EXPECT_EQ(planner.schema().enum_labels(), kEnumLabelCount);
     EXPECT_EQ(used.size(), kEnumLabelCount) << "every label is used once it may be";
 }
+
+// A rolled-back batch changes nothing: the rows it inserted never were, the
+// ones it deleted are still there, it makes no schema change, and the run
+// inserts its total in committed batches.
+TEST(BatchPlanner, RolledBackBatchesChangeNothing) {
+    RunConfig c = config_with(41, 20000, 100);
+    c.rollback_fraction = 0.3;
+    c.evolution_interval = 2;
+    c.evolution_probability = 1;
+    BatchPlanner planner(c);
+    BatchPlan plan;
+    std::set<Uuid> model;
+    while (planner.plan_snapshot_chunk(plan)) model.insert(plan.insert_keys.begin(), plan.insert_keys.end());
+    int64_t rolled_back = 0, committed_inserts = 0;
+    while (!planner.finished()) {
+        planner.plan_batch(plan);
+        std::set<Uuid> visible = model;
+        visible.insert(plan.insert_keys.begin(), plan.insert_keys.end());
+        for (const Uuid& k : plan.delete_keys) EXPECT_TRUE(visible.count(k)) << "a delete finds its row";
+        for (size_t g = 0; g < plan.update_group_count; ++g)
+            for (const Uuid& k : plan.update_groups[g].keys) EXPECT_TRUE(visible.count(k)) << "an update finds its row";
+        if (plan.rolled_back) {
+            ++rolled_back;
+            EXPECT_FALSE(plan.evolution.has_value()) << "a rolled-back batch makes no schema change";
+        } else {
+            committed_inserts += static_cast<int64_t>(plan.insert_keys.size());
+            model = visible;
+            for (const Uuid& k : plan.delete_keys) model.erase(k);
+        }
+        ASSERT_EQ(planner.live_keys().size(), model.size()) << "batch " << plan.batch_number;
+    }
+    EXPECT_GT(rolled_back, 0);
+    EXPECT_EQ(committed_inserts, 20000);
+    // rollback_fraction 0 draws nothing: the run is the one it was.
+    RunConfig plain = config_with(41, 20000, 100);
+    RunConfig zero = plain;
+    zero.rollback_fraction = 0;
+    BatchPlanner a(plain), b(zero);
+    BatchPlan pa, pb;
+    while (a.plan_snapshot_chunk(pa)) b.plan_snapshot_chunk(pb);
+    uint64_t ha = 0, hb = 0;
+    while (!a.finished()) {
+        a.plan_batch(pa);
+        b.plan_batch(pb);
+        ha = digest(pa, ha);
+        hb = digest(pb, hb);
+    }
+    EXPECT_EQ(ha, hb);
+}

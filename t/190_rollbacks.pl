@@ -1,0 +1,52 @@
+# rollback_fraction: batches written whole, then rolled back, never reach a
+# consumer: the canary agrees with the truth (the committed batches alone),
+# and test_decoding, from a copy of the run's slot, decodes exactly the run's
+# inserts, updates and deletes, in one transaction per committed batch,
+# while the WAL held the rolled-back batches' rows as well.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use CdccraftTest;
+
+my $node = PostgreSQL::Test::Cluster->new('rollbacks');
+$node->init(allows_streaming => 'logical');
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
+
+my $run = start_run($node, table_name => "'aborting'", total_records => 6000, batch_size => 100, seed => 190,
+    rollback_fraction => 0.4, evolution_interval => 2, evolution_probability => 1, verify => 'true',
+    replica_identity => "'default'");
+$node->safe_psql('postgres', "CALL cdccraft_wait($run)");
+is(state_of($node, $run), 'completed', 'the run completes');
+my $s = decode_json($node->safe_psql('postgres', "SELECT cdccraft_summary($run)"));
+ok($s->{rolled_back}{batches} > 10, "batches were rolled back ($s->{rolled_back}{batches})");
+ok($s->{rolled_back}{changes} > 1000, "with the changes they held ($s->{rolled_back}{changes})");
+is($s->{inserts}, 6000, 'the run inserts its total in committed batches');
+
+my $v = decode_json($node->safe_psql('postgres', "SELECT cdccraft_verify($run)"));
+ok($v->{ok}, 'the canary agrees with the truth') or diag explain $v->{first_differences};
+is($v->{transactions}, $s->{batches} - $s->{rolled_back}{batches}, 'one transaction per committed batch');
+is("$v->{checked}{insert}/$v->{checked}{update}/$v->{checked}{delete}",
+    "$s->{inserts}/$s->{updates}/$s->{deletes}", 'every change checked, and no more');
+
+$node->safe_psql('postgres',
+    "SELECT pg_copy_logical_replication_slot('aborting_slot', 'aborting_td', false, 'test_decoding')");
+my $decoded = $node->safe_psql('postgres',
+    "SELECT string_agg(data, E'\\n') FROM pg_logical_slot_get_changes('aborting_td', NULL, NULL, "
+      . "'skip-empty-xacts', '1')");
+my %ops;
+$ops{ lc $1 }++ while $decoded =~ /^table public\.aborting: (INSERT|UPDATE|DELETE):/mg;
+is(join('/', map { $ops{$_} // 0 } qw(insert update delete)), "$s->{inserts}/$s->{updates}/$s->{deletes}",
+    'test_decoding decodes the committed changes alone');
+my $transactions = () = $decoded =~ /^BEGIN/mg;
+my $truth_transactions = $node->safe_psql('postgres',
+    "SELECT count(DISTINCT xid) FROM cdccraft_changes($run) WHERE batch > 0");
+ok($transactions >= $truth_transactions, "the truth's $truth_transactions transactions are among those decoded");
+is($node->safe_psql('postgres', "SELECT count(*) FROM cdccraft_diff($run, 'aborting')"), '0',
+    'the expected state is the table');
+done_testing();
