@@ -38,10 +38,12 @@ COMMENT ON COLUMN cdccraft.schema_change.ddl IS 'the statement as the worker ran
 ALTER TABLE cdccraft.run ADD COLUMN type_oids oid[];
 COMMENT ON COLUMN cdccraft.run.type_oids IS 'the types the run created (all_types'' enum and domain)';
 
--- Batches written whole, then rolled back (rollback_fraction), and the row
--- changes they held, as of the run's last committed batch.
+-- Batches written whole, then rolled back (rollback_fraction), savepoints
+-- rolled back in committed batches (savepoint_fraction), and the row changes
+-- both held, as of the run's last committed batch.
 ALTER TABLE cdccraft.progress ADD COLUMN rolled_back_batches bigint NOT NULL DEFAULT 0,
-                              ADD COLUMN rolled_back_changes bigint NOT NULL DEFAULT 0;
+                              ADD COLUMN rolled_back_changes bigint NOT NULL DEFAULT 0,
+                              ADD COLUMN rolled_back_savepoints bigint NOT NULL DEFAULT 0;
 
 -- run_state and cdccraft_runs as in 0.3.0, with the run's types and its
 -- rolled-back batches appended.
@@ -74,7 +76,8 @@ SELECT r.id, r.owner, r.schema_name, r.table_name, r.publication_name, r.slot_na
               WHERE t.oid = ANY (r.type_oids) AND t.typowner = r.owner AND r.origin = cdccraft.origin()
               ORDER BY t.oid) AS held_types,
        coalesce(p.rolled_back_batches, 0) AS rolled_back_batches,
-       coalesce(p.rolled_back_changes, 0) AS rolled_back_changes
+       coalesce(p.rolled_back_changes, 0) AS rolled_back_changes,
+       coalesce(p.rolled_back_savepoints, 0) AS rolled_back_savepoints
   FROM cdccraft.run r
   LEFT JOIN LATERAL (SELECT * FROM cdccraft.progress g WHERE g.run_id = r.id ORDER BY g.batches DESC LIMIT 1) p
          ON true
@@ -141,7 +144,8 @@ SELECT r.id AS run_id,
        r.verified_lsn,
        r.held_types::regtype[] AS held_types,
        r.rolled_back_batches,
-       r.rolled_back_changes
+       r.rolled_back_changes,
+       r.rolled_back_savepoints
   FROM cdccraft.run_state r
   LEFT JOIN pg_replication_slots s
          ON r.names_slot AND s.slot_name = r.slot_name AND s.database = current_database()
@@ -545,7 +549,8 @@ BEGIN
                                                               WHERE c.run_id = v.run_id AND c.action = 'TRUNCATE'),
                                                'max_additions', (v.parameters->'max_additions'),
                                                'max_drops', (v.parameters->'max_drops')),
-               'rolled_back', jsonb_build_object('batches', v.rolled_back_batches, 'changes', v.rolled_back_changes),
+               'rolled_back', jsonb_build_object('batches', v.rolled_back_batches, 'savepoints',
+                                                 v.rolled_back_savepoints, 'changes', v.rolled_back_changes),
                'parameters', v.parameters,
                'started_at', v.started_at,
                'finished_at', v.finished_at,
@@ -672,7 +677,8 @@ BEGIN
         null_fraction double precision DEFAULT 0,
         column_profile text DEFAULT 'basic',
         evolution_ops text[] DEFAULT '{add,drop}',
-        rollback_fraction double precision DEFAULT 0)
+        rollback_fraction double precision DEFAULT 0,
+        savepoint_fraction double precision DEFAULT 0)
     RETURNS bigint
     LANGUAGE C VOLATILE
     AS 'MODULE_PATHNAME', 'cdccraft_start';
@@ -681,7 +687,7 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION @extschema@.cdccraft_start FROM PUBLIC;
     -- The extension's own initial privileges: what pg_dump leaves out.
     SELECT p.proacl INTO script_acl FROM pg_proc p
-     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision)'::regprocedure;
+     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision)'::regprocedure;
     -- Each grant as it was, by its own grantor (the owner's as the new
     -- owner), so that revoking a grantor's privilege CASCADE still takes
     -- away what it granted: a grant made under a grant option once that

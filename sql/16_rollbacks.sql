@@ -1,10 +1,12 @@
--- rollback_fraction: batches written whole, then rolled back. Counted, with
--- the changes they held; absent from the truth, whose transactions are the
--- committed batches alone; the table is the expected state all the same.
+-- rollback_fraction: batches written whole, then rolled back; and
+-- savepoint_fraction: deletes inside a savepoint rolled back in committed
+-- batches. Counted, with the changes they held; absent from the truth, whose
+-- transactions are the committed batches alone, and whose rows are those the
+-- savepoints kept; the table is the expected state all the same.
 SET client_min_messages = warning;
 SELECT cdccraft_start(table_name => 'aborting', total_records => 5000, batch_size => 100, seed => 16,
-                      rollback_fraction => 0.3, evolution_interval => 3, evolution_probability => 1,
-                      verify => true) AS run_id \gset
+                      rollback_fraction => 0.3, savepoint_fraction => 0.5, evolution_interval => 3,
+                      evolution_probability => 1, verify => true) AS run_id \gset
 CALL cdccraft_wait(:run_id) \gset
 SELECT state, last_error FROM cdccraft_runs WHERE run_id = :run_id;
 SELECT s->'rolled_back' AS rolled_back, s->'inserts' AS inserts, s->'batches' AS last_batch

@@ -1,5 +1,6 @@
-# rollback_fraction: batches written whole, then rolled back, never reach a
-# consumer: the canary agrees with the truth (the committed batches alone),
+# rollback_fraction: batches written whole, then rolled back, and
+# savepoint_fraction: deletes inside savepoints rolled back in committed
+# batches, never reach a consumer: the canary agrees with the truth (the committed batches alone),
 # and test_decoding, from a copy of the run's slot, decodes exactly the run's
 # inserts, updates and deletes, in one transaction per committed batch,
 # while the WAL held the rolled-back batches' rows as well.
@@ -19,12 +20,13 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
 
 my $run = start_run($node, table_name => "'aborting'", total_records => 6000, batch_size => 100, seed => 190,
-    rollback_fraction => 0.4, evolution_interval => 2, evolution_probability => 1, verify => 'true',
+    rollback_fraction => 0.4, savepoint_fraction => 0.5, evolution_interval => 2, evolution_probability => 1, verify => 'true',
     replica_identity => "'default'");
 $node->safe_psql('postgres', "CALL cdccraft_wait($run)");
 is(state_of($node, $run), 'completed', 'the run completes');
 my $s = decode_json($node->safe_psql('postgres', "SELECT cdccraft_summary($run)"));
 ok($s->{rolled_back}{batches} > 10, "batches were rolled back ($s->{rolled_back}{batches})");
+ok($s->{rolled_back}{savepoints} > 10, "savepoints were rolled back ($s->{rolled_back}{savepoints})");
 ok($s->{rolled_back}{changes} > 1000, "with the changes they held ($s->{rolled_back}{changes})");
 is($s->{inserts}, 6000, 'the run inserts its total in committed batches');
 

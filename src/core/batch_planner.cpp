@@ -43,6 +43,7 @@ bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
     if (rows <= 0) return false;
     plan.batch_number = 0;
     plan.rolled_back = false;
+    plan.savepoint_keys.clear();
     plan.evolution.reset();
     plan.mutation = MutationKind::None;
     plan.delete_keys.clear();
@@ -70,11 +71,23 @@ void BatchPlanner::plan_batch(BatchPlan& plan) {
     deleted_.clear();
     plan_inserts(plan, rows);
     plan_mutation(plan);
+    plan.savepoint_keys.clear();
     if (plan.rolled_back) {
         undo_in_live_set(first_new_ordinal);
         return;
     }
+    plan_savepoint(plan);
     records_planned_ += rows;
+}
+
+// After the batch's own statements: deletes of 1 .. batch_size/2 live rows
+// inside a savepoint rolled back, so the live set keeps them.
+void BatchPlanner::plan_savepoint(BatchPlan& plan) {
+    if (config_.savepoint_fraction <= 0 || !control_.chance(config_.savepoint_fraction)) return;
+    const int64_t most = std::max<int64_t>(1, config_.batch_size / 2);
+    const size_t rows = std::min<size_t>(static_cast<size_t>(control_.between(1, most)), live_.size());
+    const uint64_t* chosen = live_.sample_front(rows, control_);
+    for (size_t i = 0; i < rows; ++i) plan.savepoint_keys.push_back(codec_.encode(chosen[i]));
 }
 
 // A rolled-back batch's rows never were: its inserts leave the live set, the

@@ -43,6 +43,9 @@ struct BatchPlan {
     MutationKind mutation = MutationKind::None;
     std::vector<Uuid> delete_keys;
     std::vector<UpdateGroup> update_groups;  // only [0, update_group_count) are in use
+    // Deleted inside a savepoint rolled back at the batch's end
+    // (savepoint_fraction): the rows stay.
+    std::vector<Uuid> savepoint_keys;
     size_t update_group_count = 0;
 
     const ColumnValues& values_of(ColumnId column) const { return insert_values[column]; }
@@ -75,6 +78,7 @@ private:
     void plan_update(BatchPlan& plan, size_t rows);
     void plan_delete(BatchPlan& plan, size_t rows);
     void undo_in_live_set(uint64_t first_new_ordinal);
+    void plan_savepoint(BatchPlan& plan);
 
     RunConfig config_;
     RandomSource control_;  // decisions: evolution, mutations, key choice

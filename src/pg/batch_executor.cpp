@@ -292,6 +292,25 @@ int64 execute_updates(WorkerRun* run) {
     return rows;
 }
 
+// The savepoint's deletes, then ROLLBACK TO it: PL/pgSQL's way, an internal
+// subtransaction, whose memory and resource owner are the caller's again
+// after it.
+int64 execute_savepoint_deletes(WorkerRun* run) {
+    const BatchPlan& plan = *run->plan;
+    if (plan.savepoint_keys.empty()) return 0;
+    const MemoryContext caller_context = CurrentMemoryContext;
+    const ResourceOwner caller_owner = CurrentResourceOwner;
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(caller_context);
+    Datum values[] = {uuid_array(plan.savepoint_keys)};
+    const int ret = SPI_execute_plan(delete_plan(run), values, nullptr, false, 0);
+    check_rows("savepoint delete", ret, SPI_OK_DELETE, plan.savepoint_keys.size(), run);
+    RollbackAndReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(caller_context);
+    CurrentResourceOwner = caller_owner;
+    return static_cast<int64>(plan.savepoint_keys.size());
+}
+
 int64 execute_deletes(WorkerRun* run) {
     const BatchPlan& plan = *run->plan;
     if (plan.delete_keys.empty()) return 0;

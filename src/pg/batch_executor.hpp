@@ -22,6 +22,8 @@ void execute_evolution(WorkerRun* run);
 void execute_inserts(WorkerRun* run);
 int64 execute_updates(WorkerRun* run);
 int64 execute_deletes(WorkerRun* run);
+// The rows deleted inside a savepoint rolled back (savepoint_fraction).
+int64 execute_savepoint_deletes(WorkerRun* run);
 // Forgets prepared statements whose text names the table's columns.
 void forget_table_plans(WorkerRun* run);
 // The SQL type of a column kind, schema-qualified: text and uuid are not

@@ -211,8 +211,8 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
     if (plan.evolution) record_schema_change(run, *plan.evolution, schema);
     // The new totals replace the previous batch's row (see cdccraft.progress).
     if (run->record_progress_plan == nullptr) {
-        const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID,
-                             INT4OID, INT8OID, LSNOID,  LSNOID,  INT8OID, INT8OID};
+        const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID,
+                             INT8OID, LSNOID,  LSNOID,  INT8OID, INT8OID, INT8OID};
         const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
         // One statement: the batch's commit record (cdccraft.batch_commit)
         // and its totals, which replace the previous batch's.
@@ -222,9 +222,9 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
             "ledger AS (INSERT INTO cdccraft.batch_commit (run_id, batch, xid, now_at, previous_commit_lsn) "
             "VALUES ($1, $2, pg_catalog.pg_current_xact_id(), pg_catalog.now(), $10)) "
             "INSERT INTO cdccraft.progress (run_id, batches, inserts, updates, deletes, additions, drops, "
-            "slot_proof_lsn, rolled_back_batches, rolled_back_changes) VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $11, "
-            "$12)",
-            12, const_cast<Oid*>(types));
+            "slot_proof_lsn, rolled_back_batches, rolled_back_changes, rolled_back_savepoints) VALUES ($1, $2, $3, "
+            "$4, $5, $6, $7, $9, $11, $12, $13)",
+            13, const_cast<Oid*>(types));
         restore_user(s);
         if (p == nullptr || SPI_keepplan(p) != 0) elog(ERROR, "could not prepare the cdccraft progress record");
         run->record_progress_plan = p;
@@ -240,7 +240,8 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                             LSNGetDatum(run->slot_proof_lsn),
                             LSNGetDatum(run->last_commit_lsn),
                             Int64GetDatum(run->rolled_back_batches),
-                            Int64GetDatum(run->rolled_back_changes)};
+                            Int64GetDatum(run->rolled_back_changes),
+                            Int64GetDatum(run->rolled_back_savepoints)};
     const char nulls[] = {' ',
                           ' ',
                           ' ',
@@ -251,6 +252,7 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                           ' ',
                           XLogRecPtrIsInvalid(run->slot_proof_lsn) ? 'n' : ' ',
                           XLogRecPtrIsInvalid(run->last_commit_lsn) ? 'n' : ' ',
+                          ' ',
                           ' ',
                           ' '};
     const OwnerSwitch s = become_catalog_owner(run->catalog_owner);

@@ -29,6 +29,7 @@ void run_batch(WorkerRun* run) {
     execute_inserts(run);
     const int64 updates = execute_updates(run);
     const int64 deletes = execute_deletes(run);
+    const int64 savepoint_deletes = execute_savepoint_deletes(run);
     const int64 inserts = static_cast<int64>(plan.insert_keys.size());
     if (plan.rolled_back) {
         // Written whole, as far as the WAL goes, and never committed: the
@@ -37,6 +38,10 @@ void run_batch(WorkerRun* run) {
         run->rolled_back_batches += 1;
         run->rolled_back_changes += inserts + updates + deletes;
         return;
+    }
+    if (savepoint_deletes > 0) {
+        run->rolled_back_savepoints += 1;
+        run->rolled_back_changes += savepoint_deletes;
     }
     check_run_objects_intact(run);
     catalog_record_batch(run, inserts, updates, deletes);

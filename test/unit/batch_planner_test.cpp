@@ -279,3 +279,23 @@ TEST(BatchPlanner, RolledBackBatchesChangeNothing) {
     }
     EXPECT_EQ(ha, hb);
 }
+
+// A savepoint's deletes are of rows the batch leaves live, and the live set
+// keeps them.
+TEST(BatchPlanner, SavepointDeletesLeaveTheirRows) {
+    RunConfig c = config_with(43, 10000, 100);
+    c.savepoint_fraction = 1;
+    BatchPlanner planner(c);
+    BatchPlan plan;
+    while (planner.plan_snapshot_chunk(plan)) EXPECT_TRUE(plan.savepoint_keys.empty());
+    size_t batches_with_savepoints = 0;
+    while (!planner.finished()) {
+        const size_t before = planner.live_keys().size();
+        planner.plan_batch(plan);
+        batches_with_savepoints += !plan.savepoint_keys.empty();
+        EXPECT_EQ(planner.live_keys().size(), before + plan.insert_keys.size() - plan.delete_keys.size());
+        std::set<Uuid> deleted(plan.delete_keys.begin(), plan.delete_keys.end());
+        for (const Uuid& k : plan.savepoint_keys) EXPECT_EQ(deleted.count(k), 0u) << "the savepoint's rows are live";
+    }
+    EXPECT_GT(batches_with_savepoints, 90u);
+}
