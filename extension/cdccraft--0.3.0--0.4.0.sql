@@ -678,7 +678,8 @@ BEGIN
         column_profile text DEFAULT 'basic',
         evolution_ops text[] DEFAULT '{add,drop}',
         rollback_fraction double precision DEFAULT 0,
-        savepoint_fraction double precision DEFAULT 0)
+        savepoint_fraction double precision DEFAULT 0,
+        emit_messages boolean DEFAULT false)
     RETURNS bigint
     LANGUAGE C VOLATILE
     AS 'MODULE_PATHNAME', 'cdccraft_start';
@@ -687,7 +688,7 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION @extschema@.cdccraft_start FROM PUBLIC;
     -- The extension's own initial privileges: what pg_dump leaves out.
     SELECT p.proacl INTO script_acl FROM pg_proc p
-     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision)'::regprocedure;
+     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision, boolean)'::regprocedure;
     -- Each grant as it was, by its own grantor (the owner's as the new
     -- owner), so that revoking a grantor's privilege CASCADE still takes
     -- away what it granted: a grant made under a grant option once that

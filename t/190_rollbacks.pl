@@ -1,6 +1,7 @@
 # rollback_fraction: batches written whole, then rolled back, and
 # savepoint_fraction: deletes inside savepoints rolled back in committed
-# batches, never reach a consumer: the canary agrees with the truth (the committed batches alone),
+# batches, never reach a consumer, nor do the rolled-back batches' messages
+# (emit_messages): the canary agrees with the truth (the committed batches alone),
 # and test_decoding, from a copy of the run's slot, decodes exactly the run's
 # inserts, updates and deletes, in one transaction per committed batch,
 # while the WAL held the rolled-back batches' rows as well.
@@ -20,7 +21,7 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
 
 my $run = start_run($node, table_name => "'aborting'", total_records => 6000, batch_size => 100, seed => 190,
-    rollback_fraction => 0.4, savepoint_fraction => 0.5, evolution_interval => 2, evolution_probability => 1, verify => 'true',
+    rollback_fraction => 0.4, savepoint_fraction => 0.5, emit_messages => 'true', evolution_interval => 2, evolution_probability => 1, verify => 'true',
     replica_identity => "'default'");
 $node->safe_psql('postgres', "CALL cdccraft_wait($run)");
 is(state_of($node, $run), 'completed', 'the run completes');
@@ -49,6 +50,14 @@ my $transactions = () = $decoded =~ /^BEGIN/mg;
 my $truth_transactions = $node->safe_psql('postgres',
     "SELECT count(DISTINCT xid) FROM cdccraft_changes($run) WHERE batch > 0");
 ok($transactions >= $truth_transactions, "the truth's $truth_transactions transactions are among those decoded");
+# emit_messages: a watermark in each committed batch, and in no other.
+is($v->{checked}{message}, $v->{transactions}, 'the canary checked the message of every committed batch');
+my @watermarks = $decoded =~ /^message: transactional: 1 prefix: cdccraft, sz: \d+ content:\{"run_id": $run, "batch": (\d+)\}$/mg;
+is( join(',', @watermarks),
+    $node->safe_psql('postgres',
+        "SELECT string_agg(batch::text, ',' ORDER BY batch) FROM cdccraft_changes($run) WHERE op = 'message'"),
+    'test_decoding shows the messages of the committed batches, as the truth has them');
+is(scalar @watermarks, $s->{batches} - $s->{rolled_back}{batches}, 'one per committed batch');
 is($node->safe_psql('postgres', "SELECT count(*) FROM cdccraft_diff($run, 'aborting')"), '0',
     'the expected state is the table');
 done_testing();

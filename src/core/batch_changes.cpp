@@ -11,6 +11,7 @@ const char* change_op_name(ChangeOp op) {
         case ChangeOp::Delete: return "delete";
         case ChangeOp::Ddl: return "ddl";
         case ChangeOp::Truncate: return "truncate";
+        case ChangeOp::Message: return "message";
     }
     return "";
 }
@@ -60,6 +61,8 @@ const std::vector<PlannedChange>& BatchChanges::list(const BatchPlan& plan, cons
 
     for (const Uuid& key : plan.delete_keys)
         changes_.push_back(PlannedChange{ChangeOp::Delete, seq++, 0, &key, nullptr, nullptr, 0});
+    if (plan.emits_message)
+        changes_.push_back(PlannedChange{ChangeOp::Message, seq++, 0, nullptr, nullptr, nullptr, 0});
     next_seq_ = seq;
     return changes_;
 }

@@ -20,10 +20,11 @@
 namespace cdccraft {
 
 // Truncate: evolution_ops truncate, the schema change that empties the
-// table; Ddl: every other.
-enum class ChangeOp : uint8_t { Insert, Update, Delete, Ddl, Truncate };
+// table; Ddl: every other. Message: emit_messages' logical decoding
+// message, the transaction's last change.
+enum class ChangeOp : uint8_t { Insert, Update, Delete, Ddl, Truncate, Message };
 
-// "insert", "update", "delete", "ddl", "truncate": cdccraft_changes' op.
+// "insert", "update", "delete", "ddl", "truncate", "message": cdccraft_changes' op.
 const char* change_op_name(ChangeOp op);
 
 // Where a changed column's value comes from: the row's key, the
@@ -41,7 +42,7 @@ struct PlannedChange {
     ChangeOp op;
     int32_t seq;                   // 1-based, in the order of the batch's transaction
     size_t row;                    // the change's position in each Planned column's values
-    const Uuid* key;               // null for Ddl and Truncate
+    const Uuid* key;               // null for Ddl, Truncate and Message
     const EvolutionStep* ddl;      // Ddl and Truncate only
     const ChangedColumn* columns;  // insert: every column of the table; update: the column set and updated_at
     size_t column_count;

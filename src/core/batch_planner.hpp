@@ -46,6 +46,8 @@ struct BatchPlan {
     // Deleted inside a savepoint rolled back at the batch's end
     // (savepoint_fraction): the rows stay.
     std::vector<Uuid> savepoint_keys;
+    // Ends with a transactional logical decoding message (emit_messages).
+    bool emits_message = false;
     size_t update_group_count = 0;
 
     const ColumnValues& values_of(ColumnId column) const { return insert_values[column]; }

@@ -99,6 +99,8 @@ inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
       "the chance that a batch is written whole, then rolled back: nothing of it reaches consumers or the truth")  \
     X(savepoint_fraction, double, 0, DoublePrecision, "0", Range, 0, 1, "between 0 and 1", "",                     \
       "the chance that a batch also deletes rows inside a savepoint it rolls back: they stay, in the truth too")   \
+    X(emit_messages, bool, false, Boolean, "false", None, 0, 0, "", "",                                            \
+      "end each batch with a transactional logical decoding message (prefix cdccraft), a watermark")              \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")
 // clang-format on

@@ -71,7 +71,7 @@ public:
 
     bool ok() const { return differences_ == 0; }
     int64_t differences() const { return differences_; }
-    // {"ok", "transactions", "checked": {insert, update, delete, relation, truncate},
+    // {"ok", "transactions", "checked": {insert, update, delete, relation, truncate, message},
     //  "unchanged_toast", "skipped", "differences",
     //  "first_differences": [{lsn, expected, actual}]}
     // with the keys given (already JSON) merged in.
@@ -113,8 +113,8 @@ private:
     bool exhausted_ = false;
     EmittedTransaction current_;
     std::map<uint32_t, Relation> relations_;
-    int64_t transactions_ = 0, inserts_ = 0, updates_ = 0, deletes_ = 0, truncates_ = 0, relation_checks_ = 0,
-            skipped_ = 0;
+    int64_t transactions_ = 0, inserts_ = 0, updates_ = 0, deletes_ = 0, truncates_ = 0, messages_ = 0,
+            relation_checks_ = 0, skipped_ = 0;
     int64_t unchanged_toast_ = 0;  // values an update sent as unchanged TOAST datums, where the truth left them
     int64_t differences_ = 0;
     std::vector<std::string> first_differences_;

@@ -292,6 +292,18 @@ int64 execute_updates(WorkerRun* run) {
     return rows;
 }
 
+char* batch_message_content(int64 run_id, int64 batch) {
+    return psprintf("{\"run_id\": %lld, \"batch\": %lld}", (long long)run_id, (long long)batch);
+}
+
+void execute_message(WorkerRun* run) {
+    const BatchPlan& plan = *run->plan;
+    if (!plan.emits_message) return;
+    Oid types[] = {TEXTOID};
+    Datum values[] = {CStringGetTextDatum(batch_message_content(run->run_id, plan.batch_number))};
+    spi_run_args("SELECT pg_catalog.pg_logical_emit_message(true, 'cdccraft', $1)", 1, types, values, SPI_OK_SELECT);
+}
+
 // The savepoint's deletes, then ROLLBACK TO it: PL/pgSQL's way, an internal
 // subtransaction, whose memory and resource owner are the caller's again
 // after it.

@@ -7,6 +7,7 @@
 #include "pg/run_replay.hpp"
 
 extern "C" {
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/pg_lsn.h"
 PG_FUNCTION_INFO_V1(cdccraft_changes);
@@ -77,6 +78,15 @@ void emit(ReturnSetInfo* rsinfo, const RunReplay* replay, ValuePrinter* printer,
     if (key) {
         values[5] = CStringGetTextDatum(key);
         nulls[5] = false;
+    }
+    if (change.op == ChangeOp::Message) {
+        StringInfoData json;
+        initStringInfo(&json);
+        appendStringInfoString(&json, "{\"prefix\": \"cdccraft\", \"content\": ");
+        escape_json(&json, batch_message_content(replay_run_id(replay), batch.batch));
+        appendStringInfoString(&json, ", \"transactional\": true}");
+        values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data));
+        nulls[6] = false;
     }
     if (change.op == ChangeOp::Insert || change.op == ChangeOp::Update) {
         values[6] = change_data(replay, change, batch, printer, key);

@@ -231,6 +231,7 @@ const SchemaState& replay_schema(const RunReplay* replay) { return replay->plann
 const RunConfig& replay_config(const RunReplay* replay) { return replay->planner->config(); }
 const char* replay_qualified_table(const RunReplay* replay) { return replay->qualified_table; }
 const char* replay_key_index(const RunReplay* replay) { return replay->key_index; }
+int64 replay_run_id(const RunReplay* replay) { return replay->run_id; }
 
 // The output functions behind each column kind's text, looked up once.
 struct ValuePrinter {

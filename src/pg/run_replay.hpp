@@ -44,6 +44,7 @@ const RunConfig& replay_config(const RunReplay* replay);
 // The run's table, quoted and schema-qualified, as its DDL names it.
 const char* replay_qualified_table(const RunReplay* replay);
 const char* replay_key_index(const RunReplay* replay);
+int64 replay_run_id(const RunReplay* replay);
 
 // Values as the calling session prints them (the types' output functions,
 // as psql, COPY and pgoutput's text format do); palloc'd; column_text gives

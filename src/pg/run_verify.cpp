@@ -13,6 +13,7 @@
 #include "pg/postgres_api.hpp"
 
 #include "core/stream_verifier.hpp"
+#include "pg/batch_executor.hpp"
 #include "pg/catalog_access.hpp"
 #include "pg/claims.hpp"
 #include "pg/core_guard.hpp"
@@ -143,6 +144,15 @@ bool feed_batch(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* print
             CDCCRAFT_CORE(verifier->draft_change(change.op, ""));
             continue;
         }
+        if (change.op == ChangeOp::Message) {
+            const char* content = batch_message_content(replay_run_id(replay), batch->batch);
+            CDCCRAFT_CORE({
+                verifier->draft_change(change.op, "");
+                verifier->draft_value("prefix", "cdccraft");
+                verifier->draft_value("content", content);
+            });
+            continue;
+        }
         const char* key = key_text(printer, *change.key);
         CDCCRAFT_CORE(verifier->draft_change(change.op, key));
         if (skipped) continue;
@@ -239,17 +249,19 @@ Datum cdccraft_verify(PG_FUNCTION_ARGS) {
     XLogRecPtr decoded_to = skipped_to;
     if (upto > skipped_to) {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-        Oid types[] = {TEXTOID, LSNOID, TEXTOID};
+        Oid types[] = {TEXTOID, LSNOID, TEXTOID, TEXTOID};
         // publication_names is a list of identifiers (split at commas,
-        // case-folded): the run's publication is one name.
+        // case-folded): the run's publication is one name. messages: the
+        // watermarks of emit_messages are part of the truth.
         Datum args[] = {CStringGetTextDatum(canary.slot), LSNGetDatum(upto),
-                        CStringGetTextDatum(quote_identifier(canary.publication))};
+                        CStringGetTextDatum(quote_identifier(canary.publication)),
+                        CStringGetTextDatum(replay_config(replay).emit_messages ? "true" : "false")};
         const int nest_level = pin_safe_settings();
         Portal cursor = SPI_cursor_open_with_args(
             nullptr,
             "SELECT data FROM pg_catalog.pg_logical_slot_peek_binary_changes($1::pg_catalog.name, $2, NULL, "
-            "'proto_version', '1', 'publication_names', $3)",
-            3, types, args, nullptr, false, 0);
+            "'proto_version', '1', 'publication_names', $3, 'messages', $4)",
+            4, types, args, nullptr, false, 0);
         unpin_safe_settings(nest_level);
         for (;;) {
             SPI_cursor_fetch(cursor, true, 1000);

@@ -30,6 +30,7 @@ void run_batch(WorkerRun* run) {
     const int64 updates = execute_updates(run);
     const int64 deletes = execute_deletes(run);
     const int64 savepoint_deletes = execute_savepoint_deletes(run);
+    execute_message(run);
     const int64 inserts = static_cast<int64>(plan.insert_keys.size());
     if (plan.rolled_back) {
         // Written whole, as far as the WAL goes, and never committed: the

@@ -35,7 +35,7 @@ struct WorkerRun {
     int64 rolled_back_batches = 0;
     int64 rolled_back_changes = 0;
     int64 rolled_back_savepoints = 0;  // savepoints rolled back in committed batches
-    Timestamp anchor = 0;  // purchased_at values are this minus an offset
+    Timestamp anchor = 0;              // purchased_at values are this minus an offset
     // The run's cdccraft.lock_timeout, as its caller had it: known before the
     // configuration is read in full, since the connection needs it.
     int64 lock_timeout_ms = 0;

@@ -25,7 +25,7 @@ RunConfig evolving_config() {
 using Model = std::map<Uuid, std::set<ColumnId>>;
 
 struct Totals {
-    int64_t inserts = 0, updates = 0, deletes = 0, ddl = 0, truncates = 0;
+    int64_t inserts = 0, updates = 0, deletes = 0, ddl = 0, truncates = 0, messages = 0;
 };
 
 // Applies one batch's changes to the model, checking each against it.
@@ -45,6 +45,10 @@ int32_t apply(BatchChanges& changes, const BatchPlan& plan, const SchemaState& s
                 EXPECT_EQ(c.key, nullptr);
                 model.clear();
                 ++totals.truncates;
+                break;
+            case ChangeOp::Message:
+                EXPECT_EQ(c.key, nullptr);
+                ++totals.messages;
                 break;
             case ChangeOp::Insert: {
                 EXPECT_EQ(model.count(*c.key), 0u) << "a key is inserted once";
@@ -123,3 +127,26 @@ TEST(BatchChanges, ReplayMatchesThePlannerBatchForBatch) {
 }
 
 TEST(BatchChanges, UpdatedAtIsTheCatalogsColumn) { EXPECT_EQ(column_spec(updated_at_column()).name, "updated_at"); }
+
+// emit_messages: every batch's last change is its message; the snapshot has
+// none (it predates the slot).
+TEST(BatchChanges, AMessageEndsEachBatch) {
+    RunConfig c = evolving_config();
+    c.emit_messages = true;
+    BatchPlanner planner(c);
+    BatchPlan plan;
+    BatchChanges changes;
+    while (planner.plan_snapshot_chunk(plan))
+        for (const PlannedChange& ch : changes.list(plan, planner.schema().columns(), 1))
+            EXPECT_NE(ch.op, ChangeOp::Message);
+    int64_t batches = 0;
+    while (!planner.finished()) {
+        planner.plan_batch(plan);
+        const auto& listed = changes.list(plan, planner.schema().columns(), 1);
+        ASSERT_FALSE(listed.empty());
+        EXPECT_EQ(listed.back().op, ChangeOp::Message);
+        for (size_t i = 0; i + 1 < listed.size(); ++i) EXPECT_NE(listed[i].op, ChangeOp::Message);
+        ++batches;
+    }
+    EXPECT_GT(batches, 0);
+}

@@ -233,3 +233,35 @@ TEST(StreamVerifier, AnUndecodableMessageIsADifference) {
     v.emitted(std::string("I\x00", 2));
     EXPECT_EQ(v.differences(), 1);
 }
+
+namespace {
+std::string logical_message(const std::string& prefix, const std::string& content) {
+    Writer w;
+    w.byte('M').byte(1).int64(0x500).cstring(prefix).int32(static_cast<uint32_t>(content.size()));
+    w.out += content;
+    return w.out;
+}
+}  // namespace
+
+// emit_messages: the batch's message is its last change, prefix and content
+// compared; a transaction holding only others' messages is not the table's.
+TEST(StreamVerifier, MessagesAreChangesAndOthersArePassedOver) {
+    StreamVerifier v = verifier();
+    v.expect(transaction(1, 700, 0x1000,
+                         {change(ChangeOp::Insert, "a", {{"id", "a"}, {"qty", "1"}}),
+                          change(ChangeOp::Message, "", {{"prefix", "cdccraft"}, {"content", "{\"batch\": 1}"}})}));
+    emit(v, 699, 0x0800, {logical_message("other", "hello")});
+    emit(v, 700, 0x1000, {insert("a", "1"), logical_message("cdccraft", "{\"batch\": 1}")});
+    v.truth_exhausted();
+    v.finish();
+    EXPECT_TRUE(v.ok()) << v.verdict_json("");
+    EXPECT_NE(v.verdict_json("").find("\"message\": 1"), std::string::npos) << v.verdict_json("");
+
+    StreamVerifier wrong = verifier();
+    wrong.expect(transaction(1, 700, 0x1000,
+                             {change(ChangeOp::Message, "", {{"prefix", "cdccraft"}, {"content", "{\"batch\": 1}"}})}));
+    emit(wrong, 700, 0x1000, {logical_message("cdccraft", "{\"batch\": 2}")});
+    wrong.truth_exhausted();
+    wrong.finish();
+    EXPECT_FALSE(wrong.ok()) << "another content is a difference";
+}
