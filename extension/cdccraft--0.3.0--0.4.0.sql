@@ -679,7 +679,9 @@ BEGIN
         evolution_ops text[] DEFAULT '{add,drop}',
         rollback_fraction double precision DEFAULT 0,
         savepoint_fraction double precision DEFAULT 0,
-        emit_messages boolean DEFAULT false)
+        emit_messages boolean DEFAULT false,
+        huge_every integer DEFAULT 0,
+        huge_rows integer DEFAULT 200000)
     RETURNS bigint
     LANGUAGE C VOLATILE
     AS 'MODULE_PATHNAME', 'cdccraft_start';
@@ -688,7 +690,7 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION @extschema@.cdccraft_start FROM PUBLIC;
     -- The extension's own initial privileges: what pg_dump leaves out.
     SELECT p.proacl INTO script_acl FROM pg_proc p
-     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision, boolean)'::regprocedure;
+     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision, boolean, integer, integer)'::regprocedure;
     -- Each grant as it was, by its own grantor (the owner's as the new
     -- owner), so that revoking a grantor's privilege CASCADE still takes
     -- away what it granted: a grant made under a grant option once that

@@ -67,7 +67,10 @@ void BatchPlanner::plan_batch(BatchPlan& plan) {
         if (plan.evolution->op == EvolutionOp::Truncate) live_.clear();
     }
 
-    int64_t rows = config_.batch_size;
+    // A huge batch (huge_every) inserts more than logical_decoding_work_mem
+    // holds; its updates and deletes are a batch's as ever.
+    const bool huge = config_.huge_every > 0 && plan.batch_number % config_.huge_every == 0;
+    int64_t rows = huge ? config_.huge_rows : config_.batch_size;
     if (config_.total_records > 0) rows = std::min(rows, config_.total_records - records_planned_);
     const uint64_t first_new_ordinal = next_ordinal_;
     deleted_.clear();

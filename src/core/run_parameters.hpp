@@ -101,6 +101,10 @@ inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
       "the chance that a batch also deletes rows inside a savepoint it rolls back: they stay, in the truth too")   \
     X(emit_messages, bool, false, Boolean, "false", None, 0, 0, "", "",                                            \
       "end each batch with a transactional logical decoding message (prefix cdccraft), a watermark")              \
+    X(huge_every, int64_t, 0, Integer, "0", Range, 0, INT32_MAX, "zero (never) or positive", "",                   \
+      "every n-th batch inserts huge_rows rows, not batch_size: a transaction the server spills or streams")     \
+    X(huge_rows, int64_t, 200000, Integer, "200000", Range, 1, 10000000, "between 1 and 10000000", "",             \
+      "the rows a huge batch inserts")                                                                            \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")
 // clang-format on

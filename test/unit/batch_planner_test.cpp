@@ -299,3 +299,28 @@ TEST(BatchPlanner, SavepointDeletesLeaveTheirRows) {
     }
     EXPECT_GT(batches_with_savepoints, 90u);
 }
+
+// huge_every: every n-th batch inserts huge_rows rows (within the total).
+TEST(BatchPlanner, EveryNthBatchIsHuge) {
+    RunConfig c = config_with(44, 10000, 100);
+    c.huge_every = 3;
+    c.huge_rows = 1000;
+    BatchPlanner planner(c);
+    BatchPlan plan;
+    while (planner.plan_snapshot_chunk(plan)) {
+    }
+    int64_t inserted = 0, huge = 0;
+    while (!planner.finished()) {
+        planner.plan_batch(plan);
+        const int64_t rows = static_cast<int64_t>(plan.insert_keys.size());
+        if (plan.batch_number % 3 == 0) {
+            EXPECT_EQ(rows, std::min<int64_t>(1000, 10000 - inserted));
+            ++huge;
+        } else {
+            EXPECT_EQ(rows, std::min<int64_t>(100, 10000 - inserted));
+        }
+        inserted += rows;
+    }
+    EXPECT_EQ(inserted, 10000);
+    EXPECT_GT(huge, 3);
+}
