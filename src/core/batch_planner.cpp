@@ -176,7 +176,7 @@ void BatchPlanner::plan_delete(BatchPlan& plan, size_t rows) {
         plan.delete_keys.push_back(codec_.encode(ordinal));
         live_.erase(ordinal);
     }
-    deleted_.insert(deleted_.end(), scratch_.begin(), scratch_.end());
+    if (plan.rolled_back) deleted_.insert(deleted_.end(), scratch_.begin(), scratch_.end());
 }
 
 }  // namespace cdccraft

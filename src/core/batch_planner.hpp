@@ -96,7 +96,7 @@ private:
     std::vector<ColumnId> mutable_columns_;
     std::array<ColumnSpec, kColumnCount> shapes_{};  // of mutable_columns_, for this batch's updates
     std::vector<uint64_t> scratch_;
-    std::vector<uint64_t> deleted_;  // the batch's deleted ordinals, for a rolled-back batch's undo
+    std::vector<uint64_t> deleted_;  // a rolled-back batch's deleted ordinals, for its undo
     std::array<int16_t, kColumnCount> group_of_column_{};
 };
 

@@ -37,6 +37,13 @@ Oid table_oid(const RunConfig& c) {
     return OidIsValid(schema) ? get_relname_relid(c.table_name.c_str(), schema) : InvalidOid;
 }
 
+// The type of all_types named after the table with suffix, in the schema
+// (InvalidOid: none).
+Oid run_type_oid(const RunConfig& c, Oid schema, std::string_view suffix) {
+    const std::string name = c.table_name + std::string(suffix);
+    return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(name.c_str()), ObjectIdGetDatum(schema));
+}
+
 // Refuses names that are taken, before anything is created or recorded.
 void check_names_free(WorkerRun* run) {
     const RunConfig& c = *run->config;
@@ -62,12 +69,11 @@ void check_names_free(WorkerRun* run) {
     const Oid schema = get_namespace_oid(c.schema_name.c_str(), true);
     if (c.column_profile == ColumnProfile::AllTypes && OidIsValid(schema)) {
         for (std::string_view suffix : {kEnumTypeSuffix, kDomainTypeSuffix}) {
-            const std::string name = c.table_name + std::string(suffix);
-            if (OidIsValid(GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(name.c_str()),
-                                           ObjectIdGetDatum(schema))))
+            if (OidIsValid(run_type_oid(c, schema, suffix)))
                 ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                                 errmsg("type %s already exists",
-                                       quote_qualified_identifier(c.schema_name.c_str(), name.c_str())),
+                                       quote_qualified_identifier(c.schema_name.c_str(),
+                                                                  (c.table_name + std::string(suffix)).c_str())),
                                 errdetail("column_profile all_types creates its enum type and domain, named "
                                           "<table>_status and <table>_rating."),
                                 errhint("Choose another table_name or schema_name, or drop the type.")));
@@ -115,12 +121,8 @@ void create_run_types(WorkerRun* run) {
     }
     const RunConfig& c = *run->config;
     const Oid namespace_oid = get_namespace_oid(c.schema_name.c_str(), false);
-    size_t i = 0;
-    for (std::string_view suffix : {kEnumTypeSuffix, kDomainTypeSuffix}) {
-        const std::string name = c.table_name + std::string(suffix);
-        run->type_oids[i++] = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(name.c_str()),
-                                              ObjectIdGetDatum(namespace_oid));
-    }
+    run->type_oids[0] = run_type_oid(c, namespace_oid, kEnumTypeSuffix);
+    run->type_oids[1] = run_type_oid(c, namespace_oid, kDomainTypeSuffix);
 }
 
 // Drops the run's types that are still there, after its table.
