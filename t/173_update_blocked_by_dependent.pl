@@ -1,4 +1,4 @@
-# The updates to 0.3.0 and to 0.4.0 drop cdccraft_start (to give it new
+# The updates to 0.3.0, 0.4.0 and 0.5.0 drop cdccraft_start (to give it new
 # arguments). Any role that may create a function somewhere, even one that
 # may not execute cdccraft_start, can make an object depend on it, and the
 # update, plain DROP FUNCTION, then fails: the role holds back the update
@@ -28,8 +28,8 @@ is($node->safe_psql('postgres', "SELECT has_function_privilege('mallory', 'cdccr
     'f', 'mallory may not execute cdccraft_start');
 ($rc, $out, $err) = $node->psql('postgres', 'ALTER EXTENSION cdccraft UPDATE');
 is($err, '', 'ALTER EXTENSION cdccraft UPDATE succeeds all the same');
-is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.4.0',
-    'the extension is at 0.4.0');
+is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.5.0',
+    'the extension is at 0.5.0');
 is($node->safe_psql('postgres', "SELECT pg_get_function_identity_arguments('cdccraft.cdccraft_start_0_2_0'::regproc) <> ''"),
     't', 'the old cdccraft_start is kept aside for the function that depends on it');
 
@@ -45,14 +45,33 @@ $node->safe_psql('postgres', q{
 is($rc, 0, 'mallory makes a function that depends on 0.3.0\'s cdccraft_start');
 ($rc, $out, $err) = $node->psql('postgres', 'ALTER EXTENSION cdccraft UPDATE');
 is($err, '', 'the update from 0.3.0 succeeds all the same');
-is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.4.0',
-    'the extension is at 0.4.0');
+is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.5.0',
+    'the extension is at 0.5.0');
 is($node->safe_psql('postgres',
         "SELECT pronargs FROM pg_proc WHERE oid = 'cdccraft.cdccraft_start_0_3_0'::regproc"),
     '25', '0.3.0\'s cdccraft_start, 25 arguments, is kept aside');
 ($rc, $out, $err) = $node->psql('postgres', 'SELECT public.hold()');
-like($err, qr/cdccraft_start has 25 arguments, but the cdccraft library expects 31/,
+like($err, qr/cdccraft_start has 25 arguments, but the cdccraft library expects 34/,
+    'and the library refuses its calls');
+
+# And from 0.4.0.
+$node->safe_psql('postgres', q{
+    DROP FUNCTION public.hold();
+    DROP EXTENSION cdccraft;
+    CREATE EXTENSION cdccraft VERSION '0.4.0';
+});
+($rc, $out, $err) = $node->psql('postgres',
+    'CREATE FUNCTION public.hold() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT public.cdccraft_start(); END',
+    extra_params => [ '-U', 'mallory' ]);
+is($rc, 0, 'mallory makes a function that depends on 0.4.0\'s cdccraft_start');
+($rc, $out, $err) = $node->psql('postgres', 'ALTER EXTENSION cdccraft UPDATE');
+is($err, '', 'the update from 0.4.0 succeeds all the same');
+is($node->safe_psql('postgres',
+        "SELECT pronargs FROM pg_proc WHERE oid = 'cdccraft.cdccraft_start_0_4_0'::regproc"),
+    '31', '0.4.0\'s cdccraft_start, 31 arguments, is kept aside');
+($rc, $out, $err) = $node->psql('postgres', 'SELECT public.hold()');
+like($err, qr/cdccraft_start has 31 arguments, but the cdccraft library expects 34/,
     'and the library refuses its calls');
 is($node->safe_psql('postgres', "SELECT pronargs FROM pg_proc WHERE oid = 'public.cdccraft_start'::regproc"),
-    '31', 'cdccraft_start has its 0.4.0 arguments');
+    '34', 'cdccraft_start has its 0.5.0 arguments');
 done_testing();

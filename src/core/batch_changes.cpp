@@ -16,12 +16,23 @@ const char* change_op_name(ChangeOp op) {
     return "";
 }
 
+namespace {
+
+ColumnId column_named(std::string_view name) {
+    for (ColumnId c = 0; c < kColumnCount; ++c)
+        if (column_spec(c).name == name) return c;
+    throw std::logic_error("the column catalog has no " + std::string(name));
+}
+
+}  // namespace
+
 ColumnId updated_at_column() {
-    static const ColumnId id = [] {
-        for (ColumnId c = 0; c < kColumnCount; ++c)
-            if (column_spec(c).name == "updated_at") return c;
-        throw std::logic_error("the column catalog has no updated_at");
-    }();
+    static const ColumnId id = column_named("updated_at");
+    return id;
+}
+
+ColumnId key_column() {
+    static const ColumnId id = column_named("id");
     return id;
 }
 
@@ -31,7 +42,7 @@ const std::vector<PlannedChange>& BatchChanges::list(const BatchPlan& plan, cons
     int32_t seq = first_seq;
     if (plan.evolution) {
         const ChangeOp op = plan.evolution->op == EvolutionOp::Truncate ? ChangeOp::Truncate : ChangeOp::Ddl;
-        changes_.push_back(PlannedChange{op, seq++, 0, nullptr, &*plan.evolution, nullptr, 0});
+        changes_.push_back(PlannedChange{op, seq++, 0, nullptr, nullptr, &*plan.evolution, nullptr, 0});
     }
 
     insert_columns_.clear();
@@ -45,24 +56,31 @@ const std::vector<PlannedChange>& BatchChanges::list(const BatchPlan& plan, cons
             insert_columns_.push_back(ChangedColumn{id, ValueSource::Planned, &plan.values_of(id)});
     }
     for (size_t row = 0; row < plan.insert_keys.size(); ++row)
-        changes_.push_back(PlannedChange{ChangeOp::Insert, seq++, row, &plan.insert_keys[row], nullptr,
+        changes_.push_back(PlannedChange{ChangeOp::Insert, seq++, row, &plan.insert_keys[row], nullptr, nullptr,
                                          insert_columns_.data(), insert_columns_.size()});
 
     // Sized before any pointer into it is taken.
     update_columns_.resize(plan.update_group_count);
     for (size_t g = 0; g < plan.update_group_count; ++g) {
         const UpdateGroup& group = plan.update_groups[g];
-        update_columns_[g] = {ChangedColumn{group.column, ValueSource::Planned, &group.values},
-                              ChangedColumn{updated_at_column(), ValueSource::Now, nullptr}};
+        std::vector<ChangedColumn>& set = update_columns_[g];
+        set.clear();
+        if (group.kind == UpdateKind::Key) set.push_back(ChangedColumn{key_column(), ValueSource::NewKey, nullptr});
+        if (group.kind == UpdateKind::Column || group.kind == UpdateKind::Columns)
+            for (size_t i = 0; i < group.columns.size(); ++i)
+                set.push_back(ChangedColumn{group.columns[i], ValueSource::Planned, &group.values[i]});
+        if (group.kind != UpdateKind::SameValue)
+            set.push_back(ChangedColumn{updated_at_column(), ValueSource::Now, nullptr});
         for (size_t row = 0; row < group.keys.size(); ++row)
-            changes_.push_back(
-                PlannedChange{ChangeOp::Update, seq++, row, &group.keys[row], nullptr, update_columns_[g].data(), 2});
+            changes_.push_back(PlannedChange{ChangeOp::Update, seq++, row, &group.keys[row],
+                                             group.kind == UpdateKind::Key ? &group.new_keys[row] : nullptr, nullptr,
+                                             set.data(), set.size()});
     }
 
     for (const Uuid& key : plan.delete_keys)
-        changes_.push_back(PlannedChange{ChangeOp::Delete, seq++, 0, &key, nullptr, nullptr, 0});
+        changes_.push_back(PlannedChange{ChangeOp::Delete, seq++, 0, &key, nullptr, nullptr, nullptr, 0});
     if (plan.emits_message)
-        changes_.push_back(PlannedChange{ChangeOp::Message, seq++, 0, nullptr, nullptr, nullptr, 0});
+        changes_.push_back(PlannedChange{ChangeOp::Message, seq++, 0, nullptr, nullptr, nullptr, nullptr, 0});
     next_seq_ = seq;
     return changes_;
 }

@@ -27,10 +27,11 @@ enum class ChangeOp : uint8_t { Insert, Update, Delete, Ddl, Truncate, Message }
 // "insert", "update", "delete", "ddl", "truncate", "message": cdccraft_changes' op.
 const char* change_op_name(ChangeOp op);
 
-// Where a changed column's value comes from: the row's key, the
-// transaction's now() (the columns with a now() DEFAULT, and updated_at in
-// every update), or the plan's generated values.
-enum class ValueSource : uint8_t { Key, Now, Planned };
+// Where a changed column's value comes from: the row's key, the key a key
+// update moves it to, the transaction's now() (the columns with a now()
+// DEFAULT, and updated_at in every update that changes a value), or the
+// plan's generated values.
+enum class ValueSource : uint8_t { Key, NewKey, Now, Planned };
 
 struct ChangedColumn {
     ColumnId column;
@@ -40,11 +41,14 @@ struct ChangedColumn {
 
 struct PlannedChange {
     ChangeOp op;
-    int32_t seq;                   // 1-based, in the order of the batch's transaction
-    size_t row;                    // the change's position in each Planned column's values
-    const Uuid* key;               // null for Ddl, Truncate and Message
-    const EvolutionStep* ddl;      // Ddl and Truncate only
-    const ChangedColumn* columns;  // insert: every column of the table; update: the column set and updated_at
+    int32_t seq;               // 1-based, in the order of the batch's transaction
+    size_t row;                // the change's position in each Planned column's values
+    const Uuid* key;           // null for Ddl, Truncate and Message; an update's: the row's before it
+    const Uuid* new_key;       // a key update's new key; else null
+    const EvolutionStep* ddl;  // Ddl and Truncate only
+    // insert: every column of the table; update: the columns it sets to new
+    // values (none for same_value: the update changes nothing)
+    const ChangedColumn* columns;
     size_t column_count;
 };
 
@@ -61,12 +65,14 @@ public:
 
 private:
     std::vector<ChangedColumn> insert_columns_;
-    std::vector<std::array<ChangedColumn, 2>> update_columns_;  // one per update group
+    std::vector<std::vector<ChangedColumn>> update_columns_;  // one per update group
     std::vector<PlannedChange> changes_;
     int32_t next_seq_ = 1;
 };
 
-// The column every update also sets, to now().
+// The column every update that changes a value also sets, to now().
 ColumnId updated_at_column();
+// The primary key, id.
+ColumnId key_column();
 
 }  // namespace cdccraft

@@ -28,7 +28,9 @@ BatchPlanner::BatchPlanner(const RunConfig& config)
       control_(config.seed, kControlStream),
       values_(config.seed, kValueStream),
       codec_(config.seed, config.key_order),
-      schema_(initial_schema(config)) {}
+      schema_(initial_schema(config)) {
+    enabled_kind_count_ = config_.update_kinds.list(enabled_kinds_);
+}
 
 NameSpellings& BatchPlanner::name_spellings_before_planning() {
     if (snapshot_planned_ > 0 || batches_planned_ > 0)
@@ -46,7 +48,6 @@ bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
     plan.savepoint_keys.clear();
     plan.emits_message = false;
     plan.evolution.reset();
-    plan.mutation = MutationKind::None;
     plan.delete_keys.clear();
     plan.update_group_count = 0;
     plan_inserts(plan, rows);
@@ -104,9 +105,15 @@ void BatchPlanner::undo_in_live_set(uint64_t first_new_ordinal) {
         if (ordinal < first_new_ordinal) live_.insert(ordinal);
 }
 
+uint64_t BatchPlanner::fresh_ordinal() {
+    if (static_cast<int64_t>(next_ordinal_) >= kMaxRunRows)
+        throw std::length_error("the run has used 2^40 keys, the most a run may use");
+    return next_ordinal_++;
+}
+
 void BatchPlanner::plan_inserts(BatchPlan& plan, int64_t rows) {
     if (static_cast<int64_t>(next_ordinal_) + rows > kMaxRunRows)
-        throw std::length_error("the run has inserted 2^40 rows, the most a run may insert");
+        throw std::length_error("the run has used 2^40 keys, the most a run may use");
     plan.insert_keys.clear();
     for (int64_t i = 0; i < rows; ++i) {
         plan.insert_keys.push_back(codec_.encode(next_ordinal_));
@@ -123,10 +130,21 @@ void BatchPlanner::plan_inserts(BatchPlan& plan, int64_t rows) {
     }
 }
 
+// Either the original's draw (mutation_probability: an update or a delete
+// of 1 .. batch_size/2 rows) or, with updates_per_batch or deletes_per_batch,
+// exactly that many of each, as far as the live rows go.
 void BatchPlanner::plan_mutation(BatchPlan& plan) {
-    plan.mutation = MutationKind::None;
     plan.delete_keys.clear();
     plan.update_group_count = 0;
+    if (config_.updates_per_batch || config_.deletes_per_batch) {
+        const size_t updates =
+            std::min<size_t>(static_cast<size_t>(config_.updates_per_batch.value_or(0)), live_.size());
+        if (updates > 0) plan_update(plan, updates);
+        const size_t deletes =
+            std::min<size_t>(static_cast<size_t>(config_.deletes_per_batch.value_or(0)), live_.size());
+        if (deletes > 0) plan_delete(plan, deletes);
+        return;
+    }
     if (!control_.chance(config_.mutation_probability)) return;
     const bool update = control_.chance(config_.update_probability);
     const int64_t most = std::max<int64_t>(1, config_.batch_size / 2);
@@ -138,37 +156,106 @@ void BatchPlanner::plan_mutation(BatchPlan& plan) {
         plan_delete(plan, rows);
 }
 
+UpdateGroup& BatchPlanner::new_update_group(BatchPlan& plan, UpdateKind kind, size_t columns) {
+    if (plan.update_groups.size() <= plan.update_group_count) plan.update_groups.emplace_back();
+    UpdateGroup& group = plan.update_groups[plan.update_group_count++];
+    group.kind = kind;
+    group.columns.clear();
+    group.keys.clear();
+    group.new_keys.clear();
+    group.values.resize(columns);
+    return group;
+}
+
+// Each row takes one of the enabled kinds that can act on the table now
+// (drawn only when several are enabled, so that the original's runs draw as
+// before). Column: one random mutable column, rows setting the same column
+// forming a group; Columns: a set of two or more drawn once per batch;
+// SameValue: one column drawn once per batch, set to itself; Key: a new key.
 void BatchPlanner::plan_update(BatchPlan& plan, size_t rows) {
     mutable_columns_.clear();
     schema_.for_each_mutable([this](ColumnId id) {
         mutable_columns_.push_back(id);
         shapes_[id] = schema_.shape(id);
     });
-    if (mutable_columns_.empty()) return;
-    plan.mutation = MutationKind::Update;
+    UpdateKind usable[kUpdateKindCount];
+    size_t usable_count = 0;
+    for (size_t i = 0; i < enabled_kind_count_; ++i) {
+        const UpdateKind kind = enabled_kinds_[i];
+        const size_t needs = kind == UpdateKind::Key ? 0 : kind == UpdateKind::Columns ? 2 : 1;
+        if (mutable_columns_.size() >= needs) usable[usable_count++] = kind;
+    }
+    if (usable_count == 0) return;
 
-    // Each row sets one random mutable column; rows setting the same column
-    // form a group, executed as one statement.
     group_of_column_.fill(-1);
+    int16_t columns_group = -1, same_group = -1, key_group = -1;
     const uint64_t* chosen = live_.sample_front(rows, control_);
-    for (size_t i = 0; i < rows; ++i) {
-        const ColumnId column = mutable_columns_[control_.below(mutable_columns_.size())];
-        if (group_of_column_[column] < 0) {
-            group_of_column_[column] = static_cast<int16_t>(plan.update_group_count);
-            if (plan.update_groups.size() <= plan.update_group_count) plan.update_groups.emplace_back();
-            UpdateGroup& group = plan.update_groups[plan.update_group_count++];
-            group.column = column;
-            group.keys.clear();
-            group.values.reset(shapes_[column].kind);
+    // Copied: a key update reorders the dense array that chosen points into.
+    scratch_.assign(chosen, chosen + rows);
+    for (uint64_t ordinal : scratch_) {
+        const UpdateKind kind = enabled_kind_count_ == 1 ? usable[0] : usable[control_.below(usable_count)];
+        const Uuid key = codec_.encode(ordinal);
+        switch (kind) {
+            case UpdateKind::Column: {
+                const ColumnId column = mutable_columns_[control_.below(mutable_columns_.size())];
+                if (group_of_column_[column] < 0) {
+                    group_of_column_[column] = static_cast<int16_t>(plan.update_group_count);
+                    UpdateGroup& group = new_update_group(plan, kind, 1);
+                    group.columns.push_back(column);
+                    group.values[0].reset(shapes_[column].kind);
+                }
+                UpdateGroup& group = plan.update_groups[group_of_column_[column]];
+                group.keys.push_back(key);
+                generate_values(shapes_[column], 1, config_.null_fraction, values_, names_, group.values[0]);
+                break;
+            }
+            case UpdateKind::Columns: {
+                if (columns_group < 0) {
+                    const size_t n =
+                        static_cast<size_t>(control_.between(2, static_cast<int64_t>(mutable_columns_.size())));
+                    columns_group = static_cast<int16_t>(plan.update_group_count);
+                    UpdateGroup& group = new_update_group(plan, kind, n);
+                    std::vector<ColumnId> pool = mutable_columns_;
+                    for (size_t i = 0; i < n; ++i) std::swap(pool[i], pool[i + control_.below(pool.size() - i)]);
+                    group.columns.assign(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(n));
+                    std::sort(group.columns.begin(), group.columns.end());
+                    for (size_t i = 0; i < n; ++i) group.values[i].reset(shapes_[group.columns[i]].kind);
+                }
+                UpdateGroup& group = plan.update_groups[columns_group];
+                group.keys.push_back(key);
+                for (size_t i = 0; i < group.columns.size(); ++i)
+                    generate_values(shapes_[group.columns[i]], 1, config_.null_fraction, values_, names_,
+                                    group.values[i]);
+                break;
+            }
+            case UpdateKind::SameValue: {
+                if (same_group < 0) {
+                    same_group = static_cast<int16_t>(plan.update_group_count);
+                    UpdateGroup& group = new_update_group(plan, kind, 0);
+                    group.columns.push_back(mutable_columns_[control_.below(mutable_columns_.size())]);
+                }
+                plan.update_groups[same_group].keys.push_back(key);
+                break;
+            }
+            case UpdateKind::Key: {
+                if (key_group < 0) {
+                    key_group = static_cast<int16_t>(plan.update_group_count);
+                    new_update_group(plan, kind, 0);
+                }
+                UpdateGroup& group = plan.update_groups[key_group];
+                const uint64_t moved_to = fresh_ordinal();
+                group.keys.push_back(key);
+                group.new_keys.push_back(codec_.encode(moved_to));
+                live_.erase(ordinal);
+                live_.insert(moved_to);
+                if (plan.rolled_back) deleted_.push_back(ordinal);
+                break;
+            }
         }
-        UpdateGroup& group = plan.update_groups[group_of_column_[column]];
-        group.keys.push_back(codec_.encode(chosen[i]));
-        generate_values(shapes_[column], 1, config_.null_fraction, values_, names_, group.values);
     }
 }
 
 void BatchPlanner::plan_delete(BatchPlan& plan, size_t rows) {
-    plan.mutation = MutationKind::Delete;
     const uint64_t* chosen = live_.sample_front(rows, control_);
     // Copy first: erasing reorders the dense array that chosen points into.
     scratch_.assign(chosen, chosen + rows);

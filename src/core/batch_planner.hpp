@@ -18,13 +18,16 @@
 
 namespace cdccraft {
 
-enum class MutationKind : uint8_t { None, Update, Delete };
-
-// The rows of an update that set the same column.
+// The rows of a batch updated the same way, executed as one statement:
+// Column and SameValue name one column, Columns several (values holds one
+// ColumnValues per column, in columns' order), Key none (new_keys holds
+// each row's new key).
 struct UpdateGroup {
-    ColumnId column;
+    UpdateKind kind = UpdateKind::Column;
+    std::vector<ColumnId> columns;
     std::vector<Uuid> keys;
-    ColumnValues values;
+    std::vector<ColumnValues> values;
+    std::vector<Uuid> new_keys;
 };
 
 struct BatchPlan {
@@ -40,7 +43,6 @@ struct BatchPlan {
     std::vector<ColumnId> insert_columns;
     std::array<ColumnValues, kColumnCount> insert_values;
 
-    MutationKind mutation = MutationKind::None;
     std::vector<Uuid> delete_keys;
     std::vector<UpdateGroup> update_groups;  // only [0, update_group_count) are in use
     // Deleted inside a savepoint rolled back at the batch's end
@@ -78,6 +80,8 @@ private:
     void plan_inserts(BatchPlan& plan, int64_t rows);
     void plan_mutation(BatchPlan& plan);
     void plan_update(BatchPlan& plan, size_t rows);
+    UpdateGroup& new_update_group(BatchPlan& plan, UpdateKind kind, size_t columns);
+    uint64_t fresh_ordinal();
     void plan_delete(BatchPlan& plan, size_t rows);
     void undo_in_live_set(uint64_t first_new_ordinal);
     void plan_savepoint(BatchPlan& plan);
@@ -98,6 +102,8 @@ private:
     std::vector<uint64_t> scratch_;
     std::vector<uint64_t> deleted_;  // a rolled-back batch's deleted ordinals, for its undo
     std::array<int16_t, kColumnCount> group_of_column_{};
+    UpdateKind enabled_kinds_[kUpdateKindCount];
+    size_t enabled_kind_count_ = 0;
 };
 
 }  // namespace cdccraft

@@ -66,6 +66,12 @@ public:
         set.bits_ = (uint32_t{1} << kEvolutionOpCount) - 1;
         return set;
     }
+    static constexpr EvolutionOps from_bits(uint32_t bits) {
+        EvolutionOps set;
+        set.bits_ = bits;
+        return set;
+    }
+    constexpr uint32_t bits() const { return bits_; }
     constexpr bool has(EvolutionOp op) const { return (bits_ & bit(op)) != 0; }
     constexpr bool empty() const { return bits_ == 0; }
     constexpr bool operator==(const EvolutionOps& other) const { return bits_ == other.bits_; }

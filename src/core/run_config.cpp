@@ -177,7 +177,11 @@ void check_parameter(const ParameterSpec& p, Number v, bool) {
     const double d = static_cast<double>(v);
     require(std::isfinite(d) && d >= p.min && d <= p.max, p.name, std::string(p.rule));
 }
+void check_parameter(const ParameterSpec& p, const std::optional<int64_t>& v, bool derived_slot) {
+    if (v) check_parameter(p, *v, derived_slot);
+}
 void check_parameter(const ParameterSpec&, bool, bool) {}
+void check_parameter(const ParameterSpec&, UpdateKinds, bool) {}
 void check_parameter(const ParameterSpec&, ReplicaIdentity, bool) {}
 void check_parameter(const ParameterSpec&, KeyOrder, bool) {}
 void check_parameter(const ParameterSpec&, ColumnProfile, bool) {}
@@ -198,6 +202,9 @@ void validate(RunConfig& c) {
                           "all_types names its types <table>_status and <table>_rating, which must fit in " +
                               std::to_string(kMaxIdentifierBytes) + " bytes; pass a table_name of at most " +
                               std::to_string(kMaxIdentifierBytes - kEnumTypeSuffix.size()) + " bytes.");
+    if (c.update_kinds.empty())
+        throw ConfigError(ConfigErrorKind::InvalidValue, "update_kinds must name at least one kind",
+                          "The kinds are column, columns, same_value and key; pass '{column}' for the original's.");
     if (c.max_slot_lag > 0 && !c.create_slot)
         throw ConfigError(ConfigErrorKind::InvalidValue, "max_slot_lag needs the run's own slot",
                           "Pass create_slot => true, or leave max_slot_lag unset.");
@@ -215,6 +222,8 @@ std::string to_text(ReplicaIdentity v) { return std::string(replica_identity_nam
 std::string to_text(KeyOrder v) { return std::string(key_order_name(v)); }
 std::string to_text(ColumnProfile v) { return std::string(column_profile_name(v)); }
 std::string to_text(EvolutionOps v) { return evolution_ops_text(v); }
+std::string to_text(UpdateKinds v) { return update_kinds_text(v); }
+std::string to_text(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : ""; }
 
 void from_text(std::string_view key, const std::string& text, std::string& v) {
     (void)key;
@@ -244,6 +253,14 @@ void from_text(std::string_view key, const std::string& text, ColumnProfile& v) 
     (void)key;
     v = parse_column_profile(text);
 }
+void from_text(std::string_view key, const std::string& text, UpdateKinds& v) {
+    (void)key;
+    v = parse_update_kinds(text);
+}
+void from_text(std::string_view key, const std::string& text, std::optional<int64_t>& v) {
+    v.reset();
+    if (!text.empty()) v = parse_int(key, text);
+}
 void from_text(std::string_view key, const std::string& text, EvolutionOps& v) {
     (void)key;
     v = parse_evolution_ops(text);
@@ -267,6 +284,17 @@ void append_json(std::string& j, EvolutionOps v) {
     }
     j += "]";
 }
+void append_json(std::string& j, UpdateKinds v) {
+    j += "[";
+    for (size_t i = 0; i < kUpdateKindCount; ++i) {
+        const auto kind = static_cast<UpdateKind>(i);
+        if (!v.has(kind)) continue;
+        j += j.back() == '[' ? "" : ", ";
+        append_json_string(j, update_kind_name(kind));
+    }
+    j += "]";
+}
+void append_json(std::string& j, const std::optional<int64_t>& v) { j += v ? std::to_string(*v) : "null"; }
 void append_json(std::string& j, bool v) { j += v ? "true" : "false"; }
 void append_json(std::string& j, uint64_t v) { j += std::to_string(static_cast<int64_t>(v)); }
 void append_json(std::string& j, int64_t v) { j += std::to_string(v); }
@@ -526,6 +554,15 @@ void from_json_value(std::string_view key, const std::string& v, JsonForm form, 
 void from_json_value(std::string_view key, const std::string& v, JsonForm form, ColumnProfile& member) {
     if (form != JsonForm::String) malformed(key);
     member = parse_column_profile(v);
+}
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, UpdateKinds& member) {
+    if (form != JsonForm::Array) malformed(key);
+    member = parse_update_kinds(v);
+}
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, std::optional<int64_t>& member) {
+    if (form != JsonForm::Bare) malformed(key);
+    member.reset();
+    if (v != "null") member = parse_int(key, v);
 }
 void from_json_value(std::string_view key, const std::string& v, JsonForm form, EvolutionOps& member) {
     if (form != JsonForm::Array) malformed(key);

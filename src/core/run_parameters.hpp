@@ -21,11 +21,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/evolution_ops.hpp"
 #include "core/key_codec.hpp"
+#include "core/update_kinds.hpp"
 
 namespace cdccraft {
 
@@ -105,6 +107,14 @@ inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
       "every n-th batch inserts huge_rows rows, not batch_size: a transaction the server spills or streams")     \
     X(huge_rows, int64_t, 200000, Integer, "200000", Range, 1, 10000000, "between 1 and 10000000", "",             \
       "the rows a huge batch inserts")                                                                            \
+    X(updates_per_batch, std::optional<int64_t>, std::nullopt, Integer, "NULL::integer", Range, 0, 100000,           \
+      "NULL or between 0 and 100000", "",                                                                         \
+      "every batch updates exactly this many rows (and deletes deletes_per_batch); NULL: mutation_probability")    \
+    X(deletes_per_batch, std::optional<int64_t>, std::nullopt, Integer, "NULL::integer", Range, 0, 100000,           \
+      "NULL or between 0 and 100000", "",                                                                         \
+      "every batch deletes exactly this many rows (and updates updates_per_batch); NULL: mutation_probability")    \
+    X(update_kinds, UpdateKinds, kColumnUpdates, TextArray, "'{column}'::text[]", None, 0, 0, "", "",                \
+      "the shapes an update takes: column, columns, same_value, key; {all} for every one")                      \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")
 // clang-format on

@@ -233,6 +233,12 @@ void StreamVerifier::change_message(const pgoutput::Message& m) {
         if (names[i] == "id") c.key = tuple[i].bytes;
         if (c.op != ChangeOp::Delete) c.values[names[i]] = tuple[i];
     }
+    // An update names its row by the key it had: the old key or row, when
+    // sent (always under REPLICA IDENTITY FULL, and whenever the key
+    // changed), else the new row's.
+    if (c.op == ChangeOp::Update && m.old_form != 0)
+        for (size_t i = 0; i < m.old_tuple.size() && i < names.size(); ++i)
+            if (names[i] == "id") c.key = m.old_tuple[i].bytes;
     current_.changes.push_back(std::move(c));
 }
 

@@ -279,13 +279,78 @@ void execute_inserts(WorkerRun* run) {
     check_rows("insert", ret, SPI_OK_INSERT, plan.insert_keys.size(), run);
 }
 
+namespace {
+
+// The statement of an update group other than Column's (which is prepared
+// once per column, as the default runs make most): built per batch, since
+// its column set is drawn per batch. Its arguments: the keys, then the new
+// keys (Key) or one array per column (Columns).
+const char* group_update_sql(WorkerRun* run, const UpdateGroup& group, Oid* types, int* nargs) {
+    const SchemaState& schema = run->planner->schema();
+    StringInfoData sql;
+    initStringInfo(&sql);
+    types[0] = UUIDARRAYOID;
+    *nargs = 1;
+    if (group.kind == UpdateKind::SameValue) {
+        // The column set to itself and nothing else: a new row version equal
+        // to the old one in every byte.
+        const char* name = quoted_name(schema.shape(group.columns[0]).name);
+        appendStringInfo(&sql,
+                         "UPDATE %s AS t SET %s = t.%s WHERE t.id OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.uuid[])",
+                         run->qualified_table, name, name);
+        return sql.data;
+    }
+    appendStringInfo(&sql, "UPDATE %s AS t SET ", run->qualified_table);
+    if (group.kind == UpdateKind::Key) {
+        appendStringInfoString(&sql, "id = v.c1, ");
+        types[(*nargs)++] = UUIDARRAYOID;
+    }
+    for (size_t i = 0; i < group.columns.size(); ++i) {
+        const ColumnSpec spec = schema.shape(group.columns[i]);
+        char value[32];
+        snprintf(value, sizeof value, "v.c%zu", i + 1);
+        appendStringInfo(&sql, "%s = ", quoted_name(spec.name));
+        append_value_as_column(&sql, value, spec);
+        appendStringInfoString(&sql, ", ");
+        types[(*nargs)++] = array_type_of(spec.kind);
+    }
+    appendStringInfoString(&sql,
+                           "updated_at = pg_catalog.now() FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.uuid[])");
+    for (int a = 2; a <= *nargs; ++a) {
+        appendStringInfoString(&sql, ", pg_catalog.unnest(");
+        if (group.kind == UpdateKind::Key)
+            appendStringInfo(&sql, "$%d::pg_catalog.uuid[]", a);
+        else
+            append_array_cast(&sql, a, schema.shape(group.columns[a - 2]));
+        appendStringInfoChar(&sql, ')');
+    }
+    appendStringInfoString(&sql, ") AS v(id");
+    for (int a = 2; a <= *nargs; ++a) appendStringInfo(&sql, ", c%d", a - 1);
+    appendStringInfoString(&sql, ") WHERE t.id OPERATOR(pg_catalog.=) v.id");
+    return sql.data;
+}
+
+}  // namespace
+
 int64 execute_updates(WorkerRun* run) {
     const BatchPlan& plan = *run->plan;
     int64 rows = 0;
     for (size_t g = 0; g < plan.update_group_count; ++g) {
         const UpdateGroup& group = plan.update_groups[g];
-        Datum values[] = {uuid_array(group.keys), values_array(group.values, run->anchor)};
-        const int ret = SPI_execute_plan(update_plan(run, group.column), values, nullptr, false, 0);
+        int ret;
+        if (group.kind == UpdateKind::Column) {
+            Datum values[] = {uuid_array(group.keys), values_array(group.values[0], run->anchor)};
+            ret = SPI_execute_plan(update_plan(run, group.columns[0]), values, nullptr, false, 0);
+        } else {
+            Oid types[kColumnCount + 2];
+            Datum values[kColumnCount + 2];
+            int nargs;
+            const char* sql = group_update_sql(run, group, types, &nargs);
+            values[0] = uuid_array(group.keys);
+            if (group.kind == UpdateKind::Key) values[1] = uuid_array(group.new_keys);
+            for (size_t i = 0; i < group.values.size(); ++i) values[1 + i] = values_array(group.values[i], run->anchor);
+            ret = SPI_execute_with_args(sql, nargs, types, values, nullptr, false, 0);
+        }
         check_rows("update", ret, SPI_OK_UPDATE, group.keys.size(), run);
         rows += static_cast<int64>(group.keys.size());
     }

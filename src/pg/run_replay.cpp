@@ -328,6 +328,7 @@ const char* column_text(ValuePrinter* printer, const RunReplay* replay, const Pl
                         const ChangedColumn& column, const LoggedBatch& batch, const char* key) {
     switch (column.source) {
         case ValueSource::Key: return key;
+        case ValueSource::NewKey: return key_text(printer, *change.new_key);
         case ValueSource::Now: return OutputFunctionCall(&printer->timestamp, TimestampGetDatum(batch.now_local));
         case ValueSource::Planned: break;
     }

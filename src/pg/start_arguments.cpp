@@ -49,7 +49,8 @@ const char* joined_elements(ArrayType* array, const ParameterSpec& p) {
         // alone would join to the empty text, the empty set.
         if (element[0] == '\0' || strchr(element, ',') != nullptr)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("%s names an unknown operation \"%s\"", p.name.data(), element)));
+                            errmsg("%s names an unknown %s \"%s\"", p.name.data(),
+                                   p.name == "evolution_ops" ? "operation" : "kind", element)));
         appendStringInfo(&joined, "%s%s", i == 0 ? "" : ",", element);
     }
     return joined.data;
@@ -90,6 +91,8 @@ void assign(ReplicaIdentity& member, const StartArgument& a) { member = parse_re
 void assign(KeyOrder& member, const StartArgument& a) { member = parse_key_order(a.text); }
 void assign(ColumnProfile& member, const StartArgument& a) { member = parse_column_profile(a.text); }
 void assign(EvolutionOps& member, const StartArgument& a) { member = parse_evolution_ops(a.text); }
+void assign(UpdateKinds& member, const StartArgument& a) { member = parse_update_kinds(a.text); }
+void assign(std::optional<int64_t>& member, const StartArgument& a) { member = a.integer; }
 
 }  // namespace
 

@@ -13,10 +13,9 @@ void run_batch(WorkerRun* run) {
     CDCCRAFT_CORE(run->planner->plan_batch(*run->plan));
     const BatchPlan& plan = *run->plan;
     char activity[160];
-    snprintf(activity, sizeof activity, "cdccraft run %lld: batch %lld: insert %zu, %s %lld%s", (long long)run->run_id,
-             (long long)plan.batch_number, plan.insert_keys.size(),
-             plan.mutation == MutationKind::Delete ? "delete" : "update",
-             static_cast<long long>(plan.delete_keys.size()) + static_cast<long long>(plan.updated_rows()),
+    snprintf(activity, sizeof activity, "cdccraft run %lld: batch %lld: insert %zu, update %lld, delete %zu%s",
+             (long long)run->run_id, (long long)plan.batch_number, plan.insert_keys.size(),
+             static_cast<long long>(plan.updated_rows()), plan.delete_keys.size(),
              plan.evolution     ? ", evolve"
              : plan.rolled_back ? ", then roll back"
                                 : "");

@@ -32,7 +32,6 @@ uint64_t digest(const BatchPlan& p, uint64_t h) {
         for (uint8_t x : v.bools) mix(x);
         for (char x : v.text_arena) mix(static_cast<uint8_t>(x));
     }
-    mix(static_cast<uint64_t>(p.mutation));
     for (const Uuid& k : p.delete_keys) mix(k[0] | (k[15] << 8));
     for (size_t g = 0; g < p.update_group_count; ++g)
         for (const Uuid& k : p.update_groups[g].keys) mix(k[1] | (k[14] << 8));
@@ -50,8 +49,6 @@ uint64_t run_digest(const RunConfig& c) {
     }
     return h;
 }
-
-}  // namespace
 
 TEST(BatchPlanner, SameSeedSamePlans) {
     EXPECT_EQ(run_digest(config_with(2024)), run_digest(config_with(2024)));
@@ -72,15 +69,24 @@ TEST(BatchPlanner, TotalRecordsAreExactAndLastBatchIsShort) {
 }
 
 // Replays every plan against a model table: no update or delete ever touches
-// a key that is not live, and the live set matches the model exactly.
-TEST(BatchPlanner, MutationsTouchOnlyLiveKeys) {
-    BatchPlanner planner(config_with(77, 40000, 200));
+// a key that is not live, a key update moves a row to a key never used, and
+// the live set matches the model exactly.
+struct ModelCounts {
+    int64_t inserts = 0, updates = 0, deletes = 0, moved = 0;
+    int64_t by_kind[kUpdateKindCount] = {};
+};
+
+ModelCounts replay_against_model(const RunConfig& config, int64_t most_mutations) {
+    BatchPlanner planner(config);
     BatchPlan plan;
-    std::set<Uuid> table;
-    int64_t inserts = 0, updates = 0, deletes = 0;
+    std::set<Uuid> table, ever;
+    ModelCounts n;
     auto insert_all = [&] {
-        for (const Uuid& k : plan.insert_keys) ASSERT_TRUE(table.insert(k).second);
-        inserts += static_cast<int64_t>(plan.insert_keys.size());
+        for (const Uuid& k : plan.insert_keys) {
+            EXPECT_TRUE(table.insert(k).second);
+            EXPECT_TRUE(ever.insert(k).second);
+        }
+        n.inserts += static_cast<int64_t>(plan.insert_keys.size());
     };
     while (planner.plan_snapshot_chunk(plan)) insert_all();
     while (!planner.finished()) {
@@ -89,23 +95,93 @@ TEST(BatchPlanner, MutationsTouchOnlyLiveKeys) {
         std::set<Uuid> touched;
         for (size_t g = 0; g < plan.update_group_count; ++g) {
             const UpdateGroup& group = plan.update_groups[g];
-            ASSERT_FALSE(column_spec(group.column).is_protected);
-            ASSERT_TRUE(planner.schema().has(group.column));
-            ASSERT_EQ(group.values.size(), group.keys.size());
-            for (const Uuid& k : group.keys) {
-                ASSERT_TRUE(table.count(k)) << "update of a deleted key";
-                ASSERT_TRUE(touched.insert(k).second) << "row updated twice in one batch";
+            n.by_kind[static_cast<size_t>(group.kind)] += static_cast<int64_t>(group.keys.size());
+            for (ColumnId column : group.columns) {
+                EXPECT_FALSE(column_spec(column).is_protected);
+                EXPECT_TRUE(planner.schema().has(column));
+            }
+            const size_t columns = group.kind == UpdateKind::Key ? 0 : group.kind == UpdateKind::Columns ? 2 : 1;
+            EXPECT_GE(group.columns.size(), columns);
+            if (group.kind != UpdateKind::Columns) {
+                EXPECT_LE(group.columns.size(), columns);
+            }
+            EXPECT_EQ(group.values.size(),
+                      group.kind == UpdateKind::Column || group.kind == UpdateKind::Columns ? group.columns.size() : 0);
+            for (const ColumnValues& v : group.values) EXPECT_EQ(v.size(), group.keys.size());
+            EXPECT_EQ(group.new_keys.size(), group.kind == UpdateKind::Key ? group.keys.size() : 0);
+            for (size_t i = 0; i < group.keys.size(); ++i) {
+                const Uuid& k = group.keys[i];
+                EXPECT_TRUE(table.count(k)) << "update of a key not live";
+                EXPECT_TRUE(touched.insert(k).second) << "row updated twice in one batch";
+                if (group.kind != UpdateKind::Key) continue;
+                table.erase(k);
+                EXPECT_TRUE(ever.insert(group.new_keys[i]).second) << "a key update reused a key";
+                table.insert(group.new_keys[i]);
+                touched.insert(group.new_keys[i]);
+                ++n.moved;
             }
         }
-        updates += plan.updated_rows();
-        for (const Uuid& k : plan.delete_keys) ASSERT_EQ(table.erase(k), 1u) << "delete of a deleted key";
-        deletes += static_cast<int64_t>(plan.delete_keys.size());
-        ASSERT_LE(static_cast<int64_t>(plan.delete_keys.size() + plan.updated_rows()), 100);
+        n.updates += plan.updated_rows();
+        for (const Uuid& k : plan.delete_keys) EXPECT_EQ(table.erase(k), 1u) << "delete of a key not live";
+        n.deletes += static_cast<int64_t>(plan.delete_keys.size());
+        EXPECT_LE(static_cast<int64_t>(plan.delete_keys.size() + plan.updated_rows()), most_mutations);
     }
     EXPECT_EQ(planner.live_keys().size(), table.size());
-    EXPECT_EQ(static_cast<int64_t>(table.size()), inserts - deletes);
-    EXPECT_GT(updates, 0);
-    EXPECT_GT(deletes, 0);
+    EXPECT_EQ(static_cast<int64_t>(table.size()), n.inserts - n.deletes);
+    return n;
+}
+
+}  // namespace
+
+TEST(BatchPlanner, MutationsTouchOnlyLiveKeys) {
+    const ModelCounts n = replay_against_model(config_with(77, 40000, 200), 100);
+    EXPECT_GT(n.updates, 0);
+    EXPECT_GT(n.deletes, 0);
+    EXPECT_EQ(n.updates, n.by_kind[static_cast<size_t>(UpdateKind::Column)]);
+}
+
+TEST(BatchPlanner, EveryUpdateKindMovesOnlyLiveRows) {
+    RunConfig c = config_with(78, 40000, 200);
+    c.update_kinds = parse_update_kinds("all");
+    c.evolution_ops = EvolutionOps::all();
+    const ModelCounts n = replay_against_model(c, 100);
+    for (size_t k = 0; k < kUpdateKindCount; ++k)
+        EXPECT_GT(n.by_kind[k], n.updates / 8) << update_kind_name(static_cast<UpdateKind>(k));
+    EXPECT_EQ(n.moved, n.by_kind[static_cast<size_t>(UpdateKind::Key)]);
+}
+
+// "Every batch: N inserts, M updates, K deletes", as far as the live rows go.
+TEST(BatchPlanner, ExactMixIsExact) {
+    RunConfig c = config_with(79, 20000, 100);
+    c.updates_per_batch = 30;
+    c.deletes_per_batch = 20;
+    c.snapshot_rows = 0;
+    BatchPlanner planner(c);
+    BatchPlan plan;
+    int64_t live = 0;
+    while (!planner.finished()) {
+        planner.plan_batch(plan);
+        live += 100;
+        EXPECT_EQ(plan.insert_keys.size(), 100u);
+        EXPECT_EQ(plan.updated_rows(), std::min<int64_t>(30, live));
+        EXPECT_EQ(static_cast<int64_t>(plan.delete_keys.size()), std::min<int64_t>(20, live));
+        live -= static_cast<int64_t>(plan.delete_keys.size());
+    }
+    c.updates_per_batch.reset();
+    c.deletes_per_batch = 0;
+    const ModelCounts n = replay_against_model(c, 0);
+    EXPECT_EQ(n.updates + n.deletes, 0);
+}
+
+// The original's kind alone draws nothing more: every default run plans as
+// before update_kinds existed.
+TEST(BatchPlanner, DefaultUpdateKindsDrawAsBefore) {
+    RunConfig c = config_with(80);
+    RunConfig same = c;
+    same.update_kinds = parse_update_kinds("column");
+    EXPECT_EQ(run_digest(c), run_digest(same));
+    same.update_kinds = parse_update_kinds("column,key");
+    EXPECT_NE(run_digest(c), run_digest(same));
 }
 
 TEST(BatchPlanner, InsertValuesCoverEveryGeneratedColumnInRange) {
@@ -177,8 +253,8 @@ TEST(BatchPlanner, NullFractionMakesNullsInNullableColumnsOnly) {
             values += column_spec(id).not_null ? 0 : v.size();
         }
         for (size_t g = 0; g < plan.update_group_count; ++g)
-            for (size_t i = 0; i < plan.update_groups[g].values.size(); ++i)
-                update_nulls += plan.update_groups[g].values.is_null(i) ? 1 : 0;
+            for (const ColumnValues& v : plan.update_groups[g].values)
+                for (size_t i = 0; i < v.size(); ++i) update_nulls += v.is_null(i) ? 1 : 0;
     }
     EXPECT_NEAR(static_cast<double>(nulls) / static_cast<double>(values), 0.25, 0.01);
     EXPECT_GT(update_nulls, 0u) << "an update can set a column to NULL";
@@ -190,7 +266,8 @@ TEST(BatchPlanner, NoNullFractionMakesNoNulls) {
     for (int i = 0; i < 50; ++i) {
         planner.plan_batch(plan);
         for (ColumnId id : plan.insert_columns) EXPECT_TRUE(plan.values_of(id).nulls.empty());
-        for (size_t g = 0; g < plan.update_group_count; ++g) EXPECT_TRUE(plan.update_groups[g].values.nulls.empty());
+        for (size_t g = 0; g < plan.update_group_count; ++g)
+            for (const ColumnValues& v : plan.update_groups[g].values) EXPECT_TRUE(v.nulls.empty());
     }
 }
 
@@ -224,7 +301,7 @@ TEST(BatchPlanner, ANewEnumLabelWaitsForTheNextBatch) {
         };
         check(plan.values_of(enum_column));
         for (size_t g = 0; g < plan.update_group_count; ++g)
-            if (plan.update_groups[g].column == enum_column) check(plan.update_groups[g].values);
+            if (plan.update_groups[g].columns[0] == enum_column) check(plan.update_groups[g].values[0]);
         labels_before = planner.schema().enum_labels();
     }
     EXPECT_EQ(planner.schema().enum_labels(), kEnumLabelCount);

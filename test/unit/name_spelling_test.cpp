@@ -225,9 +225,9 @@ TEST(NameSpellings, RespellingChangesNoDrawOfTheRun) {
         ASSERT_EQ(a.delete_keys, b.delete_keys);
         ASSERT_EQ(a.update_group_count, b.update_group_count);
         for (size_t g = 0; g < a.update_group_count; ++g) {
-            ASSERT_EQ(a.update_groups[g].column, b.update_groups[g].column);
+            ASSERT_EQ(a.update_groups[g].columns, b.update_groups[g].columns);
             ASSERT_EQ(a.update_groups[g].keys, b.update_groups[g].keys);
-            same_values(a.update_groups[g].values, b.update_groups[g].values, a.update_groups[g].column);
+            same_values(a.update_groups[g].values[0], b.update_groups[g].values[0], a.update_groups[g].columns[0]);
         }
     };
     BatchPlan a, b;
@@ -241,7 +241,7 @@ TEST(NameSpellings, RespellingChangesNoDrawOfTheRun) {
         marked.plan_batch(b);
         same_plans(a, b);
         for (size_t g = 0; g < a.update_group_count; ++g)
-            if (column_spec(a.update_groups[g].column).generator == Generator::PersonName)
+            if (column_spec(a.update_groups[g].columns[0]).generator == Generator::PersonName)
                 updated_names += a.update_groups[g].keys.size();
     }
     EXPECT_TRUE(marked.finished());

@@ -106,6 +106,8 @@ std::string default_text(ReplicaIdentity v) { return std::string(replica_identit
 std::string default_text(KeyOrder v) { return std::string(key_order_name(v)); }
 std::string default_text(ColumnProfile v) { return std::string(column_profile_name(v)); }
 std::string default_text(EvolutionOps v) { return "{" + evolution_ops_text(v) + "}"; }
+std::string default_text(UpdateKinds v) { return "{" + update_kinds_text(v) + "}"; }
+std::string default_text(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "NULL"; }
 
 TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
     RunConfig c;
@@ -115,7 +117,35 @@ TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
         EXPECT_EQ(default_text(member), sql_literal(p.sql_default)) << p.name;
         ++compared;
     });
-    EXPECT_EQ(compared, 27u);
+    EXPECT_EQ(compared, 28u);
+    // An optional count's NULL is its C++ default too.
+    EXPECT_EQ(default_text(c.updates_per_batch), "NULL");
+    EXPECT_EQ(default_text(c.deletes_per_batch), "NULL");
+}
+
+// NULL (the draw decides) and 0 (none) are different mixes, and both must
+// survive the wire and the catalog's JSON.
+TEST(RunConfig, ExactMixAndUpdateKindsTravel) {
+    RunConfig c;
+    c.deletes_per_batch = 0;
+    c.update_kinds = parse_update_kinds("key,same_value");
+    validate(c);
+    for (const RunConfig& back : {from_wire(to_wire(c)), from_json(to_json(c))}) {
+        EXPECT_FALSE(back.updates_per_batch.has_value());
+        EXPECT_EQ(back.deletes_per_batch, std::optional<int64_t>(0));
+        EXPECT_EQ(update_kinds_text(back.update_kinds), "same_value,key");
+    }
+    EXPECT_NE(to_json(c).find("\"updates_per_batch\": null, \"deletes_per_batch\": 0, "
+                              "\"update_kinds\": [\"same_value\", \"key\"]"),
+              std::string::npos)
+        << to_json(c);
+    RunConfig bad;
+    bad.update_kinds = UpdateKinds();
+    EXPECT_THROW(validate(bad), ConfigError);
+    bad = RunConfig();
+    bad.updates_per_batch = 100001;
+    EXPECT_THROW(validate(bad), ConfigError);
+    EXPECT_THROW(parse_update_kinds("column,sideways"), ConfigError);
 }
 
 TEST(RunParameters, EveryParameterIsDescribedAndNamedOnce) {

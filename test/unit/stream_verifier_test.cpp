@@ -265,3 +265,32 @@ TEST(StreamVerifier, MessagesAreChangesAndOthersArePassedOver) {
     wrong.finish();
     EXPECT_FALSE(wrong.ok()) << "another content is a difference";
 }
+
+// A key update (update_kinds key): the truth names the row by its old key,
+// the slot sends that in the old key or row ('K' under REPLICA IDENTITY
+// DEFAULT, 'O' under FULL) and the new key in the new row.
+TEST(StreamVerifier, AKeyUpdateIsMatchedByItsOldKey) {
+    for (char old_form : {'K', 'O'}) {
+        StreamVerifier v = verifier();
+        v.expect(transaction(3, 702, 0x3000, {change(ChangeOp::Update, "a", {{"id", "z"}, {"qty", "9"}})}));
+        Writer moved;
+        moved.byte('U').int32(kTable).byte(old_form);
+        if (old_form == 'K')
+            moved.tuple({"a", std::nullopt});
+        else
+            moved.tuple({"a", "1"});
+        moved.byte('N').tuple({"z", "9"});
+        emit(v, 702, 0x3000, {moved.out});
+        v.truth_exhausted();
+        v.finish();
+        EXPECT_TRUE(v.ok()) << old_form << v.verdict_json("");
+
+        // Moved to another key than the truth's: a difference.
+        StreamVerifier wrong = verifier();
+        wrong.expect(transaction(3, 702, 0x3000, {change(ChangeOp::Update, "a", {{"id", "y"}, {"qty", "9"}})}));
+        emit(wrong, 702, 0x3000, {moved.out});
+        wrong.truth_exhausted();
+        wrong.finish();
+        EXPECT_FALSE(wrong.ok()) << old_form;
+    }
+}
