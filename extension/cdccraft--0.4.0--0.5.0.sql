@@ -3,12 +3,28 @@
 -- 0.4.0 to 0.5.0: transaction shapes. Exact mixes (updates_per_batch,
 -- deletes_per_batch) and the shapes of an update (update_kinds), among them
 -- key updates, which the truth follows: a row keeps its history when its key
--- changes. As in the earlier updates, every name resolves in pg_catalog
--- alone.
+-- changes. Several writers (writers): backends writing one run at once, each
+-- with its own batches, counters and chain of commit positions. As in the
+-- earlier updates, every name resolves in pg_catalog alone.
 SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 
--- cdccraft_start gains updates_per_batch, deletes_per_batch and update_kinds,
--- so it is made anew as in the updates to 0.3.0 and 0.4.0: each grant it had given again by its own grantor, as the database's
+-- Each writer of a run records its own batches (writer w's are numbered
+-- w + 1, w + 1 + writers, ...), each with the commit LSN of that writer's
+-- previous one, and keeps its own counters row. Rows recorded before 0.5.0
+-- are writer 0's, the only one there was.
+ALTER TABLE cdccraft.batch_commit ADD COLUMN writer integer NOT NULL DEFAULT 0;
+CREATE INDEX batch_commit_writer_idx ON cdccraft.batch_commit (run_id, writer, batch);
+COMMENT ON COLUMN cdccraft.batch_commit.writer IS
+    'the writer that committed it (0 .. writers - 1); previous_commit_lsn is that writer''s previous transaction''s';
+ALTER TABLE cdccraft.progress ADD COLUMN writer integer NOT NULL DEFAULT 0;
+CREATE INDEX progress_writer_idx ON cdccraft.progress (run_id, writer, batches);
+COMMENT ON COLUMN cdccraft.progress.writer IS 'the writer whose counters these are; a run''s are the sum of its writers''';
+ALTER TABLE cdccraft.run ADD COLUMN writer_commit_lsns pg_lsn[];
+COMMENT ON COLUMN cdccraft.run.writer_commit_lsns IS
+    'with several writers, the commit LSN of each one''s last transaction (by writer, from 1), written with the outcome; last_commit_lsn is the latest of them';
+
+-- cdccraft_start gains updates_per_batch, deletes_per_batch, update_kinds and
+-- writers, so it is made anew as in the updates to 0.3.0 and 0.4.0: each grant it had given again by its own grantor, as the database's
 -- own, and the old function moved aside, not dropped, if anything depends
 -- on it.
 DO $$
@@ -70,7 +86,8 @@ BEGIN
         huge_rows integer DEFAULT 200000,
         updates_per_batch integer DEFAULT NULL,
         deletes_per_batch integer DEFAULT NULL,
-        update_kinds text[] DEFAULT '{column}')
+        update_kinds text[] DEFAULT '{column}',
+        writers integer DEFAULT 1)
     RETURNS bigint
     LANGUAGE C VOLATILE
     AS 'MODULE_PATHNAME', 'cdccraft_start';
@@ -79,7 +96,7 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION @extschema@.cdccraft_start FROM PUBLIC;
     -- The extension's own initial privileges: what pg_dump leaves out.
     SELECT p.proacl INTO script_acl FROM pg_proc p
-     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision, boolean, integer, integer, integer, integer, text[])'::regprocedure;
+     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision, boolean, integer, integer, integer, integer, text[], integer)'::regprocedure;
     -- Each grant as it was, by its own grantor (the owner's as the new
     -- owner), so that revoking a grantor's privilege CASCADE still takes
     -- away what it granted: a grant made under a grant option once that
@@ -183,3 +200,75 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION cdccraft.merged_rows IS
     'the live rows at a position, each with its changes'' columns merged in order (across its key updates) under the names in force, columns no change set holding their fill';
+
+-- run_state as in 0.4.0, its counters summed over the run's writers: each
+-- writer's newest row, taken from the end of its writer's index (as one
+-- writer's newest was before). Writer w's batch b is its ((b - 1) / writers
+-- + 1)-th. In the view itself, not a function, so that its tables are read
+-- with the view owner's rights, as the view's own are.
+CREATE OR REPLACE VIEW cdccraft.run_state AS
+SELECT r.id, r.owner, r.schema_name, r.table_name, r.publication_name, r.slot_name, r.parameters, r.state, r.relid,
+       r.snapshot_rows, r.original_schema, r.final_schema, r.started_at, r.finished_at, r.worker_pid,
+       r.worker_started_at, r.last_error, r.schema_oid, r.publication_oid, r.slot_proof_lsn, r.origin,
+       coalesce(p.batches, 0) AS batches,
+       coalesce(p.inserts, 0) AS inserts,
+       coalesce(p.updates, 0) AS updates,
+       coalesce(p.deletes, 0) AS deletes,
+       coalesce(p.additions, 0) AS additions,
+       coalesce(p.drops, 0) AS drops,
+       r.origin <> cdccraft.origin() AS restored,
+       cdccraft.worker_alive(r.worker_pid, r.worker_started_at) AS worker_alive,
+       c.holds_table,
+       c.holds_publication,
+       c.holds_schema,
+       c.holds_slot,
+       c.names_slot,
+       c.proof_lsn,
+       r.canary_slot,
+       r.canary_proof_lsn,
+       r.verified_lsn,
+       k.names_canary,
+       k.holds_canary,
+       ARRAY(SELECT t.oid FROM pg_type t
+              WHERE t.oid = ANY (r.type_oids) AND t.typowner = r.owner AND r.origin = cdccraft.origin()
+              ORDER BY t.oid) AS held_types,
+       coalesce(p.rolled_back_batches, 0) AS rolled_back_batches,
+       coalesce(p.rolled_back_changes, 0) AS rolled_back_changes,
+       coalesce(p.rolled_back_savepoints, 0) AS rolled_back_savepoints
+  FROM cdccraft.run r
+  CROSS JOIN LATERAL (
+        SELECT sum(CASE WHEN g.batches = 0 THEN 0 ELSE (g.batches - 1) / n.writers + 1 END)::bigint AS batches,
+               sum(g.inserts)::bigint AS inserts, sum(g.updates)::bigint AS updates,
+               sum(g.deletes)::bigint AS deletes, max(g.additions) AS additions, max(g.drops) AS drops,
+               max(g.slot_proof_lsn) AS slot_proof_lsn, sum(g.rolled_back_batches)::bigint AS rolled_back_batches,
+               sum(g.rolled_back_changes)::bigint AS rolled_back_changes,
+               sum(g.rolled_back_savepoints)::bigint AS rolled_back_savepoints
+          FROM (SELECT coalesce((r.parameters->>'writers')::integer, 1) AS writers) n
+         CROSS JOIN LATERAL generate_series(0, n.writers - 1) w
+         CROSS JOIN LATERAL (SELECT * FROM cdccraft.progress g
+                              WHERE g.run_id = r.id AND g.writer = w ORDER BY g.batches DESC LIMIT 1) g) p
+  CROSS JOIN LATERAL cdccraft.claims_of(r, p.slot_proof_lsn) c
+  CROSS JOIN LATERAL cdccraft.slot_claim(r.canary_slot,
+                                         CASE WHEN r.origin = cdccraft.origin() THEN r.canary_proof_lsn END)
+                     AS k(names_canary, holds_canary);
+
+-- cdccraft_batches as in 0.2.0, each transaction's commit LSN from its own
+-- writer's next one (or that writer's last, recorded with the outcome), and
+-- which writer it was.
+CREATE OR REPLACE VIEW @extschema@.cdccraft_batches WITH (security_barrier) AS
+SELECT b.run_id,
+       b.batch,
+       b.xid,
+       coalesce((SELECT n.previous_commit_lsn FROM cdccraft.batch_commit n
+                  WHERE n.run_id = b.run_id AND n.writer = b.writer AND n.batch > b.batch ORDER BY n.batch LIMIT 1),
+                CASE WHEN NOT EXISTS (SELECT FROM cdccraft.batch_commit n
+                                       WHERE n.run_id = b.run_id AND n.writer = b.writer AND n.batch > b.batch)
+                     THEN coalesce(r.writer_commit_lsns[b.writer + 1],
+                                   CASE WHEN r.writer_commit_lsns IS NULL THEN r.last_commit_lsn END) END) AS commit_lsn,
+       b.now_at,
+       b.writer
+  FROM cdccraft.batch_commit b
+  JOIN cdccraft.run r ON r.id = b.run_id
+ WHERE cdccraft.may_act_for(r.owner);
+COMMENT ON VIEW @extschema@.cdccraft_batches IS
+    'each committed transaction of the visible runs: batch, xid, commit LSN, the transaction timestamp behind now(), the writer that made it';

@@ -10,9 +10,17 @@ constexpr uint64_t kControlStream = 1;
 constexpr uint64_t kValueStream = 2;
 constexpr uint64_t kSchemaStream = 3;
 
+// Every writer's table is the same one.
 SchemaState initial_schema(const RunConfig& config) {
     RandomSource rng(config.seed, kSchemaStream);
     return SchemaState(rng, config);
+}
+
+// Writer 0's streams are the ones a run of one writer always drew from.
+uint64_t writer_stream(uint64_t stream, int writer) { return stream + 4 * static_cast<uint64_t>(writer); }
+
+int64_t share_of(int64_t total, int writer, int64_t writers) {
+    return total / writers + (writer < total % writers ? 1 : 0);
 }
 
 }  // namespace
@@ -23,12 +31,17 @@ int64_t BatchPlan::updated_rows() const {
     return n;
 }
 
-BatchPlanner::BatchPlanner(const RunConfig& config)
+BatchPlanner::BatchPlanner(const RunConfig& config, int writer)
     : config_(config),
-      control_(config.seed, kControlStream),
-      values_(config.seed, kValueStream),
+      writer_(static_cast<uint64_t>(writer)),
+      writers_(static_cast<uint64_t>(config.writers)),
+      records_share_(share_of(config.total_records, writer, config.writers)),
+      snapshot_share_(writer == 0 ? config.snapshot_rows : 0),
+      control_(config.seed, writer_stream(kControlStream, writer)),
+      values_(config.seed, writer_stream(kValueStream, writer)),
       codec_(config.seed, config.key_order),
       schema_(initial_schema(config)) {
+    if (writer < 0 || writer >= config.writers) throw std::invalid_argument("no such writer");
     enabled_kind_count_ = config_.update_kinds.list(enabled_kinds_);
 }
 
@@ -38,10 +51,10 @@ NameSpellings& BatchPlanner::name_spellings_before_planning() {
     return names_;
 }
 
-bool BatchPlanner::finished() const { return config_.total_records > 0 && records_planned_ >= config_.total_records; }
+bool BatchPlanner::finished() const { return config_.total_records > 0 && records_planned_ >= records_share_; }
 
 bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
-    const int64_t rows = std::min(config_.batch_size, config_.snapshot_rows - snapshot_planned_);
+    const int64_t rows = std::min(config_.batch_size, snapshot_share_ - snapshot_planned_);
     if (rows <= 0) return false;
     plan.batch_number = 0;
     plan.rolled_back = false;
@@ -56,7 +69,8 @@ bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
 }
 
 void BatchPlanner::plan_batch(BatchPlan& plan) {
-    plan.batch_number = ++batches_planned_;
+    plan.batch_number = next_batch_number();
+    ++batches_planned_;
     schema_.begin_batch();
     // Drawn only when asked for, so that other runs draw as before.
     plan.rolled_back = config_.rollback_fraction > 0 && control_.chance(config_.rollback_fraction);
@@ -72,7 +86,7 @@ void BatchPlanner::plan_batch(BatchPlan& plan) {
     // holds; its updates and deletes are a batch's as ever.
     const bool huge = config_.huge_every > 0 && plan.batch_number % config_.huge_every == 0;
     int64_t rows = huge ? config_.huge_rows : config_.batch_size;
-    if (config_.total_records > 0) rows = std::min(rows, config_.total_records - records_planned_);
+    if (config_.total_records > 0) rows = std::min(rows, records_share_ - records_planned_);
     const uint64_t first_new_ordinal = next_ordinal_;
     deleted_.clear();
     plan_inserts(plan, rows);
@@ -93,7 +107,7 @@ void BatchPlanner::plan_savepoint(BatchPlan& plan) {
     const int64_t most = std::max<int64_t>(1, config_.batch_size / 2);
     const size_t rows = std::min<size_t>(static_cast<size_t>(control_.between(1, most)), live_.size());
     const uint64_t* chosen = live_.sample_front(rows, control_);
-    for (size_t i = 0; i < rows; ++i) plan.savepoint_keys.push_back(codec_.encode(chosen[i]));
+    for (size_t i = 0; i < rows; ++i) plan.savepoint_keys.push_back(key_of(chosen[i]));
 }
 
 // A rolled-back batch's rows never were: its inserts leave the live set, the
@@ -116,7 +130,7 @@ void BatchPlanner::plan_inserts(BatchPlan& plan, int64_t rows) {
         throw std::length_error("the run has used 2^40 keys, the most a run may use");
     plan.insert_keys.clear();
     for (int64_t i = 0; i < rows; ++i) {
-        plan.insert_keys.push_back(codec_.encode(next_ordinal_));
+        plan.insert_keys.push_back(key_of(next_ordinal_));
         live_.insert(next_ordinal_++);
     }
     plan.insert_columns.clear();
@@ -194,7 +208,7 @@ void BatchPlanner::plan_update(BatchPlan& plan, size_t rows) {
     scratch_.assign(chosen, chosen + rows);
     for (uint64_t ordinal : scratch_) {
         const UpdateKind kind = enabled_kind_count_ == 1 ? usable[0] : usable[control_.below(usable_count)];
-        const Uuid key = codec_.encode(ordinal);
+        const Uuid key = key_of(ordinal);
         switch (kind) {
             case UpdateKind::Column: {
                 const ColumnId column = mutable_columns_[control_.below(mutable_columns_.size())];
@@ -245,7 +259,7 @@ void BatchPlanner::plan_update(BatchPlan& plan, size_t rows) {
                 UpdateGroup& group = plan.update_groups[key_group];
                 const uint64_t moved_to = fresh_ordinal();
                 group.keys.push_back(key);
-                group.new_keys.push_back(codec_.encode(moved_to));
+                group.new_keys.push_back(key_of(moved_to));
                 live_.erase(ordinal);
                 live_.insert(moved_to);
                 if (plan.rolled_back) deleted_.push_back(ordinal);
@@ -260,7 +274,7 @@ void BatchPlanner::plan_delete(BatchPlan& plan, size_t rows) {
     // Copy first: erasing reorders the dense array that chosen points into.
     scratch_.assign(chosen, chosen + rows);
     for (uint64_t ordinal : scratch_) {
-        plan.delete_keys.push_back(codec_.encode(ordinal));
+        plan.delete_keys.push_back(key_of(ordinal));
         live_.erase(ordinal);
     }
     if (plan.rolled_back) deleted_.insert(deleted_.end(), scratch_.begin(), scratch_.end());

@@ -56,14 +56,25 @@ struct BatchPlan {
     int64_t updated_rows() const;
 };
 
+// With writers > 1 each writer has a planner of its own (writer 0 .. writers
+// - 1), independent of the others: its own draws, its own share of
+// total_records (writer 0 plans the snapshot too), its own live rows, keys
+// that no other writer's can equal (ordinals interleaved), and batch numbers
+// interleaved: writer w's k-th batch is (k - 1) * writers + w + 1. So no key
+// is ever handed to two writers, and the run's batches number it whole.
+// Writer 0 of a run of one writer plans exactly what a run planned before
+// writers existed.
 class BatchPlanner {
 public:
-    explicit BatchPlanner(const RunConfig& config);
+    explicit BatchPlanner(const RunConfig& config, int writer = 0);
 
     const RunConfig& config() const { return config_; }
     const SchemaState& schema() const { return schema_; }
     const LiveKeySet& live_keys() const { return live_; }
     int64_t batches_planned() const { return batches_planned_; }
+    // The number the next plan_batch gives its batch.
+    int64_t next_batch_number() const { return batches_planned_ * writers_ + writer_ + 1; }
+    int writer() const { return writer_; }
     bool finished() const;
     const NameSpellings& name_spellings() const { return names_; }
     // The spellings to fill in before the first plan; throws std::logic_error
@@ -82,11 +93,15 @@ private:
     void plan_update(BatchPlan& plan, size_t rows);
     UpdateGroup& new_update_group(BatchPlan& plan, UpdateKind kind, size_t columns);
     uint64_t fresh_ordinal();
+    Uuid key_of(uint64_t ordinal) const { return codec_.encode(ordinal * writers_ + writer_); }
     void plan_delete(BatchPlan& plan, size_t rows);
     void undo_in_live_set(uint64_t first_new_ordinal);
     void plan_savepoint(BatchPlan& plan);
 
     RunConfig config_;
+    uint64_t writer_, writers_;
+    int64_t records_share_;  // of total_records (0: unbounded)
+    int64_t snapshot_share_;
     RandomSource control_;  // decisions: evolution, mutations, key choice
     RandomSource values_;   // generated column values
     KeyCodec codec_;

@@ -205,6 +205,11 @@ void validate(RunConfig& c) {
     if (c.update_kinds.empty())
         throw ConfigError(ConfigErrorKind::InvalidValue, "update_kinds must name at least one kind",
                           "The kinds are column, columns, same_value and key; pass '{column}' for the original's.");
+    // Each writer plans its own statements against the schema it knows: a
+    // schema change by one would break, or silently change, the others'.
+    if (c.writers > 1 && c.evolve)
+        throw ConfigError(ConfigErrorKind::InvalidValue, "writers > 1 needs evolve => false",
+                          "Several writers change a table of a fixed shape; pass evolve => false.");
     if (c.max_slot_lag > 0 && !c.create_slot)
         throw ConfigError(ConfigErrorKind::InvalidValue, "max_slot_lag needs the run's own slot",
                           "Pass create_slot => true, or leave max_slot_lag unset.");

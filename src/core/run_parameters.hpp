@@ -42,6 +42,8 @@ enum class ColumnProfile : uint8_t { Basic, AllTypes };
 // wraps near 2^60 rows).
 inline constexpr int64_t kMaxRunRows = int64_t{1} << 40;
 inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+// The most writers a run may have (each is a background worker).
+inline constexpr int64_t kMaxWriters = 16;
 
 // clang-format off
 #define CDCCRAFT_PARAMETERS(X)                                                                                      \
@@ -115,6 +117,8 @@ inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
       "every batch deletes exactly this many rows (and updates updates_per_batch); NULL: mutation_probability")    \
     X(update_kinds, UpdateKinds, kColumnUpdates, TextArray, "'{column}'::text[]", None, 0, 0, "", "",                \
       "the shapes an update takes: column, columns, same_value, key; {all} for every one")                      \
+    X(writers, int64_t, 1, Integer, "1", Range, 1, kMaxWriters, "between 1 and 16", "",                             \
+      "backends that write the run at once, their transactions interleaving; evolve must be false with more than one") \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")
 // clang-format on

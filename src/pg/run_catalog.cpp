@@ -212,19 +212,19 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
     // The new totals replace the previous batch's row (see cdccraft.progress).
     if (run->record_progress_plan == nullptr) {
         const Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT4OID,
-                             INT8OID, LSNOID,  LSNOID,  INT8OID, INT8OID, INT8OID};
+                             INT8OID, LSNOID,  LSNOID,  INT8OID, INT8OID, INT8OID, INT4OID};
         const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
         // One statement: the batch's commit record (cdccraft.batch_commit)
         // and its totals, which replace the previous batch's.
         SPIPlanPtr p = SPI_prepare(
             "WITH previous AS (DELETE FROM cdccraft.progress "
             "WHERE run_id OPERATOR(pg_catalog.=) $1 AND batches OPERATOR(pg_catalog.=) $8), "
-            "ledger AS (INSERT INTO cdccraft.batch_commit (run_id, batch, xid, now_at, previous_commit_lsn) "
-            "VALUES ($1, $2, pg_catalog.pg_current_xact_id(), pg_catalog.now(), $10)) "
+            "ledger AS (INSERT INTO cdccraft.batch_commit (run_id, batch, xid, now_at, previous_commit_lsn, writer) "
+            "VALUES ($1, $2, pg_catalog.pg_current_xact_id(), pg_catalog.now(), $10, $14)) "
             "INSERT INTO cdccraft.progress (run_id, batches, inserts, updates, deletes, additions, drops, "
-            "slot_proof_lsn, rolled_back_batches, rolled_back_changes, rolled_back_savepoints) VALUES ($1, $2, $3, "
-            "$4, $5, $6, $7, $9, $11, $12, $13)",
-            13, const_cast<Oid*>(types));
+            "slot_proof_lsn, rolled_back_batches, rolled_back_changes, rolled_back_savepoints, writer) VALUES ($1, "
+            "$2, $3, $4, $5, $6, $7, $9, $11, $12, $13, $14)",
+            14, const_cast<Oid*>(types));
         restore_user(s);
         if (p == nullptr || SPI_keepplan(p) != 0) elog(ERROR, "could not prepare the cdccraft progress record");
         run->record_progress_plan = p;
@@ -241,7 +241,8 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                             LSNGetDatum(run->last_commit_lsn),
                             Int64GetDatum(run->rolled_back_batches),
                             Int64GetDatum(run->rolled_back_changes),
-                            Int64GetDatum(run->rolled_back_savepoints)};
+                            Int64GetDatum(run->rolled_back_savepoints),
+                            Int32GetDatum(run->writer)};
     const char nulls[] = {' ',
                           ' ',
                           ' ',
@@ -254,6 +255,7 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
                           XLogRecPtrIsInvalid(run->last_commit_lsn) ? 'n' : ' ',
                           ' ',
                           ' ',
+                          ' ',
                           ' '};
     const OwnerSwitch s = become_catalog_owner(run->catalog_owner);
     const int ret = SPI_execute_plan(run->record_progress_plan, const_cast<Datum*>(values), nulls, false, 0);
@@ -262,17 +264,24 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
         elog(ERROR, "could not record the progress of cdccraft run %lld", (long long)run->run_id);
 }
 
-void catalog_finish(WorkerRun* run, const char* state, const char* error) {
-    const Oid types[] = {INT8OID, OIDOID, TEXTOID, TEXTOID, LSNOID};
-    const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(run->relid), CStringGetTextDatum(state),
-                            error ? CStringGetTextDatum(error) : (Datum)0, LSNGetDatum(run->last_commit_lsn)};
-    const char nulls[] = {' ', ' ', ' ', error ? ' ' : 'n', XLogRecPtrIsInvalid(run->last_commit_lsn) ? 'n' : ' '};
+void catalog_finish(WorkerRun* run, const char* state, const char* error, Datum writer_commit_lsns) {
+    const Oid types[] = {INT8OID, OIDOID, TEXTOID, TEXTOID, LSNOID, PG_LSNARRAYOID};
+    const Datum values[] = {Int64GetDatum(run->run_id),        ObjectIdGetDatum(run->relid),
+                            CStringGetTextDatum(state),        error ? CStringGetTextDatum(error) : (Datum)0,
+                            LSNGetDatum(run->last_commit_lsn), writer_commit_lsns};
+    const char nulls[] = {' ',
+                          ' ',
+                          ' ',
+                          error ? ' ' : 'n',
+                          XLogRecPtrIsInvalid(run->last_commit_lsn) ? 'n' : ' ',
+                          writer_commit_lsns == (Datum)0 ? 'n' : ' '};
     char sql[1024];
     snprintf(sql, sizeof sql,
              "UPDATE cdccraft.run SET state = $3, last_error = $4, finished_at = pg_catalog.now(), "
-             "last_commit_lsn = $5, final_schema = COALESCE(%s, final_schema) WHERE id OPERATOR(pg_catalog.=) $1",
+             "last_commit_lsn = $5, writer_commit_lsns = $6, final_schema = COALESCE(%s, final_schema) "
+             "WHERE id OPERATOR(pg_catalog.=) $1",
              kSchemaOfTable);
-    exec_as_owner(run->catalog_owner, sql, 5, types, values, nulls, SPI_OK_UPDATE);
+    exec_as_owner(run->catalog_owner, sql, 6, types, values, nulls, SPI_OK_UPDATE);
 }
 
 }  // namespace cdccraft::pg

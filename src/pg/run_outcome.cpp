@@ -4,6 +4,7 @@
 #include "pg/stop_lock.hpp"
 #include "pg/worker_handoff.hpp"
 #include "pg/worker_signals.hpp"
+#include "pg/writer_team.hpp"
 
 namespace cdccraft::pg {
 namespace {
@@ -23,6 +24,7 @@ const char* stop_reason(const WorkerRun* run) {
                      "not all be removed";
     }
     if (stop_lock_held(run->run_id, run->role)) return nullptr;
+    if (run->stop_cause != nullptr) return run->stop_cause;
     return "the worker was terminated by a server shutdown or by pg_terminate_backend(), not stopped with "
            "cdccraft_stop()";
 }
@@ -33,7 +35,7 @@ void record_outcome(WorkerRun* run) {
     begin_worker_transaction(activity);
     // Tested here, while a stopping cdccraft_stop still waits for the worker.
     if (strcmp(run->recording_state, "stopped") == 0) run->recording_error = stop_reason(run);
-    catalog_finish(run, run->recording_state, run->recording_error);
+    catalog_finish(run, run->recording_state, run->recording_error, writer_commit_lsns(run));
     commit_worker_transaction();
 }
 
@@ -57,6 +59,8 @@ const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
 // NULL) records why it came; a second stop signal meanwhile changes nothing,
 // since the cancel is held.
 void record_final_state(WorkerRun* run, const char* state, const ErrorData* error) {
+    // The other writers end first: their last commits belong in the outcome.
+    end_writers(run);
     run->recording_state = state;
     run->recording_error = describe_failure(run, error);
     ErrorData* bookkeeping_error = nullptr;

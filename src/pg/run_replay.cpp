@@ -24,8 +24,10 @@ struct RunReplay {
     int32 snapshot_seq;
     const char* qualified_table;
     const char* key_index;  // the primary key's index, as setup recorded it (or null)
-    // C++ state, freed by the reset callback.
-    BatchPlanner* planner;
+    // C++ state, freed by the reset callback: one planner per writer.
+    int writers;
+    BatchPlanner* planners[kMaxWriters];
+    BatchPlanner* planner;  // the one replay_next used last
     BatchPlan* plan;
     BatchChanges* changes;
     MemoryContextCallback on_reset;
@@ -37,7 +39,7 @@ void free_replay(void* arg) {
     auto* replay = static_cast<RunReplay*>(arg);
     delete replay->changes;
     delete replay->plan;
-    delete replay->planner;
+    for (BatchPlanner* planner : replay->planners) delete planner;
 }
 
 Timestamp local_time(TimestampTz t, pg_tz* zone) {
@@ -107,8 +109,8 @@ const char* read_ledger(RunReplay* replay, MemoryContext into) {
     // A cursor, so that a run of many batches is not one result in memory.
     nest_level = pin_safe_settings();
     const char* batches_sql = psprintf(
-        "SELECT batch, xid, commit_lsn, now_at FROM %s.cdccraft_batches WHERE run_id OPERATOR(pg_catalog.=) $1 "
-        "ORDER BY batch",
+        "SELECT batch, xid, commit_lsn, now_at, writer FROM %s.cdccraft_batches "
+        "WHERE run_id OPERATOR(pg_catalog.=) $1 ORDER BY batch",
         schema);
     Portal cursor = SPI_cursor_open_with_args(nullptr, batches_sql, 1, types, args, nullptr, true, 0);
     unpin_safe_settings(nest_level);
@@ -131,6 +133,7 @@ const char* read_ledger(RunReplay* replay, MemoryContext into) {
             const Datum lsn = SPI_getbinval(row, desc, 3, &isnull);
             b.commit_lsn = isnull ? InvalidXLogRecPtr : DatumGetLSN(lsn);
             b.now_local = local_time(DatumGetTimestampTz(SPI_getbinval(row, desc, 4, &isnull)), zone);
+            b.writer = DatumGetInt32(SPI_getbinval(row, desc, 5, &isnull));
         }
         SPI_freetuptable(SPI_tuptable);
     }
@@ -138,6 +141,19 @@ const char* read_ledger(RunReplay* replay, MemoryContext into) {
     SPI_finish();
     if (replay->count > 0 && replay->batches[0].batch != 0) ledger_corrupted(run_id, "lacks its snapshot");
     return parameters_json;
+}
+
+// Commit order: the snapshot first (committed before any writer began), then
+// by commit position, those not known yet last, each writer's in its own
+// order (their batch numbers').
+int commit_order(const void* a, const void* b) {
+    const auto* x = static_cast<const LoggedBatch*>(a);
+    const auto* y = static_cast<const LoggedBatch*>(b);
+    if ((x->batch == 0) != (y->batch == 0)) return x->batch == 0 ? -1 : 1;
+    const bool x_known = !XLogRecPtrIsInvalid(x->commit_lsn), y_known = !XLogRecPtrIsInvalid(y->commit_lsn);
+    if (x_known != y_known) return x_known ? -1 : 1;
+    if (x_known && x->commit_lsn != y->commit_lsn) return x->commit_lsn < y->commit_lsn ? -1 : 1;
+    return x->batch < y->batch ? -1 : x->batch > y->batch ? 1 : 0;
 }
 
 }  // namespace
@@ -150,11 +166,19 @@ RunReplay* open_replay(int64 run_id, MemoryContext query_context) {
     replay->on_reset.arg = replay;
     MemoryContextRegisterResetCallback(query_context, &replay->on_reset);
     CDCCRAFT_CORE({
-        replay->planner = new BatchPlanner(from_json(parameters));
+        const RunConfig config = from_json(parameters);
+        replay->writers = static_cast<int>(config.writers);
+        for (int w = 0; w < replay->writers; ++w) replay->planners[w] = new BatchPlanner(config, w);
         replay->plan = new BatchPlan();
         replay->changes = new BatchChanges();
     });
-    spell_names_for_database(replay->planner);
+    replay->planner = replay->planners[0];
+    for (int w = 0; w < replay->writers; ++w) spell_names_for_database(replay->planners[w]);
+    for (int64 i = 0; i < replay->count; ++i)
+        if (replay->batches[i].writer < 0 || replay->batches[i].writer >= replay->writers)
+            ledger_corrupted(run_id,
+                             psprintf("names writer %d of a run of %d", replay->batches[i].writer, replay->writers));
+    if (replay->writers > 1) qsort(replay->batches, replay->count, sizeof(LoggedBatch), commit_order);
     const RunConfig& config = replay->planner->config();
     MemoryContext caller = MemoryContextSwitchTo(query_context);
     replay->qualified_table = quote_qualified_identifier(config.schema_name.c_str(), config.table_name.c_str());
@@ -163,13 +187,14 @@ RunReplay* open_replay(int64 run_id, MemoryContext query_context) {
 }
 
 bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector<PlannedChange>** changes) {
-    BatchPlanner& planner = *replay->planner;
     BatchPlan& plan = *replay->plan;
     BatchChanges& listed = *replay->changes;
     for (;;) {
         if (replay->next >= replay->count) return false;
         const LoggedBatch& b = replay->batches[replay->next];
         *batch = &b;
+        replay->planner = replay->planners[b.writer];
+        BatchPlanner& planner = *replay->planner;
         if (b.batch == 0) {
             // The snapshot's chunks are one transaction.
             if (!replay->in_snapshot) {
@@ -194,11 +219,11 @@ bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector
         // are planned too, and passed over: the seed's draws run through them.
         bool follows = true;
         CDCCRAFT_CORE({
-            while (follows && planner.batches_planned() + 1 < b.batch && !planner.finished()) {
+            while (follows && planner.next_batch_number() < b.batch && !planner.finished()) {
                 planner.plan_batch(plan);
                 follows = plan.rolled_back;
             }
-            follows = follows && b.batch == planner.batches_planned() + 1 && !planner.finished();
+            follows = follows && b.batch == planner.next_batch_number() && !planner.finished();
             if (follows) {
                 planner.plan_batch(plan);
                 follows = !plan.rolled_back;
@@ -213,10 +238,10 @@ bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector
 }
 
 XLogRecPtr replay_last_known_commit(const RunReplay* replay) {
-    for (int64 i = replay->count - 1; i >= 0; --i)
-        if (replay->batches[i].batch > 0 && !XLogRecPtrIsInvalid(replay->batches[i].commit_lsn))
-            return replay->batches[i].commit_lsn;
-    return InvalidXLogRecPtr;
+    XLogRecPtr last = InvalidXLogRecPtr;
+    for (int64 i = 0; i < replay->count; ++i)
+        if (replay->batches[i].batch > 0 && replay->batches[i].commit_lsn > last) last = replay->batches[i].commit_lsn;
+    return last;
 }
 
 // A new enum label changes no relation's shape, and the truth asks for no

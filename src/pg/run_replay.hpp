@@ -21,6 +21,7 @@ struct LoggedBatch {
     Datum xid;              // xid8
     XLogRecPtr commit_lsn;  // invalid while unknown (the newest batch of a live or dead worker)
     Timestamp now_local;    // now() in the worker's TimeZone: created_at and updated_at
+    int32 writer;           // which of the run's writers committed it
 };
 
 struct RunReplay;
@@ -30,7 +31,9 @@ struct RunReplay;
 RunReplay* open_replay(int64 run_id, MemoryContext query_context);
 
 // The next batch's changes, or the snapshot's (batch 0) chunk by chunk, in
-// order; false after the last. The changes are valid until the next call.
+// commit order (the batches' order for a run of one writer; with several,
+// each writer's planner replays its own, and commit positions interleave
+// them); false after the last. The changes are valid until the next call.
 bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector<PlannedChange>** changes);
 
 // The commit LSN of the newest batch after the snapshot whose commit

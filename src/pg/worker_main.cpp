@@ -3,7 +3,8 @@
 // Its jobs, each in a file of its own: signals (worker_signals), the start
 // handoff (worker_handoff), setup (worker_setup, run_setup), the batch
 // (worker_batch), pacing and the slot-lag pause (worker_pacing), the outcome
-// (run_outcome), the session's settings (worker_settings).
+// (run_outcome), the session's settings (worker_settings), the other writers
+// of a run of several (writer_team, writer_main).
 //
 // Query cancel is held for the worker's whole life and let through only while
 // a batch or a setup step runs (run_cancellable_step), where a cancel is an
@@ -22,6 +23,7 @@
 #include "pg/worker_settings.hpp"
 #include "pg/worker_setup.hpp"
 #include "pg/worker_signals.hpp"
+#include "pg/writer_team.hpp"
 
 extern "C" {
 PGDLLEXPORT void cdccraft_worker_main(Datum main_arg);
@@ -52,7 +54,8 @@ void cdccraft_worker_main(Datum main_arg) {
     for (;;) {
         reload_config_if_asked();
         if (stop_requested()) finish(run, "stopped", nullptr);
-        if (run->planner->finished()) finish(run, "completed", nullptr);
+        check_writers(run);
+        if (run->planner->finished()) finish_with_writers(run);
         started += hold_for_slot(run);
         if (stop_requested()) finish(run, "stopped", nullptr);
         if (!run_cancellable_step(run_batch, run, &error)) finish_after_error(run, error);

@@ -30,7 +30,8 @@ void record_state_or_finish(WorkerRun* run, const char* state) {
 // Holds the run to changes_per_second, waiting on the latch so that a stop
 // request or postmaster death ends the wait at once.
 void pace(const WorkerRun* run, TimestampTz started) {
-    const double rate = run->config->changes_per_second;
+    // Each writer takes its part of the run's rate.
+    const double rate = run->config->changes_per_second / static_cast<double>(run->config->writers);
     if (rate <= 0) return;
     const double changes = static_cast<double>(run->inserts + run->updates + run->deletes);
     const TimestampTz due = started + static_cast<int64>(changes / rate * USECS_PER_SEC);
@@ -52,7 +53,8 @@ TimestampTz hold_for_slot(WorkerRun* run) {
     const int64 max_lag = run->config->max_slot_lag;
     if (max_lag <= 0 || slot_lag_bytes(run) <= max_lag) return 0;
     const TimestampTz paused_at = GetCurrentTimestamp();
-    record_state_or_finish(run, "paused");
+    // The run's state is the leader's to record; every writer pauses.
+    if (run->writer == 0) record_state_or_finish(run, "paused");
     ereport(LOG, (errmsg("cdccraft run %lld paused: slot \"%s\" is %lld bytes behind, more than max_slot_lag %lld",
                          (long long)run->run_id, run->config->slot_name.c_str(), (long long)slot_lag_bytes(run),
                          (long long)max_lag)));
@@ -63,7 +65,7 @@ TimestampTz hold_for_slot(WorkerRun* run) {
         reload_config_if_asked();
     }
     if (stop_requested()) return 0;
-    record_state_or_finish(run, "running");
+    if (run->writer == 0) record_state_or_finish(run, "running");
     ereport(LOG, (errmsg("cdccraft run %lld resumed: its slot caught up", (long long)run->run_id)));
     return GetCurrentTimestamp() - paused_at;
 }

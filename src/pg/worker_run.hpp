@@ -18,8 +18,19 @@ struct StartHandoff {
     bool setup_undone = false;  // a failed setup's objects were all removed
 };
 
+struct WriterBoard;
+struct WriterTeam;
+
 struct WorkerRun {
     int64 run_id = 0;
+    // Which of the run's writers this process is: 0, the leader, sets the
+    // run up, launches the others (team) and records the outcome; the
+    // others only write batches. All share the board.
+    int writer = 0;
+    WriterBoard* board = nullptr;
+    WriterTeam* team = nullptr;
+    // Why the run stopped when no one stopped it (a writer terminated).
+    const char* stop_cause = nullptr;
     Oid role = InvalidOid;
     Oid catalog_owner = InvalidOid;
     Oid relid = InvalidOid;

@@ -4,6 +4,7 @@
 #include "pg/run_setup.hpp"
 #include "pg/worker_handoff.hpp"
 #include "pg/worker_signals.hpp"
+#include "pg/writer_team.hpp"
 
 namespace cdccraft::pg {
 namespace {
@@ -33,6 +34,8 @@ const char* setup_created_objects(const WorkerRun* run) {
 // of cdccraft_start sees the error, so that a retry finds nothing in its way.
 [[noreturn]] void fail_setup(WorkerRun* run, ErrorData* error) {
     const char* created = setup_created_objects(run);
+    // Writers launched already write the table setup is about to drop.
+    end_writers(run);
     ErrorData* undo_error = nullptr;
     run->handoff.setup_undone = run_step(undo_setup, run, &undo_error);
     if (!run->handoff.setup_undone)
@@ -76,7 +79,7 @@ void set_up_run(WorkerRun* run) {
     run->handoff.shared->run_id = run->run_id;
     if (!setup_step(setup_create_table, run, &error) || !setup_step(setup_insert_snapshot, run, &error) ||
         !setup_step(setup_create_publication, run, &error) || !setup_step(setup_create_slot, run, &error) ||
-        !setup_step(setup_mark_running, run, &error) || stop_requested())
+        !setup_step(setup_mark_running, run, &error) || !setup_step(launch_writers, run, &error) || stop_requested())
         fail_setup(run, error);
     release_caller(run, SetupStatus::Ready);
     run->handoff.setup_finished = true;

@@ -401,3 +401,50 @@ TEST(BatchPlanner, EveryNthBatchIsHuge) {
     EXPECT_EQ(inserted, 10000);
     EXPECT_GT(huge, 3);
 }
+
+// writers: each writer's planner on its own, yet together one run: shares
+// that add up to total_records, the snapshot planned once, batch numbers
+// interleaved and never repeated, and no key used by two writers.
+TEST(BatchPlanner, WritersShareTheRunWithoutSharingAKey) {
+    RunConfig c = config_with(81, 10001, 100);
+    c.writers = 3;
+    c.evolve = false;
+    c.update_kinds = parse_update_kinds("all");
+    validate(c);
+    std::set<Uuid> keys;
+    std::set<int64_t> batches;
+    int64_t inserted = 0, snapshot = 0;
+    for (int w = 0; w < 3; ++w) {
+        BatchPlanner planner(c, w);
+        BatchPlan plan;
+        while (planner.plan_snapshot_chunk(plan)) {
+            snapshot += static_cast<int64_t>(plan.insert_keys.size());
+            for (const Uuid& k : plan.insert_keys) EXPECT_TRUE(keys.insert(k).second);
+        }
+        int64_t k = 0;
+        while (!planner.finished()) {
+            EXPECT_EQ(planner.next_batch_number(), k * 3 + w + 1);
+            planner.plan_batch(plan);
+            ++k;
+            EXPECT_TRUE(batches.insert(plan.batch_number).second);
+            EXPECT_EQ((plan.batch_number - 1) % 3, w);
+            inserted += static_cast<int64_t>(plan.insert_keys.size());
+            for (const Uuid& key : plan.insert_keys) EXPECT_TRUE(keys.insert(key).second) << "writer " << w;
+            for (size_t g = 0; g < plan.update_group_count; ++g)
+                for (const Uuid& key : plan.update_groups[g].new_keys) EXPECT_TRUE(keys.insert(key).second);
+        }
+    }
+    EXPECT_EQ(inserted, 10001);
+    EXPECT_EQ(snapshot, 250);
+    EXPECT_THROW(BatchPlanner(c, 3), std::invalid_argument);
+}
+
+TEST(BatchPlanner, SeveralWritersNeedAFixedSchema) {
+    RunConfig c = config_with(82);
+    c.writers = 2;
+    EXPECT_THROW(validate(c), ConfigError);
+    c.evolve = false;
+    EXPECT_NO_THROW(validate(c));
+    c.writers = 17;
+    EXPECT_THROW(validate(c), ConfigError);
+}

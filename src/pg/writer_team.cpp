@@ -1,0 +1,194 @@
+#include "pg/writer_team.hpp"
+
+#include "pg/run_outcome.hpp"
+#include "pg/worker_signals.hpp"
+
+extern "C" {
+#include "utils/pg_lsn.h"
+}
+
+namespace cdccraft::pg {
+
+struct WriterTeam {
+    dsm_segment* segment;
+    BackgroundWorkerHandle* handles[kMaxWriters];
+    bool ended;
+    XLogRecPtr leader_commit_lsn;  // the leader's own last, before the others' are folded in
+};
+
+namespace {
+
+WriterState state_of(const WriterReport& report) {
+    const auto state = static_cast<WriterState>(pg_atomic_read_u32(const_cast<pg_atomic_uint32*>(&report.state)));
+    pg_read_barrier();
+    return state;
+}
+
+bool exited(BackgroundWorkerHandle* handle) {
+    pid_t pid;
+    return handle == nullptr || GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED;
+}
+
+void fill_board(WorkerRun* run, WriterBoard* board) {
+    memset(board, 0, sizeof *board);
+    board->leader_pgprocno = MyProc->pgprocno;
+    board->leader_pid = MyProcPid;
+    board->database = MyDatabaseId;
+    board->role = run->role;
+    board->catalog_owner = run->catalog_owner;
+    board->relid = run->relid;
+    board->publication_oid = run->publication_oid;
+    board->type_oids[0] = run->type_oids[0];
+    board->type_oids[1] = run->type_oids[1];
+    board->run_id = run->run_id;
+    board->writers = static_cast<int>(run->config->writers);
+    board->anchor = run->anchor;
+    board->lock_timeout_ms = run->lock_timeout_ms;
+    board->slot_proof_lsn = run->slot_proof_lsn;
+    strlcpy(board->qualified_table, run->qualified_table, sizeof board->qualified_table);
+    strlcpy(board->key_index, run->key_index, sizeof board->key_index);
+    strlcpy(board->time_zone, pg_get_timezone_name(session_timezone), sizeof board->time_zone);
+    strlcpy(board->config_wire, run->config_wire, sizeof board->config_wire);
+    for (WriterReport& report : board->reports) pg_atomic_init_u32(&report.state, 0);
+}
+
+BackgroundWorkerHandle* launch_writer(WorkerRun* run, int writer) {
+    BackgroundWorker worker;
+    memset(&worker, 0, sizeof worker);
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    worker.bgw_restart_time = BGW_NEVER_RESTART;
+    strlcpy(worker.bgw_library_name, "cdccraft", BGW_MAXLEN);
+    strlcpy(worker.bgw_function_name, "cdccraft_writer_main", BGW_MAXLEN);
+    snprintf(worker.bgw_name, BGW_MAXLEN, "cdccraft run %lld writer %d", (long long)run->run_id, writer);
+    strlcpy(worker.bgw_type, "cdccraft writer", BGW_MAXLEN);
+    worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(run->team->segment));
+    // The postmaster sets the leader's latch when a writer starts or ends.
+    worker.bgw_notify_pid = MyProcPid;
+    memcpy(worker.bgw_extra, &writer, sizeof writer);
+    BackgroundWorkerHandle* handle = nullptr;
+    if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+        ereport(ERROR,
+                (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+                 errmsg("could not start writer %d of cdccraft run %lld: no background worker slot is free", writer,
+                        (long long)run->run_id),
+                 errhint("A run of %lld writers takes as many background worker slots; raise max_worker_processes "
+                         "(now %d), pass fewer writers, or stop another run.",
+                         (long long)run->config->writers, max_worker_processes)));
+    pid_t pid;
+    if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+                        errmsg("writer %d of cdccraft run %lld could not start", writer, (long long)run->run_id)));
+    return handle;
+}
+
+// A writer's end, as an error for the run's outcome; null while it writes,
+// or when it finished its share.
+ErrorData* writer_failure(const WorkerRun* run, int writer) {
+    const WriterReport& report = run->board->reports[writer];
+    const WriterState state = state_of(report);
+    if (state == WriterState::Finished) return nullptr;
+    const bool gone = exited(run->team->handles[writer]);
+    if (state != WriterState::Failed && !(gone && state != WriterState::Stopped)) return nullptr;
+    auto* error = static_cast<ErrorData*>(palloc0(sizeof(ErrorData)));
+    error->elevel = ERROR;
+    if (state == WriterState::Failed) {
+        error->sqlerrcode = report.sqlerrcode;
+        error->message = psprintf("writer %d: %s", writer, report.message);
+    } else {
+        error->sqlerrcode = ERRCODE_INTERNAL_ERROR;
+        error->message = psprintf("writer %d exited without recording its end (see the server log)", writer);
+    }
+    return error;
+}
+
+// A writer stopped while no one stopped the run: terminated by
+// pg_terminate_backend() or a shutdown.
+bool writer_terminated(const WorkerRun* run, int writer) {
+    return state_of(run->board->reports[writer]) == WriterState::Stopped;
+}
+
+void wait_latch_briefly() {
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100, PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    reload_config_if_asked();
+}
+
+}  // namespace
+
+void launch_writers(WorkerRun* run) {
+    const int writers = static_cast<int>(run->config->writers);
+    if (writers <= 1) return;
+    auto* team = static_cast<WriterTeam*>(MemoryContextAllocZero(TopMemoryContext, sizeof(WriterTeam)));
+    // Outside any transaction, and kept for the worker's life.
+    team->segment = dsm_create(sizeof(WriterBoard), 0);
+    dsm_pin_mapping(team->segment);
+    run->team = team;
+    run->board = static_cast<WriterBoard*>(dsm_segment_address(team->segment));
+    fill_board(run, run->board);
+    for (int w = 1; w < writers; ++w) team->handles[w] = launch_writer(run, w);
+}
+
+void check_writers(WorkerRun* run) {
+    if (run->team == nullptr) return;
+    for (int w = 1; w < run->config->writers; ++w) {
+        if (ErrorData* error = writer_failure(run, w)) finish(run, "failed", error);
+        if (writer_terminated(run, w)) {
+            run->stop_cause = psprintf(
+                "writer %d was terminated by a server shutdown or by pg_terminate_backend(), not stopped with "
+                "cdccraft_stop()",
+                w);
+            finish(run, "stopped", nullptr);
+        }
+    }
+}
+
+void finish_with_writers(WorkerRun* run) {
+    for (;;) {
+        if (stop_requested()) finish(run, "stopped", nullptr);
+        check_writers(run);
+        bool all_finished = true;
+        for (int w = 1; run->team != nullptr && w < run->config->writers; ++w)
+            all_finished = all_finished && state_of(run->board->reports[w]) == WriterState::Finished;
+        if (all_finished) finish(run, "completed", nullptr);
+        wait_latch_briefly();
+    }
+}
+
+void end_writers(WorkerRun* run) {
+    WriterTeam* team = run->team;
+    if (team == nullptr || team->ended) return;
+    const int writers = static_cast<int>(run->config->writers);
+    for (int w = 1; w < writers; ++w)
+        if (team->handles[w] != nullptr) TerminateBackgroundWorker(team->handles[w]);
+    for (int w = 1; w < writers; ++w)
+        while (!exited(team->handles[w])) wait_latch_briefly();
+    team->ended = true;
+    team->leader_commit_lsn = run->last_commit_lsn;
+    for (int w = 1; w < writers; ++w) {
+        const WriterReport& report = run->board->reports[w];
+        if (state_of(report) == WriterState::Starting) continue;
+        run->inserts += report.inserts;
+        run->updates += report.updates;
+        run->deletes += report.deletes;
+        if (report.last_commit_lsn > run->last_commit_lsn) run->last_commit_lsn = report.last_commit_lsn;
+    }
+}
+
+Datum writer_commit_lsns(const WorkerRun* run) {
+    if (run->team == nullptr) return (Datum)0;
+    const int writers = static_cast<int>(run->config->writers);
+    Datum lsns[kMaxWriters];
+    bool nulls[kMaxWriters];
+    for (int w = 0; w < writers; ++w) {
+        const XLogRecPtr lsn = w == 0 ? run->team->leader_commit_lsn : run->board->reports[w].last_commit_lsn;
+        lsns[w] = LSNGetDatum(lsn);
+        nulls[w] = XLogRecPtrIsInvalid(lsn);
+    }
+    int dims[] = {writers};
+    int lower_bounds[] = {1};
+    return PointerGetDatum(
+        construct_md_array(lsns, nulls, 1, dims, lower_bounds, LSNOID, sizeof(XLogRecPtr), true, TYPALIGN_DOUBLE));
+}
+
+}  // namespace cdccraft::pg
