@@ -23,8 +23,8 @@ ALTER TABLE cdccraft.run ADD COLUMN writer_commit_lsns pg_lsn[];
 COMMENT ON COLUMN cdccraft.run.writer_commit_lsns IS
     'with several writers, the commit LSN of each one''s last transaction (by writer, from 1), written with the outcome; last_commit_lsn is the latest of them';
 
--- cdccraft_start gains updates_per_batch, deletes_per_batch, update_kinds and
--- writers, so it is made anew as in the updates to 0.3.0 and 0.4.0: each grant it had given again by its own grantor, as the database's
+-- cdccraft_start gains updates_per_batch, deletes_per_batch, update_kinds,
+-- writers, prepare_fraction and two_phase, so it is made anew as in the updates to 0.3.0 and 0.4.0: each grant it had given again by its own grantor, as the database's
 -- own, and the old function moved aside, not dropped, if anything depends
 -- on it.
 DO $$
@@ -87,7 +87,9 @@ BEGIN
         updates_per_batch integer DEFAULT NULL,
         deletes_per_batch integer DEFAULT NULL,
         update_kinds text[] DEFAULT '{column}',
-        writers integer DEFAULT 1)
+        writers integer DEFAULT 1,
+        prepare_fraction double precision DEFAULT 0,
+        two_phase boolean DEFAULT false)
     RETURNS bigint
     LANGUAGE C VOLATILE
     AS 'MODULE_PATHNAME', 'cdccraft_start';
@@ -96,7 +98,7 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION @extschema@.cdccraft_start FROM PUBLIC;
     -- The extension's own initial privileges: what pg_dump leaves out.
     SELECT p.proacl INTO script_acl FROM pg_proc p
-     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision, boolean, integer, integer, integer, integer, text[], integer)'::regprocedure;
+     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision, boolean, integer, integer, integer, integer, text[], integer, double precision, boolean)'::regprocedure;
     -- Each grant as it was, by its own grantor (the owner's as the new
     -- owner), so that revoking a grantor's privilege CASCADE still takes
     -- away what it granted: a grant made under a grant option once that

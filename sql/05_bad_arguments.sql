@@ -34,6 +34,8 @@ SELECT statement, pg_temp.outcome(statement) FROM (VALUES
     ('SELECT cdccraft_start(writers => 2)'),
     ('SELECT cdccraft_start(writers => 0, evolve => false)'),
     ('SELECT cdccraft_start(writers => 17, evolve => false)'),
+    ('SELECT cdccraft_start(prepare_fraction => 1.5)'),
+    ('SELECT cdccraft_start(two_phase => true, create_slot => false)'),
     ('SELECT cdccraft_start(evolution_probability => -0.1)'),
     ('SELECT cdccraft_start(evolution_interval => 0)'),
     ('SELECT cdccraft_start(max_additions => 11)'),

@@ -58,6 +58,7 @@ bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
     if (rows <= 0) return false;
     plan.batch_number = 0;
     plan.rolled_back = false;
+    plan.prepared = false;
     plan.savepoint_keys.clear();
     plan.emits_message = false;
     plan.evolution.reset();
@@ -74,6 +75,7 @@ void BatchPlanner::plan_batch(BatchPlan& plan) {
     schema_.begin_batch();
     // Drawn only when asked for, so that other runs draw as before.
     plan.rolled_back = config_.rollback_fraction > 0 && control_.chance(config_.rollback_fraction);
+    plan.prepared = config_.prepare_fraction > 0 && control_.chance(config_.prepare_fraction);
     plan.emits_message = config_.emit_messages;
     plan.evolution.reset();
     if (!plan.rolled_back) plan.evolution = schema_.evolve(plan.batch_number, config_, control_);

@@ -35,6 +35,9 @@ struct BatchPlan {
     // Written whole, then rolled back (rollback_fraction): it changes
     // nothing, and makes no schema change.
     bool rolled_back = false;
+    // PREPAREd, then COMMIT PREPARED, or ROLLBACK PREPARED if rolled back
+    // (prepare_fraction).
+    bool prepared = false;
     std::optional<EvolutionStep> evolution;
 
     // Inserted rows: keys, then one ColumnValues per generated column, in

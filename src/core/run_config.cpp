@@ -210,6 +210,9 @@ void validate(RunConfig& c) {
     if (c.writers > 1 && c.evolve)
         throw ConfigError(ConfigErrorKind::InvalidValue, "writers > 1 needs evolve => false",
                           "Several writers change a table of a fixed shape; pass evolve => false.");
+    if (c.two_phase && !c.create_slot)
+        throw ConfigError(ConfigErrorKind::InvalidValue, "two_phase needs the run's own slot",
+                          "Pass create_slot => true, or leave two_phase false.");
     if (c.max_slot_lag > 0 && !c.create_slot)
         throw ConfigError(ConfigErrorKind::InvalidValue, "max_slot_lag needs the run's own slot",
                           "Pass create_slot => true, or leave max_slot_lag unset.");

@@ -119,6 +119,10 @@ inline constexpr int64_t kMaxWriters = 16;
       "the shapes an update takes: column, columns, same_value, key; {all} for every one")                      \
     X(writers, int64_t, 1, Integer, "1", Range, 1, kMaxWriters, "between 1 and 16", "",                             \
       "backends that write the run at once, their transactions interleaving; evolve must be false with more than one") \
+    X(prepare_fraction, double, 0, DoublePrecision, "0", Range, 0, 1, "between 0 and 1", "",                       \
+      "the chance that a batch is PREPAREd, then COMMIT PREPARED (ROLLBACK PREPARED when it is rolled back)")      \
+    X(two_phase, bool, false, Boolean, "false", None, 0, 0, "", "",                                                \
+      "create the run's slot with two_phase: prepared batches decode at PREPARE")                                \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")
 // clang-format on

@@ -275,9 +275,9 @@ void setup_create_publication(WorkerRun* run) {
 namespace {
 
 // One slot, as the run's claim (see above); record commits its proof.
-void create_claimed_slot(WorkerRun* run, const char* name, const char* plugin, bool* created, XLogRecPtr* proof,
-                         void (*record)(WorkerRun*)) {
-    ReplicationSlotCreate(name, true, RS_EPHEMERAL, false);
+void create_claimed_slot(WorkerRun* run, const char* name, const char* plugin, bool two_phase, bool* created,
+                         XLogRecPtr* proof, void (*record)(WorkerRun*)) {
+    ReplicationSlotCreate(name, true, RS_EPHEMERAL, two_phase);
     *created = true;
     XLogReaderRoutine wal_reader = {};
     wal_reader.page_read = read_local_xlog_page;
@@ -312,15 +312,16 @@ void setup_create_slot(WorkerRun* run) {
         begin_step(run, "creating the replication slot");
         CheckSlotPermissions();
         CheckLogicalDecodingRequirements();
-        create_claimed_slot(run, c.slot_name.c_str(), c.slot_plugin.c_str(), &run->created_slot, &run->slot_proof_lsn,
-                            catalog_record_objects);
+        create_claimed_slot(run, c.slot_name.c_str(), c.slot_plugin.c_str(), c.two_phase, &run->created_slot,
+                            &run->slot_proof_lsn, catalog_record_objects);
     }
     if (c.verify) {
         begin_step(run, "creating the canary slot");
         CheckSlotPermissions();
         CheckLogicalDecodingRequirements();
         run->canary_slot = MemoryContextStrdup(TopMemoryContext, canary_slot_name(run->run_id));
-        create_claimed_slot(run, run->canary_slot, "pgoutput", &run->created_canary, &run->canary_proof_lsn,
+        // Not two_phase: the canary decodes each transaction at its commit.
+        create_claimed_slot(run, run->canary_slot, "pgoutput", false, &run->created_canary, &run->canary_proof_lsn,
                             catalog_record_canary);
     }
 }

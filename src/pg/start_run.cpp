@@ -7,6 +7,7 @@
 #include "pg/postgres_api.hpp"
 
 extern "C" {
+#include "access/twophase.h"
 #include "utils/timeout.h"
 }
 
@@ -73,6 +74,14 @@ void check_caller_transaction() {
                                   "cdccraft_start waits for it; creating the slot waits for every transaction "
                                   "that has written data to end, including this one."),
                         errhint("Call cdccraft_start in its own transaction.")));
+}
+
+// A prepared batch needs a slot for its prepared transaction.
+void check_prepared_transactions(const StartArgument* arguments) {
+    if (argument_of(arguments, Parameter::prepare_fraction).number > 0 && max_prepared_xacts == 0)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("prepare_fraction needs max_prepared_transactions above 0"),
+                        errhint("Set max_prepared_transactions (it takes a restart), or pass prepare_fraction => 0.")));
 }
 
 // The run's own commits and other databases' WAL count as lag too: a bound
@@ -269,7 +278,9 @@ extern "C" Datum cdccraft_start(PG_FUNCTION_ARGS) {
     check_role_can_create_slot(arguments);
     check_caller_transaction();
     check_max_slot_lag(arguments);
+    // After the parameters' own checks: what the server lacks comes second.
     const char* wire = build_config_wire(arguments);
+    check_prepared_transactions(arguments);
 
     dsm_segment* segment = dsm_create(sizeof(LaunchHandoff), 0);
     auto* handoff = static_cast<LaunchHandoff*>(dsm_segment_address(segment));

@@ -6,6 +6,55 @@
 #include "pg/run_integrity.hpp"
 
 namespace cdccraft::pg {
+namespace {
+
+// The batch's changes into the run's totals once its transaction is over:
+// committed at commit_end, or rolled back (invalid).
+void count_batch(WorkerRun* run, XLogRecPtr commit_end) {
+    const BatchPlan& plan = *run->plan;
+    if (XLogRecPtrIsInvalid(commit_end)) {
+        run->rolled_back_batches += 1;
+        run->rolled_back_changes += run->pending.inserts + run->pending.updates + run->pending.deletes;
+        return;
+    }
+    run->last_commit_lsn = commit_end;
+    run->batches = plan.batch_number;
+    run->inserts += run->pending.inserts;
+    run->updates += run->pending.updates;
+    run->deletes += run->pending.deletes;
+}
+
+// PREPARE TRANSACTION, then COMMIT PREPARED (or ROLLBACK PREPARED) at once,
+// with the cancel held: a stop must not leave the prepared transaction
+// behind, holding its locks and the WAL. Its name is unique in the cluster
+// (the database's oid, the run, the batch), so that two databases' runs of
+// one id never take each other's; it lives in the run, not in the
+// transaction, whose memory PREPARE frees.
+void end_prepared_batch(WorkerRun* run) {
+    snprintf(run->prepared_gid, sizeof run->prepared_gid, "cdccraft_%u_%lld_%lld", MyDatabaseId,
+             (long long)run->run_id, (long long)run->plan->batch_number);
+    run->prepare_pending = false;
+    prepare_worker_transaction(run->prepared_gid);
+    run->prepared = true;
+    const bool commit = !run->plan->rolled_back;
+    const XLogRecPtr end = finish_prepared_transaction(run->prepared_gid, commit);
+    run->prepared = false;
+    count_batch(run, commit ? end : InvalidXLogRecPtr);
+}
+
+}  // namespace
+
+bool write_batch(WorkerRun* run, ErrorData** error) {
+    if (!run_cancellable_step(run_batch, run, error)) return false;
+    if (!run->prepare_pending) return true;
+    if (run_step(end_prepared_batch, run, error)) return true;
+    if (run->prepared)
+        ereport(WARNING, (errmsg("cdccraft run %lld left its prepared transaction \"%s\"", (long long)run->run_id,
+                                 run->prepared_gid),
+                          errhint("It holds locks on the run's table: end it with ROLLBACK PREPARED '%s'.",
+                                  run->prepared_gid)));
+    return false;
+}
 
 // Planning needs no transaction; the batch's transaction then starts with
 // an activity that says what it does.
@@ -18,8 +67,9 @@ void run_batch(WorkerRun* run) {
              static_cast<long long>(plan.updated_rows()), plan.delete_keys.size(),
              plan.evolution     ? ", evolve"
              : plan.rolled_back ? ", then roll back"
+             : plan.prepared    ? ", then prepare"
                                 : "");
-    begin_worker_transaction(activity);
+    begin_worker_transaction(activity, plan.prepared);
     // The lock the batch's first statement takes: every schema change takes
     // ACCESS EXCLUSIVE, and a weaker lock first would have to be upgraded.
     check_run_table(run, plan.evolution ? AccessExclusiveLock : RowExclusiveLock);
@@ -30,13 +80,19 @@ void run_batch(WorkerRun* run) {
     const int64 deletes = execute_deletes(run);
     const int64 savepoint_deletes = execute_savepoint_deletes(run);
     execute_message(run);
-    const int64 inserts = static_cast<int64>(plan.insert_keys.size());
+    run->pending.inserts = static_cast<int64>(plan.insert_keys.size());
+    run->pending.updates = updates;
+    run->pending.deletes = deletes;
     if (plan.rolled_back) {
         // Written whole, as far as the WAL goes, and never committed: the
-        // counts say so with the next committed batch.
+        // counts say so with the next committed batch. A prepared one is
+        // rolled back once prepared (end_prepared_batch).
+        if (plan.prepared) {
+            run->prepare_pending = true;
+            return;
+        }
         rollback_worker_transaction();
-        run->rolled_back_batches += 1;
-        run->rolled_back_changes += inserts + updates + deletes;
+        count_batch(run, InvalidXLogRecPtr);
         return;
     }
     if (savepoint_deletes > 0) {
@@ -44,14 +100,13 @@ void run_batch(WorkerRun* run) {
         run->rolled_back_changes += savepoint_deletes;
     }
     check_run_objects_intact(run);
-    catalog_record_batch(run, inserts, updates, deletes);
+    catalog_record_batch(run, run->pending.inserts, updates, deletes);
+    if (plan.prepared) {
+        run->prepare_pending = true;
+        return;
+    }
     commit_worker_transaction();
-    run->last_commit_lsn = XactLastCommitEnd;
-
-    run->batches = plan.batch_number;
-    run->inserts += inserts;
-    run->updates += updates;
-    run->deletes += deletes;
+    count_batch(run, XactLastCommitEnd);
 }
 
 void log_batch(const WorkerRun* run) {

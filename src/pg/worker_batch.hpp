@@ -8,7 +8,12 @@
 
 namespace cdccraft::pg {
 
-// A step: run it with run_cancellable_step.
+// The next batch, planned and written: run_batch as a cancellable step, and
+// for a prepared batch (prepare_fraction) its PREPARE and COMMIT PREPARED as
+// a step with the cancel held. false with *error if a step failed.
+bool write_batch(WorkerRun* run, ErrorData** error);
+// The batch's own step; a prepared batch leaves its transaction open for
+// write_batch to prepare.
 void run_batch(WorkerRun* run);
 // The original's progress line every 10 batches, and a line per schema change.
 void log_batch(const WorkerRun* run);

@@ -58,7 +58,7 @@ void cdccraft_worker_main(Datum main_arg) {
         if (run->planner->finished()) finish_with_writers(run);
         started += hold_for_slot(run);
         if (stop_requested()) finish(run, "stopped", nullptr);
-        if (!run_cancellable_step(run_batch, run, &error)) finish_after_error(run, error);
+        if (!write_batch(run, &error)) finish_after_error(run, error);
         log_batch(run);
         pace(run, started);
     }

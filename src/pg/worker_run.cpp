@@ -1,6 +1,7 @@
 #include "pg/worker_run.hpp"
 
 extern "C" {
+#include "access/twophase.h"
 #include "replication/slot.h"
 }
 
@@ -31,7 +32,10 @@ bool run_step_with(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error, 
         MemoryContextSwitchTo(TopMemoryContext);
         *error = CopyErrorData();
         FlushErrorState();
-        AbortCurrentTransaction();
+        // Out of every level: a batch's internal subtransaction, or the
+        // transaction block a prepared batch runs in, would otherwise be left
+        // aborted and waiting for a ROLLBACK no one sends.
+        AbortOutOfAnyTransaction();
         // A slot still held is an ephemeral one whose setup failed: releasing
         // drops it, as a backend's error recovery would.
         if (MyReplicationSlot != nullptr) ReplicationSlotRelease();
@@ -53,10 +57,16 @@ bool run_cancellable_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** 
     return run_step_with(step, run, error, true);
 }
 
-void begin_worker_transaction(const char* activity) {
+void begin_worker_transaction(const char* activity, bool as_block) {
     restore_worker_settings();
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
+    if (as_block) {
+        // As BEGIN does: only a transaction block can be prepared.
+        BeginTransactionBlock();
+        CommitTransactionCommand();
+        StartTransactionCommand();
+    }
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     PushActiveSnapshot(GetTransactionSnapshot());
     pgstat_report_activity(STATE_RUNNING, activity);
@@ -68,6 +78,25 @@ void commit_worker_transaction() {
     CommitTransactionCommand();
     pgstat_report_stat(false);
     pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+void prepare_worker_transaction(const char* gid) {
+    SPI_finish();
+    PopActiveSnapshot();
+    if (!PrepareTransactionBlock(gid)) elog(ERROR, "could not prepare transaction \"%s\"", gid);
+    CommitTransactionCommand();
+    pgstat_report_stat(false);
+    pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+XLogRecPtr finish_prepared_transaction(const char* gid, bool commit) {
+    StartTransactionCommand();
+    FinishPreparedTransaction(gid, commit);
+    // The end of the COMMIT PREPARED (or ROLLBACK PREPARED) record: the
+    // transaction's commit position, as pgoutput's Commit end LSN has it.
+    const XLogRecPtr end = XactLastRecEnd;
+    CommitTransactionCommand();
+    return end;
 }
 
 void rollback_worker_transaction() {

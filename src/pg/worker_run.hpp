@@ -46,6 +46,15 @@ struct WorkerRun {
     int64 rolled_back_batches = 0;
     int64 rolled_back_changes = 0;
     int64 rolled_back_savepoints = 0;  // savepoints rolled back in committed batches
+    // The batch just written, counted once its transaction ends; a prepared
+    // batch's transaction is still open (prepare_pending), then prepared
+    // under prepared_gid (prepared) until COMMIT or ROLLBACK PREPARED ends it.
+    struct {
+        int64 inserts, updates, deletes;
+    } pending = {0, 0, 0};
+    bool prepare_pending = false;
+    bool prepared = false;
+    char prepared_gid[GIDSIZE] = {};
     Timestamp anchor = 0;              // purchased_at values are this minus an offset
     // The run's cdccraft.lock_timeout, as its caller had it: known before the
     // configuration is read in full, since the connection needs it.
@@ -103,10 +112,17 @@ bool run_cancellable_step(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** 
 
 // One worker transaction, in worker_spi's order: statement timestamp, start,
 // SPI, snapshot, activity; and its end: SPI, snapshot, commit, stats, idle.
-void begin_worker_transaction(const char* activity);
+// as_block: a transaction block, as after BEGIN, which prepare_worker_transaction
+// can PREPARE.
+void begin_worker_transaction(const char* activity, bool as_block = false);
 void commit_worker_transaction();
 
 // SPI helpers for the worker: each raises an ERROR unless SPI returns expected.
+// PREPARE TRANSACTION gid, for a transaction begun as a block.
+void prepare_worker_transaction(const char* gid);
+// COMMIT PREPARED gid (or ROLLBACK PREPARED), in a transaction of its own, as
+// the statement runs; returns the end of its record.
+XLogRecPtr finish_prepared_transaction(const char* gid, bool commit);
 // Ends the batch's transaction without committing it (rollback_fraction).
 void rollback_worker_transaction();
 void spi_run(const char* sql, int expected);

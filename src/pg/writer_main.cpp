@@ -116,7 +116,7 @@ void cdccraft_writer_main(Datum main_arg) {
         if (run->planner->finished()) leave(run, WriterState::Finished, nullptr);
         started += hold_for_slot(run);
         if (stop_requested()) leave(run, WriterState::Stopped, nullptr);
-        if (!run_cancellable_step(run_batch, run, &error))
+        if (!write_batch(run, &error))
             leave(run, stop_requested() ? WriterState::Stopped : WriterState::Failed, error);
         log_batch(run);
         pace(run, started);

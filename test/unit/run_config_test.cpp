@@ -117,7 +117,7 @@ TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
         EXPECT_EQ(default_text(member), sql_literal(p.sql_default)) << p.name;
         ++compared;
     });
-    EXPECT_EQ(compared, 29u);
+    EXPECT_EQ(compared, 31u);
     // An optional count's NULL is its C++ default too.
     EXPECT_EQ(default_text(c.updates_per_batch), "NULL");
     EXPECT_EQ(default_text(c.deletes_per_batch), "NULL");
