@@ -85,13 +85,7 @@ SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset
 SQL
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-declare -A results
-measure() {  # name, command...
-    local name=$1 i
-    shift
-    for ((i = 1; i <= repeat; i++)); do results[$name]+="$("$@" | tail -n 1) "; done
-}
+source "$(dirname "$0")/measure.sh"
 
 echo "== $records rows per workload, batches of $batch, median of $repeat"
 measure limit_insert run_limit 0
@@ -102,16 +96,12 @@ measure limit_mix run_limit 0.5
 measure cdccraft_mix run_cdccraft ", evolve => false"
 measure pgbench_mix run_pgbench 1
 measure cdccraft_default run_cdccraft ""
-measure cdccraft_insert_w2 run_cdccraft ", mutation_probability => 0, evolve => false, writers => 2"
-measure cdccraft_mix_w2 run_cdccraft ", evolve => false, writers => 2"
 for ((i = 1; i <= repeat; i++)); do
     read -r typed replayed < <(run_typed_pair | tail -n 1)
     results[cdccraft_typed]+="$typed "
     results[replay_typed]+="$replayed "
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-m() { echo "${results[$1]}" | median; }
 printf '\n%-36s %14s %12s %7s %12s\n' "workload" "cdccraft /s" "limit /s" "ratio" "pgbench /s"
 printf '%-36s %14s %12s %7s %12s\n' "insert-only, rows" "$(m cdccraft_insert)" "$(m limit_insert)" \
     "$(ratio "$(m cdccraft_insert)" "$(m limit_insert)")" "$(m pgbench_insert)"
@@ -122,15 +112,9 @@ printf '%-36s %14s %12s %7s %12s\n' "default mix (no DDL), row changes" "$(m cdc
 printf '%-36s %14s %12s %7s %12s\n' "default run (with DDL), row changes" "$(m cdccraft_default)" "" "" ""
 printf '%-36s %14s %12s %7s %12s\n' "insert-only all_types, vs same rows" "$(m cdccraft_typed)" "$(m replay_typed)" \
     "$(ratio "$(m cdccraft_typed)" "$(m replay_typed)")" ""
-# writers => 2 against one writer, the same rows: the aggregate rate.
-printf '\n%-36s %14s %12s %7s\n' "writers => 2 against one writer" "2 writers /s" "1 writer /s" "ratio"
-printf '%-36s %14s %12s %7s\n' "insert-only, rows" "$(m cdccraft_insert_w2)" "$(m cdccraft_insert)" \
-    "$(ratio "$(m cdccraft_insert_w2)" "$(m cdccraft_insert)")"
-printf '%-36s %14s %12s %7s\n' "default mix (no DDL), row changes" "$(m cdccraft_mix_w2)" "$(m cdccraft_mix)" \
-    "$(ratio "$(m cdccraft_mix_w2)" "$(m cdccraft_mix)")"
 echo
 for k in limit_insert cdccraft_insert pgbench_insert cdccraft_insert_time limit_mix cdccraft_mix pgbench_mix cdccraft_default \
-    cdccraft_typed replay_typed cdccraft_insert_w2 cdccraft_mix_w2; do
+    cdccraft_typed replay_typed; do
     printf 'runs %-22s [%s]\n' "$k" "${results[$k]% }"
 done
 

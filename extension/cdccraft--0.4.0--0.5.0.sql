@@ -4,7 +4,9 @@
 -- deletes_per_batch) and the shapes of an update (update_kinds), among them
 -- key updates, which the truth follows: a row keeps its history when its key
 -- changes. Several writers (writers): backends writing one run at once, each
--- with its own batches, counters and chain of commit positions. As in the
+-- with its own batches, counters and chain of commit positions. Prepared
+-- batches (prepare_fraction, two_phase) and a partitioned table
+-- (partitioning), whose partition splits schema_change records. As in the
 -- earlier updates, every name resolves in pg_catalog alone.
 SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 
@@ -24,7 +26,8 @@ COMMENT ON COLUMN cdccraft.run.writer_commit_lsns IS
     'with several writers, the commit LSN of each one''s last transaction (by writer, from 1), written with the outcome; last_commit_lsn is the latest of them';
 
 -- cdccraft_start gains updates_per_batch, deletes_per_batch, update_kinds,
--- writers, prepare_fraction and two_phase, so it is made anew as in the updates to 0.3.0 and 0.4.0: each grant it had given again by its own grantor, as the database's
+-- writers, prepare_fraction, two_phase, partitioning, partition_every,
+-- publish_via_partition_root and nontransactional_messages, so it is made anew as in the updates to 0.3.0 and 0.4.0: each grant it had given again by its own grantor, as the database's
 -- own, and the old function moved aside, not dropped, if anything depends
 -- on it.
 DO $$
@@ -89,7 +92,11 @@ BEGIN
         update_kinds text[] DEFAULT '{column}',
         writers integer DEFAULT 1,
         prepare_fraction double precision DEFAULT 0,
-        two_phase boolean DEFAULT false)
+        two_phase boolean DEFAULT false,
+        partitioning text DEFAULT 'none',
+        partition_every integer DEFAULT 10,
+        publish_via_partition_root boolean DEFAULT false,
+        nontransactional_messages boolean DEFAULT false)
     RETURNS bigint
     LANGUAGE C VOLATILE
     AS 'MODULE_PATHNAME', 'cdccraft_start';
@@ -98,7 +105,7 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION @extschema@.cdccraft_start FROM PUBLIC;
     -- The extension's own initial privileges: what pg_dump leaves out.
     SELECT p.proacl INTO script_acl FROM pg_proc p
-     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision, boolean, integer, integer, integer, integer, text[], integer, double precision, boolean)'::regprocedure;
+     WHERE p.oid = '@extschema@.cdccraft_start(text, text, bigint, integer, integer, boolean, text, text, text, boolean, bigint, integer, double precision, double precision, integer, integer, double precision, double precision, double precision, text, bigint, text, boolean, double precision, text, text[], double precision, double precision, boolean, integer, integer, integer, integer, text[], integer, double precision, boolean, text, integer, boolean, boolean)'::regprocedure;
     -- Each grant as it was, by its own grantor (the owner's as the new
     -- owner), so that revoking a grantor's privilege CASCADE still takes
     -- away what it granted: a grant made under a grant option once that
@@ -202,6 +209,29 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION cdccraft.merged_rows IS
     'the live rows at a position, each with its changes'' columns merged in order (across its key updates) under the names in force, columns no change set holding their fill';
+
+-- claims_of as in 0.3.0, a partitioned table (partitioning range) a table too.
+CREATE OR REPLACE FUNCTION cdccraft.claims_of(r cdccraft.run, latest_proof pg_lsn, OUT holds_table boolean,
+                                              OUT holds_publication boolean, OUT holds_schema boolean,
+                                              OUT holds_slot boolean, OUT proof_lsn pg_lsn, OUT names_slot boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH here AS (SELECT r.origin = cdccraft.origin() AS local),
+         proof AS (SELECT CASE WHEN r.slot_proof_lsn IS NOT NULL AND here.local
+                               THEN greatest(r.slot_proof_lsn, latest_proof) END AS lsn
+                     FROM here)
+    -- Owned by the run's role as well, as the run made them: an oid alone
+    -- could, after oid wraparound, name something else.
+    SELECT here.local AND EXISTS (SELECT FROM pg_class c
+                                   WHERE c.oid = r.relid AND c.relkind IN ('r', 'p') AND c.relowner = r.owner),
+           here.local AND EXISTS (SELECT FROM pg_publication p WHERE p.oid = r.publication_oid AND p.pubowner = r.owner),
+           here.local AND EXISTS (SELECT FROM pg_namespace n WHERE n.oid = r.schema_oid AND n.nspowner = r.owner),
+           slot.holds_slot,
+           proof.lsn,
+           slot.names_slot
+      FROM here, proof, cdccraft.slot_claim(r.slot_name, proof.lsn) slot
+$$;
 
 -- run_state as in 0.4.0, its counters summed over the run's writers: each
 -- writer's newest row, taken from the end of its writer's index (as one

@@ -37,7 +37,7 @@ is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extna
     'the database holds cdccraft 0.1.0');
 
 my ($rc, $out, $err) = $node->psql('postgres', "SELECT cdccraft_start(table_name => 'too_early')");
-like($err, qr/ERROR:  cdccraft_start has 22 arguments, but the cdccraft library expects 37\nHINT:  Update the extension with ALTER EXTENSION cdccraft UPDATE/,
+like($err, qr/ERROR:  cdccraft_start has 22 arguments, but the cdccraft library expects 41\nHINT:  Update the extension with ALTER EXTENSION cdccraft UPDATE/,
     'before the update, a start says the SQL objects are older than the library');
 is($node->safe_psql('postgres', "SELECT count(*) FROM pg_class WHERE relname = 'too_early'"), '0',
     'and creates nothing');

@@ -51,7 +51,7 @@ is($node->safe_psql('postgres',
         "SELECT pronargs FROM pg_proc WHERE oid = 'cdccraft.cdccraft_start_0_3_0'::regproc"),
     '25', '0.3.0\'s cdccraft_start, 25 arguments, is kept aside');
 ($rc, $out, $err) = $node->psql('postgres', 'SELECT public.hold()');
-like($err, qr/cdccraft_start has 25 arguments, but the cdccraft library expects 37/,
+like($err, qr/cdccraft_start has 25 arguments, but the cdccraft library expects 41/,
     'and the library refuses its calls');
 
 # And from 0.4.0.
@@ -70,8 +70,8 @@ is($node->safe_psql('postgres',
         "SELECT pronargs FROM pg_proc WHERE oid = 'cdccraft.cdccraft_start_0_4_0'::regproc"),
     '31', '0.4.0\'s cdccraft_start, 31 arguments, is kept aside');
 ($rc, $out, $err) = $node->psql('postgres', 'SELECT public.hold()');
-like($err, qr/cdccraft_start has 31 arguments, but the cdccraft library expects 37/,
+like($err, qr/cdccraft_start has 31 arguments, but the cdccraft library expects 41/,
     'and the library refuses its calls');
 is($node->safe_psql('postgres', "SELECT pronargs FROM pg_proc WHERE oid = 'public.cdccraft_start'::regproc"),
-    '37', 'cdccraft_start has its 0.5.0 arguments');
+    '41', 'cdccraft_start has its 0.5.0 arguments');
 done_testing();

@@ -60,4 +60,41 @@ is( join(',', @watermarks),
 is(scalar @watermarks, $s->{batches} - $s->{rolled_back}{batches}, 'one per committed batch');
 is($node->safe_psql('postgres', "SELECT count(*) FROM cdccraft_diff($run, 'aborting')"), '0',
     'the expected state is the table');
+
+# nontransactional_messages: each batch begins with a non-transactional
+# message, decoded as soon as it is written, before its transaction (decoded
+# at its commit) and whether or not the batch then rolls back.
+my $nt = start_run($node, table_name => "'watermarked'", total_records => 3000, batch_size => 100, seed => 197,
+    rollback_fraction => 0.3, nontransactional_messages => 'true', evolve => 'false', verify => 'true');
+$node->safe_psql('postgres', "CALL cdccraft_wait($nt)");
+is(state_of($node, $nt), 'completed', 'a run with non-transactional messages completes');
+my $ns = decode_json($node->safe_psql('postgres', "SELECT cdccraft_summary($nt)"));
+$node->safe_psql('postgres',
+    "SELECT pg_copy_logical_replication_slot('watermarked_slot', 'watermarked_td', false, 'test_decoding')");
+my @lines = split /\n/, $node->safe_psql('postgres',
+    "SELECT lsn || ' ' || data FROM pg_logical_slot_get_changes('watermarked_td', NULL, NULL, 'include-xids', '1')");
+my (%message_at, %commit_of, $xid);
+for (@lines) {
+    my ($lsn, $data) = split / /, $_, 2;
+    $message_at{$1} = $lsn if $data =~ /^message: transactional: 0 prefix: cdccraft, sz: \d+ content:\{"run_id": $nt, "batch": (\d+)\}$/;
+    $xid = $1 if $data =~ /^BEGIN (\d+)/;
+    $commit_of{$xid} = $lsn if $data =~ /^COMMIT/;
+}
+is(scalar keys %message_at, $ns->{batches} + 0, 'test_decoding shows one non-transactional message per batch, '
+      . "rolled back ($ns->{rolled_back}{batches}) or not");
+my $ordered = 1;
+for my $row (split /\n/, $node->safe_psql('postgres',
+        "SELECT DISTINCT batch || ' ' || xid FROM cdccraft_changes($nt) WHERE batch > 0")) {
+    my ($batch, $bxid) = split / /, $row;
+    $ordered = 0 unless defined $message_at{$batch} && defined $commit_of{$bxid}
+      && $node->safe_psql('postgres', "SELECT '$message_at{$batch}'::pg_lsn < '$commit_of{$bxid}'::pg_lsn") eq 't';
+}
+ok($ordered, 'each committed batch\'s message comes before its commit');
+is($node->safe_psql('postgres',
+        "SELECT count(*) FROM cdccraft_changes($nt) WHERE op = 'message' AND seq = 1 AND NOT (data->>'transactional')::boolean"),
+    $ns->{batches} - $ns->{rolled_back}{batches}, 'the truth lists each committed batch\'s, first, not transactional');
+my $nv = decode_json($node->safe_psql('postgres', "SELECT cdccraft_verify($nt)"));
+ok($nv->{ok}, 'the canary agrees') or diag explain $nv->{first_differences};
+is($nv->{checked}{nontransactional_message}, $ns->{batches} + 0,
+    'and checked every batch\'s non-transactional message, the rolled-back ones\' too');
 done_testing();

@@ -112,6 +112,10 @@ like($err, qr/ERROR:  could not start writer \d+ of cdccraft run \d+: no backgro
     'a run of more writers than free worker slots fails its start');
 like($err, qr/HINT:  A run of 16 writers takes as many background worker slots/, 'with a hint');
 assert_nothing_left($node, 'crowd', 'the failed start of many writers');
+is( $node->safe_psql('postgres',
+        "SELECT batches || '/' || inserts || '/' || (SELECT count(*) FROM cdccraft_batches b WHERE b.run_id = r.run_id) "
+          . "FROM cdccraft_runs r WHERE table_name = 'crowd'"),
+    '0/0/1', 'no writer wrote a batch before every writer had started (the snapshot alone is in the ledger)');
 assert_no_worker($node, 'the failed start of many writers');
 is(writers_running(), '0', 'no writer of the failed start is left');
 done_testing();

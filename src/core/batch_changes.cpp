@@ -40,6 +40,8 @@ const std::vector<PlannedChange>& BatchChanges::list(const BatchPlan& plan, cons
                                                      int32_t first_seq) {
     changes_.clear();
     int32_t seq = first_seq;
+    if (plan.emits_nontransactional_message)
+        changes_.push_back(PlannedChange{ChangeOp::Message, seq++, 0, nullptr, nullptr, nullptr, nullptr, 0, true});
     if (plan.evolution) {
         const ChangeOp op = plan.evolution->op == EvolutionOp::Truncate ? ChangeOp::Truncate : ChangeOp::Ddl;
         changes_.push_back(PlannedChange{op, seq++, 0, nullptr, nullptr, &*plan.evolution, nullptr, 0});

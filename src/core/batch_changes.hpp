@@ -21,7 +21,8 @@ namespace cdccraft {
 
 // Truncate: evolution_ops truncate, the schema change that empties the
 // table; Ddl: every other. Message: emit_messages' logical decoding
-// message, the transaction's last change.
+// message, the transaction's last change, or nontransactional_messages',
+// its first.
 enum class ChangeOp : uint8_t { Insert, Update, Delete, Ddl, Truncate, Message };
 
 // "insert", "update", "delete", "ddl", "truncate", "message": cdccraft_changes' op.
@@ -50,6 +51,9 @@ struct PlannedChange {
     // values (none for same_value: the update changes nothing)
     const ChangedColumn* columns;
     size_t column_count;
+    // A Message not of the transaction (nontransactional_messages): emitted
+    // when written, before the transaction's commit.
+    bool nontransactional = false;
 };
 
 class BatchChanges {

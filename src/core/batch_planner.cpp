@@ -59,8 +59,10 @@ bool BatchPlanner::plan_snapshot_chunk(BatchPlan& plan) {
     plan.batch_number = 0;
     plan.rolled_back = false;
     plan.prepared = false;
+    plan.splits_partition = false;
     plan.savepoint_keys.clear();
     plan.emits_message = false;
+    plan.emits_nontransactional_message = false;
     plan.evolution.reset();
     plan.delete_keys.clear();
     plan.update_group_count = 0;
@@ -76,7 +78,10 @@ void BatchPlanner::plan_batch(BatchPlan& plan) {
     // Drawn only when asked for, so that other runs draw as before.
     plan.rolled_back = config_.rollback_fraction > 0 && control_.chance(config_.rollback_fraction);
     plan.prepared = config_.prepare_fraction > 0 && control_.chance(config_.prepare_fraction);
+    plan.splits_partition =
+        config_.partitioning == Partitioning::Range && plan.batch_number % config_.partition_every == 0;
     plan.emits_message = config_.emit_messages;
+    plan.emits_nontransactional_message = config_.nontransactional_messages;
     plan.evolution.reset();
     if (!plan.rolled_back) plan.evolution = schema_.evolve(plan.batch_number, config_, control_);
     if (plan.evolution) {

@@ -38,6 +38,9 @@ struct BatchPlan {
     // PREPAREd, then COMMIT PREPARED, or ROLLBACK PREPARED if rolled back
     // (prepare_fraction).
     bool prepared = false;
+    // Splits the newest partition off (partitioning range, every
+    // partition_every-th batch), before its rows.
+    bool splits_partition = false;
     std::optional<EvolutionStep> evolution;
 
     // Inserted rows: keys, then one ColumnValues per generated column, in
@@ -53,6 +56,9 @@ struct BatchPlan {
     std::vector<Uuid> savepoint_keys;
     // Ends with a transactional logical decoding message (emit_messages).
     bool emits_message = false;
+    // Begins with a non-transactional one (nontransactional_messages), which
+    // a rolled-back batch emits too.
+    bool emits_nontransactional_message = false;
     size_t update_group_count = 0;
 
     const ColumnValues& values_of(ColumnId column) const { return insert_values[column]; }

@@ -41,6 +41,11 @@ std::string_view key_order_name(KeyOrder order);
 KeyOrder parse_key_order(std::string_view text);  // throws ConfigError
 std::string_view column_profile_name(ColumnProfile profile);
 ColumnProfile parse_column_profile(std::string_view text);  // throws ConfigError
+std::string_view partitioning_name(Partitioning partitioning);
+Partitioning parse_partitioning(std::string_view text);  // throws ConfigError
+// The longest table_name a partitioned run may have: its partitions are
+// named <table>_p<n>.
+inline constexpr size_t kMaxPartitionedTableNameBytes = 51;
 
 std::string to_wire(const RunConfig& config);
 // The parameters as a flat JSON object, for the run catalog and summaries.

@@ -36,6 +36,9 @@ enum class ReplicaIdentity : uint8_t { Full, Default, KeyIndex };
 // basic: the original's table; all_types: a column of every type consumers
 // decode differently besides (core/typed_values).
 enum class ColumnProfile : uint8_t { Basic, AllTypes };
+// none: a plain table; range: partitioned by range of created_at, the newest
+// partition split off every partition_every batches.
+enum class Partitioning : uint8_t { None, Range };
 
 // The most rows a run inserts (snapshot included). Far beyond any practical
 // run, and well inside what keys can encode (time-ordered keys' 48-bit clock
@@ -123,6 +126,15 @@ inline constexpr int64_t kMaxWriters = 16;
       "the chance that a batch is PREPAREd, then COMMIT PREPARED (ROLLBACK PREPARED when it is rolled back)")      \
     X(two_phase, bool, false, Boolean, "false", None, 0, 0, "", "",                                                \
       "create the run's slot with two_phase: prepared batches decode at PREPARE")                                \
+    X(partitioning, Partitioning, Partitioning::None, Text, "'none'::text", None, 0, 0, "", "",                     \
+      "none, or range: partitioned by range of created_at, the newest partition split off as the run goes")       \
+    X(partition_every, int64_t, 10, Integer, "10", Range, 1, INT32_MAX, "positive", "",                             \
+      "with partitioning range, every n-th batch detaches the newest partition, attaches it back bounded, "       \
+      "and creates the next")                                                                                    \
+    X(publish_via_partition_root, bool, false, Boolean, "false", None, 0, 0, "", "",                               \
+      "the publication's publish_via_partition_root: changes as the root table's, not each partition's")         \
+    X(nontransactional_messages, bool, false, Boolean, "false", None, 0, 0, "", "",                                \
+      "begin each batch with a non-transactional logical decoding message: decoded at once, rolled back or not")  \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")
 // clang-format on

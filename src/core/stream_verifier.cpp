@@ -4,6 +4,7 @@
 
 #include <unordered_map>
 
+#include "core/batch_message.hpp"
 #include "core/json_text.hpp"
 
 namespace cdccraft {
@@ -40,6 +41,17 @@ bool equals(const pgoutput::Value& emitted, const std::optional<std::string>& tr
 }
 
 }  // namespace
+
+// The table, or one of its partitions (partitioning range, published without
+// publish_via_partition_root): <table>_p<n>, which the run names.
+bool StreamVerifier::names_run_table(const std::string& name) const {
+    if (name == table_) return true;
+    if (name.size() <= table_.size() + 2 || name.compare(0, table_.size(), table_) != 0) return false;
+    if (name.compare(table_.size(), 2, "_p") != 0) return false;
+    for (size_t i = table_.size() + 2; i < name.size(); ++i)
+        if (name[i] < '0' || name[i] > '9') return false;
+    return true;
+}
 
 StreamVerifier::StreamVerifier(std::string schema, std::string table, size_t max_differences)
     : schema_(std::move(schema)), table_(std::move(table)), max_differences_(max_differences) {}
@@ -133,8 +145,66 @@ void StreamVerifier::draft_null(std::string_view column) {
     draft_.changes.back().values.emplace_back(std::string(column), std::nullopt);
 }
 
+void StreamVerifier::check_nontransactional_messages(int64_t run_id, int64_t writers) {
+    message_run_ = run_id;
+    writers_ = writers < 1 ? 1 : writers;
+}
+
+void StreamVerifier::rolled_back_message(int64_t batch) {
+    message_horizon_ = std::max(message_horizon_, batch);
+    if (messages_seen_.erase(batch) != 0) {
+        ++nontransactional_messages_;
+        return;
+    }
+    messages_due_.insert(batch);
+}
+
+// Another run's, or another program's, is none of the run's.
+void StreamVerifier::nontransactional_message(const pgoutput::Message& m) {
+    if (message_run_ == 0 || m.name != kMessagePrefix) return;
+    const std::optional<BatchMessage> named = parse_batch_message(m.content);
+    if (!named || named->run_id != message_run_) return;
+    if (messages_due_.erase(named->batch) != 0) {
+        ++nontransactional_messages_;
+        return;
+    }
+    if (!messages_seen_.insert(named->batch).second) {
+        std::string actual = "{";
+        number_member(actual, "nontransactional_message_again", named->batch);
+        difference(m.lsn, "null", actual + '}');
+    }
+}
+
+// At a committed batch's commit: its own message came before, and so did
+// those of the same writer's batches rolled back before it.
+void StreamVerifier::settle_nontransactional(const TruthTransaction& truth) {
+    if (message_run_ == 0) return;
+    message_horizon_ = std::max(message_horizon_, truth.batch);
+    auto missing = [this, &truth](int64_t batch) {
+        if (writers_ > 1) return;
+        std::string expected = "{";
+        number_member(expected, "nontransactional_message", batch);
+        difference(truth.commit_lsn, expected + '}', "null");
+    };
+    if (truth.nontransactional_message) {
+        if (messages_seen_.erase(truth.batch) != 0)
+            ++nontransactional_messages_;
+        else
+            missing(truth.batch);
+    }
+    for (auto it = messages_due_.begin(); it != messages_due_.end() && *it < truth.batch;) {
+        if ((truth.batch - *it) % writers_ != 0) {
+            ++it;
+            continue;
+        }
+        missing(*it);
+        it = messages_due_.erase(it);
+    }
+}
+
 void StreamVerifier::skipped(const TruthTransaction& t) {
     ++skipped_;
+    messages_seen_.erase(t.batch);
     difference(t.commit_lsn, describe(t),
                "{\"skipped\": \"the canary slot was advanced past it by another consumer\"}");
 }
@@ -155,6 +225,13 @@ void StreamVerifier::truth_exhausted() {
 
 void StreamVerifier::finish() {
     if (current_.open) difference(0, "null", "{\"incomplete\": \"a transaction without its Commit\"}");
+    // A message of a batch the truth has passed, that no batch of it claimed.
+    for (int64_t batch : messages_seen_) {
+        if (batch > message_horizon_) continue;
+        std::string actual = "{";
+        number_member(actual, "nontransactional_message", batch);
+        difference(0, "null", actual + '}');
+    }
     for (const TruthTransaction& t : pending_) difference(t.commit_lsn, describe(t), "null");
     pending_.clear();
 }
@@ -182,7 +259,7 @@ void StreamVerifier::emitted(std::string_view bytes) {
             if (!wants_truth()) settle();
             break;
         case pgoutput::Kind::Relation: {
-            Relation r{m.namespace_name == schema_ && m.name == table_, {}};
+            Relation r{m.namespace_name == schema_ && names_run_table(m.name), {}};
             for (const pgoutput::Column& c : m.columns) r.columns.push_back(c.name);
             if (r.is_table && current_.open && current_.changes.empty()) {
                 current_.relation_first = true;
@@ -199,7 +276,7 @@ void StreamVerifier::emitted(std::string_view bytes) {
         // before the Relation that uses it; the truth names no types.
         case pgoutput::Kind::Type: break;
         case pgoutput::Kind::LogicalMessage:
-            // A non-transactional one is no transaction's: not the run's.
+            if (!m.transactional) nontransactional_message(m);
             if (m.transactional) {
                 EmittedChange c{ChangeOp::Message, "", {}};
                 c.values["prefix"] = pgoutput::Value{pgoutput::Value::Form::Text, m.name};
@@ -279,6 +356,7 @@ void StreamVerifier::settle() {
 void StreamVerifier::compare(const TruthTransaction& truth) {
     ++transactions_;
     const uint64_t lsn = truth.commit_lsn;
+    settle_nontransactional(truth);
     if (truth.xid != current_.xid) {
         difference(lsn, describe(truth), describe_emitted());
         return;
@@ -367,6 +445,7 @@ std::string StreamVerifier::verdict_json(const std::string& extra_members) const
     number_member(checked, "relation", relation_checks_);
     number_member(checked, "truncate", truncates_);
     number_member(checked, "message", messages_);
+    if (message_run_ != 0) number_member(checked, "nontransactional_message", nontransactional_messages_);
     j += checked + '}';
     number_member(j, "unchanged_toast", unchanged_toast_);
     number_member(j, "skipped", skipped_);

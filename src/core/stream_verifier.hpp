@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,9 @@ struct TruthTransaction {
     uint32_t xid = 0;         // its low 32 bits, as pgoutput sends it
     uint64_t commit_lsn = 0;  // the end of its commit record
     bool schema_changed = false;
+    // It began with a non-transactional message (nontransactional_messages),
+    // which the slot emits before the transaction.
+    bool nontransactional_message = false;
     std::vector<std::string> columns;  // in force after it, in table order
     std::vector<TruthChange> changes;  // no Ddl
 };
@@ -58,7 +62,18 @@ public:
     void draft_change(ChangeOp op, std::string_view key);
     void draft_value(std::string_view column, std::string_view text);
     void draft_null(std::string_view column);
+    void draft_nontransactional_message() { draft_.nontransactional_message = true; }
     void draft_expect() { expect(std::move(draft_)); }
+    // Non-transactional messages (nontransactional_messages): the run's own
+    // (prefix cdccraft, content naming run_id) are checked: none emitted
+    // twice or for a batch the truth does not have, and, for a run of one
+    // writer, each batch's before its commit and a rolled-back batch's
+    // before the next. (With several, a batch's message may precede another
+    // writer's commit that an earlier verify confirmed, and the slot then
+    // never emits it again.)
+    void check_nontransactional_messages(int64_t run_id, int64_t writers);
+    // A batch rolled back that emitted one (the truth has no transaction for it).
+    void rolled_back_message(int64_t batch);
     void draft_skip() { skipped(draft_); }
     // The slot's next message (a bytea of pg_logical_slot_get_binary_changes).
     void emitted(std::string_view bytes);
@@ -96,6 +111,9 @@ private:
         std::vector<std::string> columns;
     };
 
+    bool names_run_table(const std::string& name) const;
+    void nontransactional_message(const pgoutput::Message& m);
+    void settle_nontransactional(const TruthTransaction& truth);
     void settle();
     void compare(const TruthTransaction& truth);
     void change_message(const pgoutput::Message& m);
@@ -115,7 +133,13 @@ private:
     std::map<uint32_t, Relation> relations_;
     int64_t transactions_ = 0, inserts_ = 0, updates_ = 0, deletes_ = 0, truncates_ = 0, messages_ = 0,
             relation_checks_ = 0, skipped_ = 0;
-    int64_t unchanged_toast_ = 0;  // values an update sent as unchanged TOAST datums, where the truth left them
+    int64_t unchanged_toast_ = 0;
+    int64_t message_run_ = 0, writers_ = 1;  // message_run_ 0: not checked
+    std::set<int64_t> messages_seen_;        // emitted, not matched yet, by batch
+    std::set<int64_t> messages_due_;         // of rolled-back batches, not emitted yet
+    int64_t message_horizon_ = 0;            // the highest batch the truth has named
+    int64_t nontransactional_messages_ =
+        0;  // values an update sent as unchanged TOAST datums, where the truth left them
     int64_t differences_ = 0;
     std::vector<std::string> first_differences_;
 };

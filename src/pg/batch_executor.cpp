@@ -1,5 +1,8 @@
 #include "pg/batch_executor.hpp"
 
+#include "core/batch_message.hpp"
+#include "pg/core_guard.hpp"
+
 namespace cdccraft::pg {
 namespace {
 
@@ -358,15 +361,16 @@ int64 execute_updates(WorkerRun* run) {
 }
 
 char* batch_message_content(int64 run_id, int64 batch) {
-    return psprintf("{\"run_id\": %lld, \"batch\": %lld}", (long long)run_id, (long long)batch);
+    return core_string([&] { return cdccraft::batch_message_content(run_id, batch); });
 }
 
-void execute_message(WorkerRun* run) {
+void execute_message(WorkerRun* run, bool transactional) {
     const BatchPlan& plan = *run->plan;
-    if (!plan.emits_message) return;
-    Oid types[] = {TEXTOID};
-    Datum values[] = {CStringGetTextDatum(batch_message_content(run->run_id, plan.batch_number))};
-    spi_run_args("SELECT pg_catalog.pg_logical_emit_message(true, 'cdccraft', $1)", 1, types, values, SPI_OK_SELECT);
+    if (!(transactional ? plan.emits_message : plan.emits_nontransactional_message)) return;
+    Oid types[] = {BOOLOID, TEXTOID};
+    Datum values[] = {BoolGetDatum(transactional),
+                      CStringGetTextDatum(batch_message_content(run->run_id, plan.batch_number))};
+    spi_run_args("SELECT pg_catalog.pg_logical_emit_message($1, 'cdccraft', $2)", 2, types, values, SPI_OK_SELECT);
 }
 
 // The savepoint's deletes, then ROLLBACK TO it: PL/pgSQL's way, an internal

@@ -25,7 +25,8 @@ int64 execute_deletes(WorkerRun* run);
 // emit_messages: the batch's message, the content of which names the run
 // and the batch (palloc'd), and its emission as the batch's last change.
 char* batch_message_content(int64 run_id, int64 batch);
-void execute_message(WorkerRun* run);
+// emit_messages' (transactional) or nontransactional_messages'.
+void execute_message(WorkerRun* run, bool transactional);
 // The rows deleted inside a savepoint rolled back (savepoint_fraction).
 int64 execute_savepoint_deletes(WorkerRun* run);
 // Forgets prepared statements whose text names the table's columns.

@@ -264,6 +264,16 @@ void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 de
         elog(ERROR, "could not record the progress of cdccraft run %lld", (long long)run->run_id);
 }
 
+void catalog_record_partition_split(WorkerRun* run, const char* ddl) {
+    const Oid types[] = {INT8OID, INT8OID, TEXTOID};
+    const Datum values[] = {Int64GetDatum(run->run_id), Int64GetDatum(run->plan->batch_number),
+                            CStringGetTextDatum(ddl)};
+    exec_as_owner(run->catalog_owner,
+                  "INSERT INTO cdccraft.schema_change (run_id, batch, action, operation, ddl) "
+                  "VALUES ($1, $2, 'ALTER', 'split_partition', $3)",
+                  3, types, values, nullptr, SPI_OK_INSERT);
+}
+
 void catalog_finish(WorkerRun* run, const char* state, const char* error, Datum writer_commit_lsns) {
     const Oid types[] = {INT8OID, OIDOID, TEXTOID, TEXTOID, LSNOID, PG_LSNARRAYOID};
     const Datum values[] = {Int64GetDatum(run->run_id),        ObjectIdGetDatum(run->relid),

@@ -25,6 +25,8 @@ void catalog_mark_running(WorkerRun* run);
 void catalog_set_state(WorkerRun* run, const char* state);
 // Counters of the batch in plan, and its schema change if any.
 void catalog_record_batch(WorkerRun* run, int64 inserts, int64 updates, int64 deletes);
+// A partition split (partitioning range) of the batch in plan, with its DDL.
+void catalog_record_partition_split(WorkerRun* run, const char* ddl);
 // writer_commit_lsns: with several writers, each one's last commit LSN (a
 // pg_lsn[]), else (Datum) 0.
 void catalog_finish(WorkerRun* run, const char* state, const char* error, Datum writer_commit_lsns);

@@ -84,7 +84,8 @@ void emit(ReturnSetInfo* rsinfo, const RunReplay* replay, ValuePrinter* printer,
         initStringInfo(&json);
         appendStringInfoString(&json, "{\"prefix\": \"cdccraft\", \"content\": ");
         escape_json(&json, batch_message_content(replay_run_id(replay), batch.batch));
-        appendStringInfoString(&json, ", \"transactional\": true}");
+        appendStringInfoString(&json,
+                               change.nontransactional ? ", \"transactional\": false}" : ", \"transactional\": true}");
         values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data));
         nulls[6] = false;
     }

@@ -67,9 +67,13 @@ void record_final_state(WorkerRun* run, const char* state, const ErrorData* erro
     if (run->run_id != 0 && !run_step(record_outcome, run, &bookkeeping_error))
         ereport(WARNING, (errmsg("cdccraft run %lld could not record its outcome (%s): %s", (long long)run->run_id,
                                  state, bookkeeping_error->message)));
+    // Every writer's batches: the leader's are as many as it has planned.
+    const long long batches = run->team == nullptr
+                                  ? (long long)run->batches
+                                  : (long long)(run->planner->batches_planned() + run->other_writers_batches);
     ereport(LOG, (errmsg("cdccraft run %lld %s: %lld batches, inserts %lld, updates %lld, deletes %lld",
-                         (long long)run->run_id, state, (long long)run->batches, (long long)run->inserts,
-                         (long long)run->updates, (long long)run->deletes),
+                         (long long)run->run_id, state, batches, (long long)run->inserts, (long long)run->updates,
+                         (long long)run->deletes),
                   run->recording_error ? errdetail("%s", run->recording_error) : 0));
 }
 

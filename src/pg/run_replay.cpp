@@ -28,6 +28,10 @@ struct RunReplay {
     int writers;
     BatchPlanner* planners[kMaxWriters];
     BatchPlanner* planner;  // the one replay_next used last
+    // The rolled-back batches the last replay_next passed over that emitted
+    // a non-transactional message.
+    int64 passed_over[64];
+    int passed_over_count;
     BatchPlan* plan;
     BatchChanges* changes;
     MemoryContextCallback on_reset;
@@ -194,6 +198,7 @@ bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector
         const LoggedBatch& b = replay->batches[replay->next];
         *batch = &b;
         replay->planner = replay->planners[b.writer];
+        replay->passed_over_count = 0;
         BatchPlanner& planner = *replay->planner;
         if (b.batch == 0) {
             // The snapshot's chunks are one transaction.
@@ -222,6 +227,9 @@ bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector
             while (follows && planner.next_batch_number() < b.batch && !planner.finished()) {
                 planner.plan_batch(plan);
                 follows = plan.rolled_back;
+                if (follows && plan.emits_nontransactional_message &&
+                    replay->passed_over_count < static_cast<int>(std::size(replay->passed_over)))
+                    replay->passed_over[replay->passed_over_count++] = plan.batch_number;
             }
             follows = follows && b.batch == planner.next_batch_number() && !planner.finished();
             if (follows) {
@@ -237,10 +245,30 @@ bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector
     }
 }
 
+const int64* replay_passed_over(const RunReplay* replay, int* count) {
+    *count = replay->passed_over_count;
+    return replay->passed_over;
+}
+
 XLogRecPtr replay_last_known_commit(const RunReplay* replay) {
+    // A writer's batch whose commit is not known yet committed after that
+    // writer's last known one, but maybe before another writer's: the truth
+    // is whole only up to the earliest such writer's last known commit.
+    XLogRecPtr known[kMaxWriters] = {};
+    bool unknown[kMaxWriters] = {};
     XLogRecPtr last = InvalidXLogRecPtr;
-    for (int64 i = 0; i < replay->count; ++i)
-        if (replay->batches[i].batch > 0 && replay->batches[i].commit_lsn > last) last = replay->batches[i].commit_lsn;
+    for (int64 i = 0; i < replay->count; ++i) {
+        const LoggedBatch& b = replay->batches[i];
+        if (b.batch == 0) continue;
+        if (XLogRecPtrIsInvalid(b.commit_lsn)) {
+            unknown[b.writer] = true;
+            continue;
+        }
+        known[b.writer] = Max(known[b.writer], b.commit_lsn);
+        last = Max(last, b.commit_lsn);
+    }
+    for (int w = 0; w < replay->writers; ++w)
+        if (unknown[w] && known[w] < last) last = known[w];
     return last;
 }
 

@@ -36,8 +36,14 @@ RunReplay* open_replay(int64 run_id, MemoryContext query_context);
 // them); false after the last. The changes are valid until the next call.
 bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector<PlannedChange>** changes);
 
-// The commit LSN of the newest batch after the snapshot whose commit
-// position is known; invalid if none.
+// The batches rolled back that the last replay_next passed over (the ones
+// that emitted a non-transactional message; the first 64 of a run of them).
+const int64* replay_passed_over(const RunReplay* replay, int* count);
+
+// The position up to which the truth knows every commit after the snapshot:
+// the newest known commit, or, with several writers, the last known commit
+// of the earliest writer whose newest batch's commit is not known yet;
+// invalid if none.
 XLogRecPtr replay_last_known_commit(const RunReplay* replay);
 
 // About the batch replay_next gave last.

@@ -19,6 +19,7 @@ extern "C" {
 #include "pg/claims.hpp"
 #include "pg/core_guard.hpp"
 #include "pg/run_catalog.hpp"
+#include "pg/run_partitions.hpp"
 #include "pg/server_encoding.hpp"
 
 namespace cdccraft::pg {
@@ -85,10 +86,12 @@ void check_names_free(WorkerRun* run) {
                         errhint("Pass another slot_name, or drop the slot with pg_drop_replication_slot.")));
 }
 
-void append_column_definition(StringInfo sql, const ColumnSpec& spec) {
+// partitioned: the primary key is the table's (id, created_at), which must
+// hold the partition key.
+void append_column_definition(StringInfo sql, const ColumnSpec& spec, bool partitioned) {
     appendStringInfo(sql, "%s %s", quoted_name(spec.name), column_type(spec));
     if (spec.generator == Generator::Key)
-        appendStringInfoString(sql, " PRIMARY KEY");
+        appendStringInfoString(sql, partitioned ? " NOT NULL" : " PRIMARY KEY");
     else if (spec.not_null)
         appendStringInfoString(sql, " NOT NULL");
     if (spec.generator == Generator::ServerDefault) appendStringInfoString(sql, " DEFAULT pg_catalog.now()");
@@ -183,14 +186,15 @@ void setup_create_table(WorkerRun* run) {
     if (own_types) create_run_types(run);
     StringInfoData sql;
     initStringInfo(&sql);
+    const bool partitioned = c.partitioning == Partitioning::Range;
     appendStringInfo(&sql, "CREATE TABLE %s (", run->qualified_table);
     bool first = true;
     for (ColumnId id : run->planner->schema().columns()) {
         if (!first) appendStringInfoString(&sql, ", ");
-        append_column_definition(&sql, run->planner->schema().shape(id));
+        append_column_definition(&sql, run->planner->schema().shape(id), partitioned);
         first = false;
     }
-    appendStringInfoChar(&sql, ')');
+    appendStringInfoString(&sql, partitioned ? partitioned_table_clause(run) : ")");
     spi_run(sql.data, SPI_OK_UTILITY);
     for (ColumnId id : run->planner->schema().columns()) {
         if (column_spec(id).typed != TypedKind::Document) continue;
@@ -200,6 +204,8 @@ void setup_create_table(WorkerRun* run) {
         spi_run(sql.data, SPI_OK_UTILITY);
     }
     run->relid = table_oid(c);
+    // After the storage settings, which the partitions copy.
+    if (partitioned) create_first_partition(run);
     // The table's row type is a type of the run's too: with USAGE left to
     // PUBLIC, any role that may look in the schema could make a view, a
     // domain or a column on it, and hold the run's cleanup back (t/183).
@@ -256,6 +262,9 @@ void setup_create_publication(WorkerRun* run) {
     initStringInfo(&sql);
     appendStringInfo(&sql, "CREATE PUBLICATION %s FOR TABLE %s",
                      quote_identifier(run->config->publication_name.c_str()), run->qualified_table);
+    if (run->config->partitioning == Partitioning::Range)
+        appendStringInfo(&sql, " WITH (publish_via_partition_root = %s)",
+                         run->config->publish_via_partition_root ? "true" : "false");
     spi_run(sql.data, SPI_OK_UTILITY);
     run->publication_oid = get_publication_oid(run->config->publication_name.c_str(), false);
     catalog_record_objects(run);

@@ -128,6 +128,10 @@ bool feed_batch(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* print
         if (!replay_next(replay, &batch, &changes)) return false;
         // The snapshot predates the canary.
         if (batch->batch == 0) continue;
+        int passed = 0;
+        const int64* rolled_back = replay_passed_over(replay, &passed);
+        for (int i = 0; i < passed && batch->commit_lsn > from; ++i)
+            CDCCRAFT_CORE(verifier->rolled_back_message(rolled_back[i]));
         if (XLogRecPtrIsInvalid(batch->commit_lsn) || batch->commit_lsn > upto) return false;
         if (batch->commit_lsn <= from) continue;
         break;
@@ -142,6 +146,10 @@ bool feed_batch(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* print
         if (change.op == ChangeOp::Ddl) continue;
         if (change.op == ChangeOp::Truncate) {
             CDCCRAFT_CORE(verifier->draft_change(change.op, ""));
+            continue;
+        }
+        if (change.op == ChangeOp::Message && change.nontransactional) {
+            CDCCRAFT_CORE(verifier->draft_nontransactional_message());
             continue;
         }
         if (change.op == ChangeOp::Message) {
@@ -236,6 +244,8 @@ Datum cdccraft_verify(PG_FUNCTION_ARGS) {
     const char* table = config.table_name.c_str();
     CDCCRAFT_CORE(holder->verifier = new StreamVerifier(schema, table));
     StreamVerifier* verifier = holder->verifier;
+    if (config.nontransactional_messages)
+        CDCCRAFT_CORE(verifier->check_nontransactional_messages(run_id, config.writers));
     ValuePrinter* printer = make_value_printer();
 
     // NOLINTBEGIN(bugprone-implicit-widening-of-multiplication-result): PostgreSQL's own sizes
@@ -253,9 +263,10 @@ Datum cdccraft_verify(PG_FUNCTION_ARGS) {
         // publication_names is a list of identifiers (split at commas,
         // case-folded): the run's publication is one name. messages: the
         // watermarks of emit_messages are part of the truth.
-        Datum args[] = {CStringGetTextDatum(canary.slot), LSNGetDatum(upto),
-                        CStringGetTextDatum(quote_identifier(canary.publication)),
-                        CStringGetTextDatum(replay_config(replay).emit_messages ? "true" : "false")};
+        Datum args[] = {
+            CStringGetTextDatum(canary.slot), LSNGetDatum(upto),
+            CStringGetTextDatum(quote_identifier(canary.publication)),
+            CStringGetTextDatum(config.emit_messages || config.nontransactional_messages ? "true" : "false")};
         const int nest_level = pin_safe_settings();
         Portal cursor = SPI_cursor_open_with_args(
             nullptr,

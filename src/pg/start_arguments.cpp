@@ -90,6 +90,7 @@ void assign(double& member, const StartArgument& a) { member = a.number; }
 void assign(ReplicaIdentity& member, const StartArgument& a) { member = parse_replica_identity(a.text); }
 void assign(KeyOrder& member, const StartArgument& a) { member = parse_key_order(a.text); }
 void assign(ColumnProfile& member, const StartArgument& a) { member = parse_column_profile(a.text); }
+void assign(Partitioning& member, const StartArgument& a) { member = parse_partitioning(a.text); }
 void assign(EvolutionOps& member, const StartArgument& a) { member = parse_evolution_ops(a.text); }
 void assign(UpdateKinds& member, const StartArgument& a) { member = parse_update_kinds(a.text); }
 void assign(std::optional<int64_t>& member, const StartArgument& a) { member = a.integer; }

@@ -4,6 +4,7 @@
 #include "pg/core_guard.hpp"
 #include "pg/run_catalog.hpp"
 #include "pg/run_integrity.hpp"
+#include "pg/run_partitions.hpp"
 
 namespace cdccraft::pg {
 namespace {
@@ -31,8 +32,8 @@ void count_batch(WorkerRun* run, XLogRecPtr commit_end) {
 // one id never take each other's; it lives in the run, not in the
 // transaction, whose memory PREPARE frees.
 void end_prepared_batch(WorkerRun* run) {
-    snprintf(run->prepared_gid, sizeof run->prepared_gid, "cdccraft_%u_%lld_%lld", MyDatabaseId,
-             (long long)run->run_id, (long long)run->plan->batch_number);
+    snprintf(run->prepared_gid, sizeof run->prepared_gid, "cdccraft_%u_%lld_%lld", MyDatabaseId, (long long)run->run_id,
+             (long long)run->plan->batch_number);
     run->prepare_pending = false;
     prepare_worker_transaction(run->prepared_gid);
     run->prepared = true;
@@ -49,10 +50,10 @@ bool write_batch(WorkerRun* run, ErrorData** error) {
     if (!run->prepare_pending) return true;
     if (run_step(end_prepared_batch, run, error)) return true;
     if (run->prepared)
-        ereport(WARNING, (errmsg("cdccraft run %lld left its prepared transaction \"%s\"", (long long)run->run_id,
-                                 run->prepared_gid),
-                          errhint("It holds locks on the run's table: end it with ROLLBACK PREPARED '%s'.",
-                                  run->prepared_gid)));
+        ereport(WARNING,
+                (errmsg("cdccraft run %lld left its prepared transaction \"%s\"", (long long)run->run_id,
+                        run->prepared_gid),
+                 errhint("It holds locks on the run's table: end it with ROLLBACK PREPARED '%s'.", run->prepared_gid)));
     return false;
 }
 
@@ -65,21 +66,26 @@ void run_batch(WorkerRun* run) {
     snprintf(activity, sizeof activity, "cdccraft run %lld: batch %lld: insert %zu, update %lld, delete %zu%s",
              (long long)run->run_id, (long long)plan.batch_number, plan.insert_keys.size(),
              static_cast<long long>(plan.updated_rows()), plan.delete_keys.size(),
-             plan.evolution     ? ", evolve"
-             : plan.rolled_back ? ", then roll back"
-             : plan.prepared    ? ", then prepare"
-                                : "");
+             plan.evolution          ? ", evolve"
+             : plan.rolled_back      ? ", then roll back"
+             : plan.prepared         ? ", then prepare"
+             : plan.splits_partition ? ", split a partition"
+                                     : "");
     begin_worker_transaction(activity, plan.prepared);
     // The lock the batch's first statement takes: every schema change takes
     // ACCESS EXCLUSIVE, and a weaker lock first would have to be upgraded.
-    check_run_table(run, plan.evolution ? AccessExclusiveLock : RowExclusiveLock);
+    check_run_table(run, plan.evolution || plan.splits_partition ? AccessExclusiveLock : RowExclusiveLock);
 
+    // Written now, decoded as soon as the decoder reaches it: before this
+    // transaction, which is decoded at its commit, and if it rolls back.
+    execute_message(run, false);
     if (plan.evolution) execute_evolution(run);
+    if (plan.splits_partition) catalog_record_partition_split(run, split_newest_partition(run));
     execute_inserts(run);
     const int64 updates = execute_updates(run);
     const int64 deletes = execute_deletes(run);
     const int64 savepoint_deletes = execute_savepoint_deletes(run);
-    execute_message(run);
+    execute_message(run, true);
     run->pending.inserts = static_cast<int64>(plan.insert_keys.size());
     run->pending.updates = updates;
     run->pending.deletes = deletes;

@@ -45,6 +45,7 @@ void cdccraft_worker_main(Datum main_arg) {
     if (!attach_start_handoff(run, main_arg)) proc_exit(0);
 
     BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
+    start_stop_watchdog();
     pin_worker_settings(run->lock_timeout_ms);
     SetConfigOption("application_name", "cdccraft run (starting)", PGC_USERSET, PGC_S_SESSION);
     set_up_run(run);

@@ -4,6 +4,7 @@
 #include "pg/run_integrity.hpp"
 #include "pg/run_outcome.hpp"
 #include "pg/worker_signals.hpp"
+#include "pg/writer_team.hpp"
 
 namespace cdccraft::pg {
 namespace {
@@ -60,6 +61,9 @@ TimestampTz hold_for_slot(WorkerRun* run) {
                          (long long)max_lag)));
     while (!stop_requested() && slot_lag_bytes(run) > max_lag) {
         CHECK_FOR_INTERRUPTS();
+        // A writer that fails meanwhile ends the run now, not once the slot
+        // catches up.
+        check_writers(run);
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 200, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
         reload_config_if_asked();

@@ -6,6 +6,7 @@ extern "C" {
 }
 
 #include "pg/worker_settings.hpp"
+#include "pg/worker_signals.hpp"
 
 namespace cdccraft::pg {
 
@@ -22,12 +23,17 @@ bool run_step_with(void (*step)(WorkerRun*), WorkerRun* run, ErrorData** error, 
     volatile bool ok = true;
     PG_TRY();
     {
-        if (cancellable) QueryCancelHoldoffCount = 0;
+        if (cancellable) {
+            QueryCancelHoldoffCount = 0;
+            set_in_cancellable_step(true);
+        }
         step(run);
+        set_in_cancellable_step(false);
         QueryCancelHoldoffCount = cancel_held;
     }
     PG_CATCH();
     {
+        set_in_cancellable_step(false);
         QueryCancelHoldoffCount = cancel_held;
         MemoryContextSwitchTo(TopMemoryContext);
         *error = CopyErrorData();

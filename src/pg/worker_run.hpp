@@ -31,6 +31,7 @@ struct WorkerRun {
     WriterTeam* team = nullptr;
     // Why the run stopped when no one stopped it (a writer terminated).
     const char* stop_cause = nullptr;
+    int64 other_writers_batches = 0;  // the other writers' batches, once they have ended
     Oid role = InvalidOid;
     Oid catalog_owner = InvalidOid;
     Oid relid = InvalidOid;
@@ -55,7 +56,7 @@ struct WorkerRun {
     bool prepare_pending = false;
     bool prepared = false;
     char prepared_gid[GIDSIZE] = {};
-    Timestamp anchor = 0;              // purchased_at values are this minus an offset
+    Timestamp anchor = 0;  // purchased_at values are this minus an offset
     // The run's cdccraft.lock_timeout, as its caller had it: known before the
     // configuration is read in full, since the connection needs it.
     int64 lock_timeout_ms = 0;

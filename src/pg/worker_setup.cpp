@@ -83,6 +83,7 @@ void set_up_run(WorkerRun* run) {
         fail_setup(run, error);
     release_caller(run, SetupStatus::Ready);
     run->handoff.setup_finished = true;
+    let_writers_go(run);
 }
 
 }  // namespace cdccraft::pg

@@ -23,25 +23,58 @@ using namespace cdccraft::pg;
 
 namespace {
 
-[[noreturn]] void leave(WorkerRun* run, WriterState state, const ErrorData* error) {
+bool leader_gone(const WriterBoard* board) {
+    return ProcGlobal->allProcs[board->leader_pgprocno].pid != board->leader_pid;
+}
+
+// The writer's totals and last commit, on the board after every batch: a
+// writer terminated mid-batch (the stop watchdog's FATAL) cannot leave them.
+void publish_totals(WorkerRun* run) {
     WriterReport& report = run->board->reports[run->writer];
     report.last_commit_lsn = run->last_commit_lsn;
     report.batches = run->planner != nullptr ? run->planner->batches_planned() : 0;
     report.inserts = run->inserts;
     report.updates = run->updates;
     report.deletes = run->deletes;
+}
+
+void write_state(WorkerRun* run, WriterState state) {
+    pg_write_barrier();
+    pg_atomic_write_u32(&run->board->reports[run->writer].state, static_cast<uint32>(state));
+    SetLatch(&ProcGlobal->allProcs[run->board->leader_pgprocno].procLatch);
+}
+
+// An exit that leave() did not make (a FATAL: the stop watchdog's, or
+// another's) still says how the writer ended.
+void on_writer_exit(int, Datum arg) {
+    auto* run = reinterpret_cast<WorkerRun*>(DatumGetPointer(arg));
+    WriterReport& report = run->board->reports[run->writer];
+    const auto state = static_cast<WriterState>(pg_atomic_read_u32(&report.state));
+    if (state != WriterState::Starting && state != WriterState::Running) return;
+    if (!stop_requested()) strlcpy(report.message, "the writer exited (see the server log)", sizeof report.message);
+    write_state(run, stop_requested() ? WriterState::Stopped : WriterState::Failed);
+}
+
+[[noreturn]] void leave(WorkerRun* run, WriterState state, const ErrorData* error) {
+    WriterReport& report = run->board->reports[run->writer];
+    publish_totals(run);
     if (error != nullptr) {
         report.sqlerrcode = error->sqlerrcode;
         strlcpy(report.message, error->message ? error->message : "unknown error", sizeof report.message);
     }
-    pg_write_barrier();
-    pg_atomic_write_u32(&report.state, static_cast<uint32>(state));
-    SetLatch(&ProcGlobal->allProcs[run->board->leader_pgprocno].procLatch);
+    write_state(run, state);
     proc_exit(0);
 }
 
-bool leader_gone(const WriterBoard* board) {
-    return ProcGlobal->allProcs[board->leader_pgprocno].pid != board->leader_pid;
+// Until the leader says go (every writer started, the caller released), or
+// the run ends first.
+void await_go(WorkerRun* run) {
+    while (pg_atomic_read_u32(&run->board->go) == 0) {
+        if (stop_requested() || leader_gone(run->board)) leave(run, WriterState::Stopped, nullptr);
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    }
+    pg_read_barrier();
 }
 
 // The names' spellings for the database read the catalog: a transaction.
@@ -84,7 +117,9 @@ void cdccraft_writer_main(Datum main_arg) {
     // No batch before the first: its progress row replaces none.
     run->batches = -1;
 
+    before_shmem_exit(on_writer_exit, PointerGetDatum(run));
     BackgroundWorkerInitializeConnectionByOid(board->database, board->role, 0);
+    start_stop_watchdog();
     // now() lands in timestamp columns in the leader's TimeZone, which the
     // truth replays; the role's own setting, changed since, must not move it.
     SetConfigOption("TimeZone", board->time_zone, PGC_USERSET, PGC_S_SESSION);
@@ -107,17 +142,21 @@ void cdccraft_writer_main(Datum main_arg) {
     CDCCRAFT_CORE(run->plan = new BatchPlan());
     run->config = &planner->config();
     if (!run_step(prepare_planner, run, &error)) leave(run, WriterState::Failed, error);
-    pg_atomic_write_u32(&board->reports[writer].state, static_cast<uint32>(WriterState::Running));
+    write_state(run, WriterState::Running);
+    await_go(run);
 
     TimestampTz started = GetCurrentTimestamp();
     for (;;) {
         reload_config_if_asked();
         if (stop_requested() || leader_gone(board)) leave(run, WriterState::Stopped, nullptr);
-        if (run->planner->finished()) leave(run, WriterState::Finished, nullptr);
+        if (run->planner->finished()) {
+            if (!run_step(record_writer_end, run, &error)) leave(run, WriterState::Failed, error);
+            leave(run, WriterState::Finished, nullptr);
+        }
         started += hold_for_slot(run);
         if (stop_requested()) leave(run, WriterState::Stopped, nullptr);
-        if (!write_batch(run, &error))
-            leave(run, stop_requested() ? WriterState::Stopped : WriterState::Failed, error);
+        if (!write_batch(run, &error)) leave(run, stop_requested() ? WriterState::Stopped : WriterState::Failed, error);
+        publish_totals(run);
         log_batch(run);
         pace(run, started);
     }

@@ -1,5 +1,6 @@
 #include "pg/writer_team.hpp"
 
+#include "pg/catalog_access.hpp"
 #include "pg/run_outcome.hpp"
 #include "pg/worker_signals.hpp"
 
@@ -50,9 +51,12 @@ void fill_board(WorkerRun* run, WriterBoard* board) {
     strlcpy(board->time_zone, pg_get_timezone_name(session_timezone), sizeof board->time_zone);
     strlcpy(board->config_wire, run->config_wire, sizeof board->config_wire);
     for (WriterReport& report : board->reports) pg_atomic_init_u32(&report.state, 0);
+    pg_atomic_init_u32(&board->go, 0);
 }
 
-BackgroundWorkerHandle* launch_writer(WorkerRun* run, int writer) {
+// Stores the handle before it waits for the start: a cancel of that wait
+// must still leave end_writers a handle to stop and wait for.
+void launch_writer(WorkerRun* run, int writer) {
     BackgroundWorker worker;
     memset(&worker, 0, sizeof worker);
     worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -75,11 +79,11 @@ BackgroundWorkerHandle* launch_writer(WorkerRun* run, int writer) {
                  errhint("A run of %lld writers takes as many background worker slots; raise max_worker_processes "
                          "(now %d), pass fewer writers, or stop another run.",
                          (long long)run->config->writers, max_worker_processes)));
+    run->team->handles[writer] = handle;
     pid_t pid;
     if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
                         errmsg("writer %d of cdccraft run %lld could not start", writer, (long long)run->run_id)));
-    return handle;
 }
 
 // A writer's end, as an error for the run's outcome; null while it writes,
@@ -114,6 +118,14 @@ void wait_latch_briefly() {
     reload_config_if_asked();
 }
 
+// However the leader exits (a FATAL too, which records no outcome), the
+// writers are told to stop with it.
+void stop_writers_at_exit(int, Datum arg) {
+    auto* team = reinterpret_cast<WriterTeam*>(DatumGetPointer(arg));
+    for (BackgroundWorkerHandle* handle : team->handles)
+        if (handle != nullptr) TerminateBackgroundWorker(handle);
+}
+
 }  // namespace
 
 void launch_writers(WorkerRun* run) {
@@ -124,9 +136,29 @@ void launch_writers(WorkerRun* run) {
     team->segment = dsm_create(sizeof(WriterBoard), 0);
     dsm_pin_mapping(team->segment);
     run->team = team;
+    before_shmem_exit(stop_writers_at_exit, PointerGetDatum(team));
     run->board = static_cast<WriterBoard*>(dsm_segment_address(team->segment));
     fill_board(run, run->board);
-    for (int w = 1; w < writers; ++w) team->handles[w] = launch_writer(run, w);
+    for (int w = 1; w < writers; ++w) launch_writer(run, w);
+}
+
+void let_writers_go(WorkerRun* run) {
+    if (run->board == nullptr) return;
+    pg_write_barrier();
+    pg_atomic_write_u32(&run->board->go, 1);
+}
+
+void record_writer_end(WorkerRun* run) {
+    if (run->config->writers <= 1) return;
+    const Oid types[] = {INT8OID, INT4OID, LSNOID};
+    const Datum values[] = {Int64GetDatum(run->run_id), Int32GetDatum(run->writer + 1),
+                            LSNGetDatum(run->last_commit_lsn)};
+    const char nulls[] = {' ', ' ', XLogRecPtrIsInvalid(run->last_commit_lsn) ? 'n' : ' '};
+    begin_worker_transaction("cdccraft writer: recording its end");
+    exec_as_owner(run->catalog_owner,
+                  "UPDATE cdccraft.run SET writer_commit_lsns[$2] = $3 WHERE id OPERATOR(pg_catalog.=) $1", 3, types,
+                  values, nulls, SPI_OK_UPDATE);
+    commit_worker_transaction();
 }
 
 void check_writers(WorkerRun* run) {
@@ -144,6 +176,8 @@ void check_writers(WorkerRun* run) {
 }
 
 void finish_with_writers(WorkerRun* run) {
+    ErrorData* error = nullptr;
+    if (!run_step(record_writer_end, run, &error)) finish(run, "failed", error);
     for (;;) {
         if (stop_requested()) finish(run, "stopped", nullptr);
         check_writers(run);
@@ -168,6 +202,7 @@ void end_writers(WorkerRun* run) {
     for (int w = 1; w < writers; ++w) {
         const WriterReport& report = run->board->reports[w];
         if (state_of(report) == WriterState::Starting) continue;
+        run->other_writers_batches += report.batches;
         run->inserts += report.inserts;
         run->updates += report.updates;
         run->deletes += report.deletes;

@@ -32,6 +32,10 @@ struct WriterBoard {
     Oid type_oids[2];
     int64 run_id;
     int writers;
+    // Set by the leader once every writer has started and the run's caller
+    // has its id: no writer writes before, so a start that fails leaves no
+    // batch behind.
+    pg_atomic_uint32 go;
     Timestamp anchor;
     int64 lock_timeout_ms;
     XLogRecPtr slot_proof_lsn;
@@ -45,9 +49,16 @@ struct WriterBoard {
 // The last setup step of a run of several writers: launches writers 1 ..
 // writers - 1 and waits until each has started; raises 53400 if one cannot.
 void launch_writers(WorkerRun* run);
+// Once the caller is released: lets the writers write.
+void let_writers_go(WorkerRun* run);
 // Between the leader's batches: ends the run if another writer failed or was
 // terminated (finish() records it).
 void check_writers(WorkerRun* run);
+// A writer (the leader too) that has written its share records its last
+// commit position at once (cdccraft.run.writer_commit_lsns): its last batch's
+// would otherwise stay unknown while the others write, and for good if the
+// run is interrupted.
+void record_writer_end(WorkerRun* run);
 // Once the leader has written its share: waits until every writer has
 // written its own, then finishes the run completed, or as check_writers
 // does, or stopped on a stop.

@@ -105,6 +105,7 @@ std::string default_text(double v) {
 std::string default_text(ReplicaIdentity v) { return std::string(replica_identity_name(v)); }
 std::string default_text(KeyOrder v) { return std::string(key_order_name(v)); }
 std::string default_text(ColumnProfile v) { return std::string(column_profile_name(v)); }
+std::string default_text(Partitioning v) { return std::string(partitioning_name(v)); }
 std::string default_text(EvolutionOps v) { return "{" + evolution_ops_text(v) + "}"; }
 std::string default_text(UpdateKinds v) { return "{" + update_kinds_text(v) + "}"; }
 std::string default_text(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "NULL"; }
@@ -117,7 +118,7 @@ TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
         EXPECT_EQ(default_text(member), sql_literal(p.sql_default)) << p.name;
         ++compared;
     });
-    EXPECT_EQ(compared, 31u);
+    EXPECT_EQ(compared, 35u);
     // An optional count's NULL is its C++ default too.
     EXPECT_EQ(default_text(c.updates_per_batch), "NULL");
     EXPECT_EQ(default_text(c.deletes_per_batch), "NULL");

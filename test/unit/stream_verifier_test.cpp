@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "core/batch_message.hpp"
+
 using namespace cdccraft;
 
 namespace {
@@ -293,4 +295,95 @@ TEST(StreamVerifier, AKeyUpdateIsMatchedByItsOldKey) {
         wrong.finish();
         EXPECT_FALSE(wrong.ok()) << old_form;
     }
+}
+
+// A partitioned run published without publish_via_partition_root: changes
+// come as the partitions', <table>_p<n>, each with its own Relation; any
+// other name is another table's.
+TEST(StreamVerifier, APartitionsChangesAreTheTables) {
+    StreamVerifier v("public", "sales");
+    v.emitted(relation({"id", "qty"}, "sales_p0"));
+    v.expect(transaction(4, 703, 0x4000, {change(ChangeOp::Insert, "a", {{"id", "a"}, {"qty", "1"}})}));
+    emit(v, 703, 0x4000, {Writer().byte('I').int32(kTable + 1).byte('N').tuple({"a", "1"}).out});
+    v.truth_exhausted();
+    v.finish();
+    EXPECT_TRUE(v.ok()) << v.verdict_json("");
+
+    for (const char* other : {"sales_p", "sales_px", "sales_archive", "sale_p1"}) {
+        StreamVerifier w("public", "sales");
+        w.emitted(relation({"id", "qty"}, other));
+        w.expect(transaction(4, 703, 0x4000, {change(ChangeOp::Insert, "a", {{"id", "a"}, {"qty", "1"}})}));
+        emit(w, 703, 0x4000, {Writer().byte('I').int32(kTable + 1).byte('N').tuple({"a", "1"}).out});
+        w.truth_exhausted();
+        w.finish();
+        EXPECT_FALSE(w.ok()) << other;
+    }
+}
+
+namespace {
+
+std::string nontransactional(int64_t run_id, int64_t batch) {
+    Writer w;
+    w.byte('M').byte(0).int64(0x10).cstring("cdccraft");
+    const std::string content = batch_message_content(run_id, batch);
+    w.int32(static_cast<uint32_t>(content.size()));
+    w.out += content;
+    return w.out;
+}
+
+TruthTransaction with_message(TruthTransaction t) {
+    t.nontransactional_message = true;
+    return t;
+}
+
+}  // namespace
+
+// nontransactional_messages: each committed batch's before its commit, each
+// rolled-back batch's too; another run's passed over; one missing, one
+// twice, one of a batch the truth never had: differences.
+TEST(StreamVerifier, NontransactionalMessagesAreCheckedOutsideTransactions) {
+    StreamVerifier v = verifier();
+    v.check_nontransactional_messages(7, 1);
+    v.emitted(nontransactional(7, 1));
+    v.emitted(nontransactional(8, 1));  // another run's
+    v.expect(with_message(transaction(1, 700, 0x1000, {change(ChangeOp::Insert, "a", {{"id", "a"}, {"qty", "1"}})})));
+    emit(v, 700, 0x1000, {insert("a", "1")});
+    v.emitted(nontransactional(7, 2));  // batch 2, rolled back
+    v.emitted(nontransactional(7, 3));
+    v.rolled_back_message(2);
+    v.expect(with_message(transaction(3, 702, 0x3000, {change(ChangeOp::Insert, "b", {{"id", "b"}, {"qty", "2"}})})));
+    emit(v, 702, 0x3000, {insert("b", "2")});
+    v.truth_exhausted();
+    v.finish();
+    EXPECT_TRUE(v.ok()) << v.verdict_json("");
+    EXPECT_NE(v.verdict_json("").find("\"nontransactional_message\": 3"), std::string::npos) << v.verdict_json("");
+
+    auto differences = [](bool send_first, bool send_twice, bool send_stray) {
+        StreamVerifier w = verifier();
+        w.check_nontransactional_messages(7, 1);
+        if (send_first) w.emitted(nontransactional(7, 1));
+        if (send_twice) w.emitted(nontransactional(7, 1));
+        if (send_stray) w.emitted(nontransactional(7, 0));
+        w.expect(
+            with_message(transaction(1, 700, 0x1000, {change(ChangeOp::Insert, "a", {{"id", "a"}, {"qty", "1"}})})));
+        emit(w, 700, 0x1000, {insert("a", "1")});
+        w.truth_exhausted();
+        w.finish();
+        return w.differences();
+    };
+    EXPECT_EQ(differences(true, false, false), 0);
+    EXPECT_EQ(differences(false, false, false), 1) << "missing";
+    EXPECT_EQ(differences(true, true, false), 1) << "twice";
+    EXPECT_EQ(differences(true, false, true), 1) << "of no batch of the truth";
+}
+
+TEST(BatchMessage, ContentReadsBackOnlyAsWritten) {
+    EXPECT_EQ(batch_message_content(3, 41), "{\"run_id\": 3, \"batch\": 41}");
+    const auto m = parse_batch_message("{\"run_id\": 3, \"batch\": 41}");
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->run_id, 3);
+    EXPECT_EQ(m->batch, 41);
+    for (const char* other : {"{\"run_id\":3, \"batch\": 41}", "{\"run_id\": 3, \"batch\": 41} ",
+                              "{\"run_id\": +3, \"batch\": 41}", "{\"run_id\": 3, \"batch\": 41, \"x\": 1}", ""})
+        EXPECT_FALSE(parse_batch_message(other).has_value()) << other;
 }

@@ -1,0 +1,106 @@
+# A stop reaches the run even when code of the run's role catches it: a
+# trigger on the run's table that catches the cancel a stop sends (as
+# PL/pgSQL can) and sleeps on. The step is terminated after the stop's grace
+# (ten seconds), in a writer (the run is then stopped, and says so) and in
+# the leader (which cannot record its outcome: the run is interrupted), and
+# a fast shutdown is not held up. With several writers, a writer that has
+# written its share records its last commit position at once: mid-run no
+# finished writer's last batch is without one, and the canary agrees.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time);
+use CdccraftTest;
+
+my $node = PostgreSQL::Test::Cluster->new('stop_caught');
+$node->init(allows_streaming => 'logical');
+$node->start;
+$node->safe_psql('postgres', q{
+    CREATE EXTENSION cdccraft;
+    CREATE FUNCTION public.catch_stops() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_setting('application_name') ~ TG_ARGV[0] THEN
+            LOOP
+                BEGIN
+                    PERFORM pg_sleep(3600);
+                EXCEPTION WHEN query_canceled THEN
+                END;
+            END LOOP;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE FUNCTION public.slow_down() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_setting('application_name') LIKE TG_ARGV[0] THEN PERFORM pg_sleep(0.5); END IF;
+        RETURN NULL;
+    END $$;
+});
+
+# $who: a regular expression for the application_name of the backend to
+# catch in ($backend_type).
+sub trapped_stop {
+    my ($table, $who, $backend_type) = @_;
+    my $run = start_run($node, table_name => "'$table'", total_records => 0, writers => 2, evolve => 'false',
+        changes_per_second => 2000);
+    wait_for_batches($node, $run, 5);
+    $node->safe_psql('postgres', "CREATE TRIGGER catch AFTER INSERT ON $table FOR EACH STATEMENT "
+          . "EXECUTE FUNCTION public.catch_stops('$who')");
+    $node->poll_query_until('postgres',
+        "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND backend_type = '$backend_type'")
+      or die "$table: the trigger never caught the run";
+    my $started = time;
+    $node->safe_psql('postgres', "SELECT cdccraft_stop($run)");
+    my $took = time - $started;
+    ok($took < 60, sprintf('%s: cdccraft_stop returns though the trigger catches the stop (%.1f s)', $table, $took));
+    ok( $node->poll_query_until('postgres',
+            "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type IN ('cdccraft worker', 'cdccraft writer')"),
+        "$table: no worker or writer is left");
+    return $run;
+}
+
+my $run = trapped_stop('caught_in_writer', 'writer 1$', 'cdccraft writer');
+is(state_of($node, $run), 'stopped', 'caught in a writer: the leader records the run stopped');
+assert_exact($node, $run, 'caught in a writer');
+ok($node->log_contains(qr/terminating background worker "cdccraft writer" due to administrator command/),
+    'the writer was terminated');
+
+$run = trapped_stop('caught_in_leader', '^cdccraft run \\d+$', 'cdccraft worker');
+is(state_of($node, $run), 'interrupted', 'caught in the leader: the run is interrupted, its outcome unrecorded');
+assert_exact($node, $run, 'caught in the leader');
+
+# A fast shutdown with a run caught in its leader.
+my $caught = start_run($node, table_name => "'at_shutdown'", total_records => 0, evolve => 'false',
+    changes_per_second => 2000);
+wait_for_batches($node, $caught, 5);
+$node->safe_psql('postgres', q{CREATE TRIGGER catch AFTER INSERT ON at_shutdown FOR EACH STATEMENT
+                                EXECUTE FUNCTION public.catch_stops('^cdccraft run \\d+$')});
+$node->poll_query_until('postgres',
+    "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND backend_type = 'cdccraft worker'")
+  or die 'the trigger never caught the run';
+my $started = time;
+$node->stop('fast');
+ok(time - $started < 60, sprintf('a fast shutdown is not held up (%.1f s)', time - $started));
+$node->start;
+
+# A writer that has written its share records its last commit at once.
+my $slow = start_run($node, table_name => "'uneven'", total_records => 4000, batch_size => 100, writers => 2,
+    evolve => 'false', verify => 'true', changes_per_second => 1000);
+$node->safe_psql('postgres', q{CREATE TRIGGER slow AFTER INSERT ON uneven FOR EACH STATEMENT
+                               EXECUTE FUNCTION public.slow_down('%writer 1')});
+# The leader's share: 2,000 rows, 20 batches, and the snapshot.
+$node->poll_query_until('postgres',
+    "SELECT count(commit_lsn) = 21 FROM cdccraft_batches WHERE run_id = $slow AND writer = 0")
+  or die 'the leader\'s batches never all had their commit positions';
+is(state_of($node, $slow), 'running',
+    'the leader\'s last batch has its commit position while writer 1 still writes');
+my $v = decode_json($node->safe_psql('postgres', "SELECT cdccraft_verify($slow)"));
+ok($v->{ok}, 'the canary agrees with the truth mid-run') or diag explain $v->{first_differences};
+$node->safe_psql('postgres', 'DROP TRIGGER slow ON uneven');
+$node->safe_psql('postgres', "CALL cdccraft_wait($slow)");
+is(state_of($node, $slow), 'completed', 'and the run completes');
+done_testing();
