@@ -21,7 +21,9 @@ COMMENT ON COLUMN cdccraft.batch_commit.writer IS
 ALTER TABLE cdccraft.progress ADD COLUMN writer integer NOT NULL DEFAULT 0;
 CREATE INDEX progress_writer_idx ON cdccraft.progress (run_id, writer, batches);
 COMMENT ON COLUMN cdccraft.progress.writer IS 'the writer whose counters these are; a run''s are the sum of its writers''';
-ALTER TABLE cdccraft.run ADD COLUMN writer_commit_lsns pg_lsn[];
+ALTER TABLE cdccraft.run ADD COLUMN writer_commit_lsns pg_lsn[], ADD COLUMN partition_oids oid[];
+COMMENT ON COLUMN cdccraft.run.partition_oids IS
+    'the partitions the run created (partitioning range), which cleanup drops with its table, and only those';
 COMMENT ON COLUMN cdccraft.run.writer_commit_lsns IS
     'with several writers, the commit LSN of each one''s last transaction (by writer, from 1), written with the outcome; last_commit_lsn is the latest of them';
 
@@ -266,7 +268,8 @@ SELECT r.id, r.owner, r.schema_name, r.table_name, r.publication_name, r.slot_na
               ORDER BY t.oid) AS held_types,
        coalesce(p.rolled_back_batches, 0) AS rolled_back_batches,
        coalesce(p.rolled_back_changes, 0) AS rolled_back_changes,
-       coalesce(p.rolled_back_savepoints, 0) AS rolled_back_savepoints
+       coalesce(p.rolled_back_savepoints, 0) AS rolled_back_savepoints,
+       r.partition_oids
   FROM cdccraft.run r
   CROSS JOIN LATERAL (
         SELECT sum(CASE WHEN g.batches = 0 THEN 0 ELSE (g.batches - 1) / n.writers + 1 END)::bigint AS batches,
@@ -304,3 +307,256 @@ SELECT b.run_id,
  WHERE cdccraft.may_act_for(r.owner);
 COMMENT ON VIEW @extschema@.cdccraft_batches IS
     'each committed transaction of the visible runs: batch, xid, commit LSN, the transaction timestamp behind now(), the writer that made it';
+
+-- cdccraft_runs as in 0.4.0, with the partitions the run created.
+CREATE OR REPLACE VIEW @extschema@.cdccraft_runs WITH (security_barrier) AS
+SELECT r.id AS run_id,
+       r.owner::regrole AS owner,
+       CASE WHEN cdccraft.state_is_active(r.state) AND NOT r.worker_alive THEN 'interrupted' ELSE r.state END
+           AS state,
+       r.schema_name,
+       r.table_name,
+       r.publication_name,
+       r.slot_name,
+       (r.parameters->>'seed')::bigint AS seed,
+       r.snapshot_rows,
+       r.batches,
+       r.inserts,
+       r.updates,
+       r.deletes,
+       r.additions,
+       r.drops,
+       r.started_at,
+       r.finished_at,
+       round(extract(epoch FROM coalesce(r.finished_at, clock_timestamp()) - r.started_at), 3) AS elapsed_seconds,
+       round((r.inserts + r.updates + r.deletes)
+             / nullif(extract(epoch FROM coalesce(r.finished_at, clock_timestamp()) - r.started_at), 0), 1)
+           AS changes_per_second,
+       CASE WHEN NOT pg_is_in_recovery()
+            THEN pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint END AS slot_retained_bytes,
+       CASE WHEN NOT pg_is_in_recovery()
+            THEN greatest(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::bigint END
+           AS slot_lag_bytes,
+       CASE WHEN r.worker_alive THEN r.worker_pid END AS worker_pid,
+       CASE WHEN r.worker_alive THEN r.worker_started_at END AS worker_started_at,
+       coalesce(r.last_error,
+                CASE WHEN cdccraft.state_is_active(r.state) AND r.restored
+                     THEN 'the run was restored from a dump of another database, where its worker ran'
+                     WHEN cdccraft.state_is_active(r.state) AND NOT r.worker_alive
+                     THEN cdccraft.interrupted_error()
+                END) AS last_error,
+       r.parameters,
+       r.original_schema,
+       r.final_schema,
+       r.restored,
+       r.relid,
+       r.schema_oid,
+       r.publication_oid,
+       r.proof_lsn AS slot_proof_lsn,
+       r.holds_table,
+       r.holds_publication,
+       r.holds_schema,
+       r.holds_slot,
+       r.names_slot,
+       r.canary_slot,
+       r.holds_canary,
+       r.names_canary,
+       r.canary_proof_lsn,
+       CASE WHEN NOT pg_is_in_recovery() THEN pg_wal_lsn_diff(pg_current_wal_lsn(), k.restart_lsn)::bigint END
+           AS canary_retained_bytes,
+       r.verified_lsn,
+       r.held_types::regtype[] AS held_types,
+       r.rolled_back_batches,
+       r.rolled_back_changes,
+       r.rolled_back_savepoints,
+       r.partition_oids::pg_catalog.oid[] AS partition_oids
+  FROM cdccraft.run_state r
+  LEFT JOIN pg_replication_slots s
+         ON r.names_slot AND s.slot_name = r.slot_name AND s.database = current_database()
+  LEFT JOIN pg_replication_slots k
+         ON r.names_canary AND k.slot_name = r.canary_slot AND k.database = current_database()
+ WHERE cdccraft.may_act_for(r.owner);
+
+-- cdccraft_cleanup as in 0.4.0, a partitioned run's table with its own
+-- partitions only: a table someone else attached is detached first and left,
+-- and a partition of the run's that someone detached is dropped all the same
+-- (by oid and owner, as the table is).
+CREATE OR REPLACE FUNCTION @extschema@.cdccraft_cleanup(run_id bigint, keep_slot boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    name text;
+    slot record;
+    dropped text[] := ARRAY[]::text[];
+    kept jsonb := '[]';
+    item jsonb;
+    not_made text;
+    type_oid regtype;
+    part regclass;
+BEGIN
+    IF run_id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'run_id must not be NULL';
+    END IF;
+    SELECT * INTO r FROM @extschema@.cdccraft_runs v WHERE v.run_id = cdccraft_cleanup.run_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = format('cdccraft run %s does not exist', cdccraft_cleanup.run_id);
+    END IF;
+    IF cdccraft.state_is_active(r.state) THEN
+        RAISE EXCEPTION USING ERRCODE = 'object_in_use',
+            MESSAGE = format('cdccraft run %s is still active', r.run_id),
+            HINT = format('Stop it first with cdccraft_stop(%s).', r.run_id);
+    END IF;
+    -- Why an object under one of the run's names is not the run's to drop.
+    not_made := CASE WHEN r.restored
+                     THEN format('run %s was restored from a dump of another database: the run did not create this',
+                                 r.run_id)
+                     ELSE format('it is not the one run %s created, which is gone: cdccraft drops only what it '
+                                 'can prove it made', r.run_id) END;
+    -- Only what the run still holds (cdccraft.claims_of), under whatever name
+    -- it has now; the drops run with the caller's own rights.
+    IF r.holds_table THEN
+        FOR part IN SELECT i.inhrelid::regclass FROM pg_inherits i
+                     WHERE i.inhparent = r.relid AND i.inhrelid <> ALL (coalesce(r.partition_oids, '{}'))
+                     ORDER BY i.inhrelid LOOP
+            EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', r.relid::regclass, part);
+            kept := kept || jsonb_build_object('object', format('table %s', part),
+                'reason', 'a partition the run did not create: detached from the run''s table and left');
+        END LOOP;
+        name := format('table %s', r.relid::regclass);
+        EXECUTE format('DROP TABLE %s', r.relid::regclass);
+        dropped := dropped || name;
+        FOR part IN SELECT c.oid::regclass FROM pg_class c
+                     WHERE c.oid = ANY (r.partition_oids) AND c.relowner = r.owner::oid AND c.relkind = 'r'
+                     ORDER BY c.oid LOOP
+            name := format('table %s', part);
+            EXECUTE format('DROP TABLE %s', part);
+            dropped := dropped || name;
+        END LOOP;
+    ELSIF (r.relid IS NOT NULL OR r.restored) AND to_regclass(format('%I.%I', r.schema_name, r.table_name)) IS NOT NULL THEN
+        kept := kept || jsonb_build_object('object', format('table %I.%I', r.schema_name, r.table_name),
+                                           'reason', not_made);
+    END IF;
+    -- The run's own types, after the table that used them, each only if
+    -- nothing else uses it now.
+    FOR type_oid IN SELECT * FROM unnest(r.held_types) LOOP
+        name := format('type %s', type_oid);
+        BEGIN
+            EXECUTE format('DROP %s %s',
+                           CASE WHEN (SELECT t.typtype FROM pg_type t WHERE t.oid = type_oid) = 'd'
+                                THEN 'DOMAIN' ELSE 'TYPE' END, type_oid);
+            dropped := dropped || name;
+        EXCEPTION WHEN dependent_objects_still_exist THEN
+            kept := kept || jsonb_build_object('object', name, 'reason', 'objects the run did not create use it');
+        END;
+    END LOOP;
+    IF r.holds_publication THEN
+        SELECT p.pubname INTO name FROM pg_publication p WHERE p.oid = r.publication_oid;
+        EXECUTE format('DROP PUBLICATION %I', name);
+        dropped := dropped || format('publication %I', name);
+    ELSIF (r.publication_oid IS NOT NULL OR r.restored)
+          AND EXISTS (SELECT FROM pg_publication p WHERE p.pubname = r.publication_name) THEN
+        kept := kept || jsonb_build_object('object', format('publication %I', r.publication_name), 'reason', not_made);
+    END IF;
+    -- The schema only if the run created it and nothing else lives in it now.
+    IF r.holds_schema THEN
+        SELECT n.nspname INTO name FROM pg_namespace n WHERE n.oid = r.schema_oid;
+        BEGIN
+            EXECUTE format('DROP SCHEMA %I', name);
+            dropped := dropped || format('schema %I', name);
+        EXCEPTION WHEN dependent_objects_still_exist THEN
+            kept := kept || jsonb_build_object('object', format('schema %I', name),
+                                               'reason', 'it holds objects that the run did not create');
+        END;
+    END IF;
+    -- Last: dropping a slot cannot be rolled back, so it comes after every
+    -- step that could still fail. keep_slot leaves it for a consumer (and
+    -- for DROP EXTENSION CASCADE, which drops every run's slot only once
+    -- everything else of every run is gone).
+    SELECT s.active_pid, s.restart_lsn INTO slot
+      FROM pg_replication_slots s WHERE s.slot_name = r.slot_name AND s.database = current_database();
+    IF keep_slot THEN
+        NULL;
+    ELSIF r.holds_slot AND slot.active_pid IS NOT NULL THEN
+        kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+            'reason', format('a consumer (PID %s) is reading it; stop the consumer and clean up again',
+                             slot.active_pid));
+    ELSIF r.holds_slot THEN
+        -- Proven again as it is dropped: the slot could have changed hands
+        -- since the view was read.
+        BEGIN
+            IF cdccraft.drop_proven_slot(r.slot_name, r.slot_proof_lsn) THEN
+                dropped := dropped || format('slot %s', r.slot_name);
+            ELSE
+                kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+                    'reason', 'it changed while cleanup ran, and is no longer provably the run''s');
+            END IF;
+        EXCEPTION WHEN object_in_use THEN
+            kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+                'reason', 'a consumer attached to it while cleanup ran; stop the consumer and clean up again');
+        WHEN undefined_object THEN
+            NULL;  -- dropped by someone else meanwhile
+        END;
+    ELSIF r.names_slot AND r.slot_proof_lsn = '0/0' THEN
+        kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+            'reason', format('run %s was recorded by cdccraft 0.1.0, which kept only its slot''s name, and a name '
+                             'proves nothing; if it is the run''s, drop it with SELECT pg_drop_replication_slot(%L)',
+                             r.run_id, r.slot_name));
+    ELSIF r.names_slot THEN
+        kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+            'reason', format('cannot prove it is the slot run %s created: its restart_lsn %s is not before %s, '
+                             'where the run last saw its own slot (a slot made later under the name never is; '
+                             'the run''s own slot moves past it once a consumer confirms changes made after the '
+                             'run''s last batch); if it is the run''s, drop it with '
+                             'SELECT pg_drop_replication_slot(%L)',
+                             r.run_id, coalesce(slot.restart_lsn::text, 'unknown (the slot was invalidated)'),
+                             r.slot_proof_lsn, r.slot_name));
+    ELSIF r.slot_proof_lsn IS NOT NULL
+          AND EXISTS (SELECT FROM pg_replication_slots s WHERE s.slot_name = r.slot_name) THEN
+        kept := kept || jsonb_build_object('object', format('slot %s', r.slot_name),
+            'reason', format('it is in database %s, not in the run''s',
+                             (SELECT s.database FROM pg_replication_slots s WHERE s.slot_name = r.slot_name)));
+    END IF;
+    -- The canary slot (verify => true) by the same rule, under its own
+    -- proof; cdccraft_verify is its only reader.
+    SELECT s.active_pid INTO slot
+      FROM pg_replication_slots s WHERE s.slot_name = r.canary_slot AND s.database = current_database();
+    IF keep_slot OR r.canary_slot IS NULL THEN
+        NULL;
+    ELSIF r.holds_canary AND slot.active_pid IS NOT NULL THEN
+        kept := kept || jsonb_build_object('object', format('slot %s', r.canary_slot),
+            'reason', format('it is being read (PID %s); clean up again once it is not', slot.active_pid));
+    ELSIF r.holds_canary THEN
+        BEGIN
+            IF cdccraft.drop_proven_slot(r.canary_slot, r.canary_proof_lsn) THEN
+                dropped := dropped || format('slot %s', r.canary_slot);
+            ELSE
+                kept := kept || jsonb_build_object('object', format('slot %s', r.canary_slot),
+                    'reason', 'it changed while cleanup ran, and is no longer provably the run''s');
+            END IF;
+        EXCEPTION WHEN object_in_use THEN
+            kept := kept || jsonb_build_object('object', format('slot %s', r.canary_slot),
+                'reason', 'it was being read while cleanup ran; clean up again once it is not');
+        WHEN undefined_object THEN
+            NULL;
+        END;
+    ELSIF r.names_canary THEN
+        kept := kept || jsonb_build_object('object', format('slot %s', r.canary_slot),
+            'reason', format('cannot prove it is the canary slot run %s created; if it is, drop it with '
+                             'SELECT pg_drop_replication_slot(%L)', r.run_id, r.canary_slot));
+    END IF;
+    FOR item IN SELECT * FROM jsonb_array_elements(kept) LOOP
+        RAISE NOTICE 'cdccraft run % left %', r.run_id, item->>'object'
+            USING DETAIL = upper(left(item->>'reason', 1)) || substr(item->>'reason', 2) || '.';
+    END LOOP;
+    -- Forget the claims on what is gone now, or was never provably the run's;
+    -- with keep_slot, the claim on the slot stays for a later cleanup.
+    IF NOT keep_slot THEN
+        PERFORM cdccraft.release_claims(r.run_id);
+    END IF;
+    RETURN jsonb_build_object('run_id', r.run_id, 'dropped', to_jsonb(dropped), 'left', kept);
+END;
+$$;

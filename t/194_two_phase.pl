@@ -51,8 +51,8 @@ sub decode {
     my @events;
     for my $line (split /\n/, $node->safe_psql('postgres',
             "SELECT data FROM pg_logical_slot_get_changes('$slot', NULL, NULL, 'skip-empty-xacts', '1')")) {
-        if ($line =~ /^(PREPARE TRANSACTION|COMMIT PREPARED|ROLLBACK PREPARED) '(cdccraft_\d+_$run)_(\d+)'/) {
-            push @events, [ $1, $3 ];
+        if ($line =~ /^(PREPARE TRANSACTION|COMMIT PREPARED|ROLLBACK PREPARED) 'cdccraft_\d+_${run}_(\d+)_[0-9a-f]{16}'/) {
+            push @events, [ $1, $2 ];
         }
         elsif ($line =~ /^table public\.prepared: (INSERT|UPDATE|DELETE)/) {
             $events[-1][2]++ if @events && $events[-1][0] eq 'open';

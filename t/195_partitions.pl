@@ -85,8 +85,31 @@ my $total = 0;
 $total += $_ for values %tables;
 is($total, $s->{inserts} + $s->{updates} + $s->{deletes}, 'test_decoding decodes exactly the run\'s changes');
 
-# Cleanup drops the partitions with the table.
-$publisher->safe_psql('postgres', "SELECT cdccraft_cleanup($own), cdccraft_cleanup($run)");
+# Cleanup drops the run's partitions with the table, and only those: a table
+# someone attached is detached and left; a partition of the run's that
+# someone detached is dropped all the same.
+my $newest = $publisher->safe_psql('postgres', q{
+    SELECT c.oid::regclass FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'each'::regclass AND pg_get_expr(c.relpartbound, c.oid) LIKE '% TO (MAXVALUE)'});
+my $lower = $publisher->safe_psql('postgres', qq{
+    SELECT substring(pg_get_expr(c.relpartbound, c.oid) FROM 'FROM \\((.*)\\) TO') FROM pg_class c
+     WHERE c.oid = '$newest'::regclass});
+$publisher->safe_psql('postgres', qq{
+    CREATE TABLE precious (LIKE each INCLUDING ALL);
+    INSERT INTO precious (id, customer_name, purchased_at, created_at, updated_at)
+         VALUES ('00000000-0000-4000-8000-000000000001', 'Mine', now(), '2099-06-01', now());
+    ALTER TABLE each DETACH PARTITION $newest;
+    ALTER TABLE each ATTACH PARTITION $newest FOR VALUES FROM ($lower) TO ('2099-01-01');
+    ALTER TABLE each ATTACH PARTITION precious FOR VALUES FROM ('2099-01-01') TO (MAXVALUE);
+    ALTER TABLE each DETACH PARTITION each_p1;
+});
+my $cleaned = decode_json($publisher->safe_psql('postgres', "SELECT cdccraft_cleanup($own)"));
+ok((grep { $_ eq 'table public.each_p1' } @{ $cleaned->{dropped} }),
+    'cleanup drops the run\'s partition that someone detached') or diag explain $cleaned;
+ok((grep { $_->{object} eq 'table public.precious' && $_->{reason} =~ /a partition the run did not create/ } @{ $cleaned->{left} }),
+    'and leaves a table someone attached, detached, saying why') or diag explain $cleaned;
+is($publisher->safe_psql('postgres', "SELECT count(*) FROM precious"), '1', 'with its rows');
+$publisher->safe_psql('postgres', "SELECT cdccraft_cleanup($run)");
 is($publisher->safe_psql('postgres', "SELECT count(*) FROM pg_class WHERE relname ~ '^(parted|each)'"), '0',
-    'cleanup leaves no partition behind');
+    'cleanup leaves no partition of the runs behind');
 done_testing();

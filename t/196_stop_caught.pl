@@ -19,6 +19,7 @@ use CdccraftTest;
 
 my $node = PostgreSQL::Test::Cluster->new('stop_caught');
 $node->init(allows_streaming => 'logical');
+$node->append_conf('postgresql.conf', 'max_prepared_transactions = 4');
 $node->start;
 $node->safe_psql('postgres', q{
     CREATE EXTENSION cdccraft;
@@ -72,6 +73,21 @@ ok($node->log_contains(qr/terminating background worker "cdccraft writer" due to
 $run = trapped_stop('caught_in_leader', '^cdccraft run \\d+$', 'cdccraft worker');
 is(state_of($node, $run), 'interrupted', 'caught in the leader: the run is interrupted, its outcome unrecorded');
 assert_exact($node, $run, 'caught in the leader');
+
+# A prepared batch's deferred trigger fires in the batch's own step, which
+# the stop ends, not at its PREPARE, where the cancel is held.
+my $deferred = start_run($node, table_name => "'deferred'", total_records => 0, evolve => 'false',
+    prepare_fraction => 1, changes_per_second => 2000);
+wait_for_batches($node, $deferred, 5);
+$node->safe_psql('postgres', q{CREATE CONSTRAINT TRIGGER catch AFTER INSERT ON deferred DEFERRABLE INITIALLY DEFERRED
+                               FOR EACH ROW EXECUTE FUNCTION public.catch_stops('^cdccraft run \\d+$')});
+$node->poll_query_until('postgres',
+    "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND backend_type = 'cdccraft worker'")
+  or die 'the deferred trigger never caught the run';
+my $t0 = time;
+$node->safe_psql('postgres', "SELECT cdccraft_stop($deferred)");
+ok(time - $t0 < 60, sprintf('a stop ends a prepared batch caught in its deferred trigger (%.1f s)', time - $t0));
+is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_prepared_xacts'), '0', 'and no prepared transaction is left');
 
 # A fast shutdown with a run caught in its leader.
 my $caught = start_run($node, table_name => "'at_shutdown'", total_records => 0, evolve => 'false',

@@ -137,7 +137,8 @@ private:
     int64_t message_run_ = 0, writers_ = 1;  // message_run_ 0: not checked
     std::set<int64_t> messages_seen_;        // emitted, not matched yet, by batch
     std::set<int64_t> messages_due_;         // of rolled-back batches, not emitted yet
-    int64_t message_horizon_ = 0;            // the highest batch the truth has named
+    // By writer ((batch - 1) % writers): the highest batch the truth has named.
+    std::map<int64_t, int64_t> message_horizon_;
     int64_t nontransactional_messages_ =
         0;  // values an update sent as unchanged TOAST datums, where the truth left them
     int64_t differences_ = 0;

@@ -1,5 +1,13 @@
 #include "pg/run_partitions.hpp"
 
+extern "C" {
+#include "catalog/namespace.h"
+#include "nodes/makefuncs.h"
+#include "utils/regproc.h"
+}
+
+#include "pg/catalog_access.hpp"
+
 namespace cdccraft::pg {
 namespace {
 
@@ -26,6 +34,18 @@ void finish_partition(WorkerRun* run, const char* partition, StringInfo ddl) {
     if (ddl) appendStringInfo(ddl, "; %s", sql.data);
 }
 
+// The run's claim on a partition it created, by oid: cleanup drops those
+// with the table, and only those.
+void claim_partition(WorkerRun* run, const char* partition) {
+    const Oid oid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(partition)), NoLock, false);
+    const Oid types[] = {INT8OID, OIDOID};
+    const Datum values[] = {Int64GetDatum(run->run_id), ObjectIdGetDatum(oid)};
+    exec_as_owner(run->catalog_owner,
+                  "UPDATE cdccraft.run SET partition_oids = pg_catalog.array_append(partition_oids, $2) "
+                  "WHERE id OPERATOR(pg_catalog.=) $1",
+                  2, types, values, nullptr, SPI_OK_UPDATE);
+}
+
 }  // namespace
 
 const char* partitioned_table_clause(const WorkerRun* run) {
@@ -41,6 +61,7 @@ void create_first_partition(WorkerRun* run) {
                      run->qualified_table);
     spi_run(sql.data, SPI_OK_UTILITY);
     finish_partition(run, first, nullptr);
+    claim_partition(run, first);
 }
 
 const char* split_newest_partition(WorkerRun* run) {
@@ -76,7 +97,19 @@ const char* split_newest_partition(WorkerRun* run) {
                         errdetail("Another session detached or changed the run's partitions.")));
     // Every row there has a created_at before now: its transaction began
     // before this one took the table's lock, and this one's rows come after.
-    spi_run("SELECT pg_catalog.quote_literal(pg_catalog.clock_timestamp()::pg_catalog.timestamp)", SPI_OK_SELECT);
+    // After the newest partition's lower bound in any case: a clock set back
+    // (or local time falling back an hour) would make an empty range.
+    StringInfoData clock;
+    initStringInfo(&clock);
+    appendStringInfoString(&clock, "SELECT pg_catalog.quote_literal(");
+    if (strcmp(lower, "MINVALUE") == 0)
+        appendStringInfoString(&clock, "pg_catalog.clock_timestamp()::pg_catalog.timestamp)");
+    else
+        appendStringInfo(&clock,
+                         "GREATEST(pg_catalog.clock_timestamp()::pg_catalog.timestamp, %s::pg_catalog.timestamp "
+                         "OPERATOR(pg_catalog.+) '1 microsecond'::pg_catalog.interval))",
+                         lower);
+    spi_run(clock.data, SPI_OK_SELECT);
     const char* split_at = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
     const char* next = partition_name(run, partitions);
 
@@ -98,6 +131,7 @@ const char* split_newest_partition(WorkerRun* run) {
     spi_run(sql.data, SPI_OK_UTILITY);
     appendStringInfo(&ddl, "; %s", sql.data);
     finish_partition(run, next, &ddl);
+    claim_partition(run, next);
     return ddl.data;
 }
 

@@ -25,6 +25,10 @@ void count_batch(WorkerRun* run, XLogRecPtr commit_end) {
     run->deletes += run->pending.deletes;
 }
 
+// The role's deferred triggers would fire at PREPARE, in a step that holds
+// the cancel: they fire here, in the batch's own step, which a stop ends.
+void fire_deferred_triggers() { spi_run("SET CONSTRAINTS ALL IMMEDIATE", SPI_OK_UTILITY); }
+
 // PREPARE TRANSACTION, then COMMIT PREPARED (or ROLLBACK PREPARED) at once,
 // with the cancel held: a stop must not leave the prepared transaction
 // behind, holding its locks and the WAL. Its name is unique in the cluster
@@ -32,8 +36,13 @@ void count_batch(WorkerRun* run, XLogRecPtr commit_end) {
 // one id never take each other's; it lives in the run, not in the
 // transaction, whose memory PREPARE frees.
 void end_prepared_batch(WorkerRun* run) {
-    snprintf(run->prepared_gid, sizeof run->prepared_gid, "cdccraft_%u_%lld_%lld", MyDatabaseId, (long long)run->run_id,
-             (long long)run->plan->batch_number);
+    // And a random part: any role may PREPARE under any name, and one that
+    // took the next batch's would fail the run.
+    uint64 token = 0;
+    if (!pg_strong_random(&token, sizeof token))
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a random number")));
+    snprintf(run->prepared_gid, sizeof run->prepared_gid, "cdccraft_%u_%lld_%lld_%016llx", MyDatabaseId,
+             (long long)run->run_id, (long long)run->plan->batch_number, (unsigned long long)token);
     run->prepare_pending = false;
     prepare_worker_transaction(run->prepared_gid);
     run->prepared = true;
@@ -94,6 +103,7 @@ void run_batch(WorkerRun* run) {
         // counts say so with the next committed batch. A prepared one is
         // rolled back once prepared (end_prepared_batch).
         if (plan.prepared) {
+            fire_deferred_triggers();
             run->prepare_pending = true;
             return;
         }
@@ -108,6 +118,7 @@ void run_batch(WorkerRun* run) {
     check_run_objects_intact(run);
     catalog_record_batch(run, run->pending.inserts, updates, deletes);
     if (plan.prepared) {
+        fire_deferred_triggers();
         run->prepare_pending = true;
         return;
     }

@@ -12,6 +12,7 @@ volatile sig_atomic_t stop_flag = false;
 // since the stop that it has run on.
 volatile sig_atomic_t in_cancellable_step = false;
 volatile sig_atomic_t seconds_stopped_in_step = 0;
+volatile sig_atomic_t watchdog_fired = false;
 constexpr int kStopGraceSeconds = 10;
 
 // A timeout handler, run by the SIGALRM handler once a second. A stop's
@@ -23,6 +24,7 @@ constexpr int kStopGraceSeconds = 10;
 void stop_watchdog() {
     if (!stop_flag || !in_cancellable_step) return;
     if (++seconds_stopped_in_step < kStopGraceSeconds) return;
+    watchdog_fired = true;
     InterruptPending = true;
     ProcDiePending = true;
     SetLatch(MyLatch);
@@ -55,7 +57,15 @@ void start_stop_watchdog() {
     enable_timeout_every(id, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000), 1000);
 }
 
-void set_in_cancellable_step(bool in_step) { in_cancellable_step = in_step; }
+// A step that ended on its own just as the watchdog fired has ended: the
+// termination was for it, not for the bookkeeping after it.
+void set_in_cancellable_step(bool in_step) {
+    in_cancellable_step = in_step;
+    if (!in_step && watchdog_fired) {
+        watchdog_fired = false;
+        ProcDiePending = false;
+    }
+}
 
 void reload_config_if_asked() {
     if (!ConfigReloadPending) return;

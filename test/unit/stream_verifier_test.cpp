@@ -387,3 +387,23 @@ TEST(BatchMessage, ContentReadsBackOnlyAsWritten) {
                               "{\"run_id\": +3, \"batch\": 41}", "{\"run_id\": 3, \"batch\": 41, \"x\": 1}", ""})
         EXPECT_FALSE(parse_batch_message(other).has_value()) << other;
 }
+
+// With writers, a message is stray only once its own writer's later batch is
+// in the truth: another writer's batch may still be in flight.
+TEST(StreamVerifier, AnotherWritersMessageInFlightIsNotStray) {
+    auto differences = [](int64_t message_batch) {
+        StreamVerifier v = verifier();
+        v.check_nontransactional_messages(7, 2);
+        v.emitted(nontransactional(7, message_batch));
+        v.emitted(nontransactional(7, 3));
+        v.expect(
+            with_message(transaction(3, 700, 0x1000, {change(ChangeOp::Insert, "a", {{"id", "a"}, {"qty", "1"}})})));
+        emit(v, 700, 0x1000, {insert("a", "1")});
+        v.truth_exhausted();
+        v.finish();
+        return v.differences();
+    };
+    EXPECT_EQ(differences(2), 0) << "writer 1's batch 2, still in flight";
+    EXPECT_EQ(differences(4), 0) << "writer 1's batch 4, still in flight";
+    EXPECT_EQ(differences(1), 1) << "writer 0's batch 1, which its batch 3 went past unclaimed";
+}
