@@ -51,7 +51,10 @@ void on_writer_exit(int, Datum arg) {
     WriterReport& report = run->board->reports[run->writer];
     const auto state = static_cast<WriterState>(pg_atomic_read_u32(&report.state));
     if (state != WriterState::Starting && state != WriterState::Running) return;
-    if (!stop_requested()) strlcpy(report.message, "the writer exited (see the server log)", sizeof report.message);
+    if (!stop_requested()) {
+        report.sqlerrcode = ERRCODE_INTERNAL_ERROR;
+        strlcpy(report.message, "the writer exited (see the server log)", sizeof report.message);
+    }
     write_state(run, stop_requested() ? WriterState::Stopped : WriterState::Failed);
 }
 
