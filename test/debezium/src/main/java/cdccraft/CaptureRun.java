@@ -1,0 +1,98 @@
+package cdccraft;
+
+import io.debezium.engine.ChangeEvent;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.format.Json;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs Debezium's PostgreSQL connector in the embedded engine on a cdccraft run's slot and
+ * publication, and writes every change event (key and value) as a line of JSON, until no event
+ * has come for idle_seconds. The capture half of the Debezium harness (issue 14), run by hand
+ * for now: {@code mvn -q -B package}, then {@code java -cp target/*.jar:<dependencies> cdccraft.CaptureRun ...}
+ * ({@code mvn dependency:build-classpath} gives the dependencies). The reconciler and the tests
+ * that .ci/run runs are still to come.
+ *
+ * Arguments: host port database user slot publication offsets_file out_file snapshot_mode idle_seconds
+ */
+public final class CaptureRun {
+    public static void main(String[] args) throws Exception {
+        if (args.length != 10) {
+            System.err.println("usage: host port database user slot publication offsets out snapshot_mode idle_seconds");
+            System.exit(2);
+        }
+        Properties p = new Properties();
+        p.setProperty("name", "cdccraft-capture");
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+        p.setProperty("offset.storage.file.filename", args[6]);
+        p.setProperty("offset.flush.interval.ms", "1000");
+        p.setProperty("database.hostname", args[0]);
+        p.setProperty("database.port", args[1]);
+        p.setProperty("database.dbname", args[2]);
+        p.setProperty("database.user", args[3]);
+        p.setProperty("database.password", "");
+        p.setProperty("topic.prefix", "cdccraft");
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", args[4]);
+        p.setProperty("publication.name", args[5]);
+        // Any other mode alters or creates the publication.
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("slot.drop.on.stop", "false");
+        // The default skips truncates.
+        p.setProperty("skipped.operations", "none");
+        p.setProperty("snapshot.mode", args[8]);
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("key.converter.schemas.enable", "false");
+        p.setProperty("value.converter.schemas.enable", "false");
+
+        final long idleMillis = Long.parseLong(args[9]) * 1000;
+        final AtomicLong lastEvent = new AtomicLong(System.currentTimeMillis());
+        final AtomicLong events = new AtomicLong();
+        try (BufferedWriter out = Files.newBufferedWriter(Path.of(args[7]), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            DebeziumEngine<ChangeEvent<String, String>> engine = DebeziumEngine.create(Json.class)
+                    .using(p)
+                    .notifying(event -> {
+                        try {
+                            synchronized (out) {
+                                out.write("{\"key\": " + event.key() + ", \"value\": " + event.value() + "}\n");
+                            }
+                        } catch (IOException e) {
+                            throw new RuntimeException(e);
+                        }
+                        events.incrementAndGet();
+                        lastEvent.set(System.currentTimeMillis());
+                    })
+                    .using((success, message, error) -> {
+                        if (!success) {
+                            System.err.println("engine stopped: " + message);
+                            if (error != null) error.printStackTrace();
+                        }
+                    })
+                    .build();
+            ExecutorService executor = Executors.newSingleThreadExecutor();
+            executor.execute(engine);
+            while (System.currentTimeMillis() - lastEvent.get() < idleMillis) Thread.sleep(200);
+            engine.close();
+            executor.shutdown();
+            executor.awaitTermination(60, TimeUnit.SECONDS);
+            synchronized (out) {
+                out.flush();
+            }
+        }
+        System.out.println(events.get());
+    }
+}
