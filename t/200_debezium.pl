@@ -14,6 +14,7 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(sleep time);
 use CdccraftTest;
 
 my $harness = "$FindBin::RealBin/../test/debezium";
@@ -62,8 +63,8 @@ for my $export ([ 'truth', "SELECT row_to_json(c) FROM cdccraft_changes($run) c"
     print $fh $lines, "\n";
     close $fh;
 }
-IPC::Run::run([ 'python3', "$harness/reconcile.py", "$work/events.jsonl", "$work/truth.jsonl",
-        "$work/expected.jsonl" ], '>', \$out, '2>', \$err);
+IPC::Run::run([ 'python3', "$harness/reconcile.py", "$work/truth.jsonl", "$work/expected.jsonl",
+        "$work/events.jsonl" ], '>', \$out, '2>', \$err);
 my $v = decode_json($out);
 ok($v->{ok}, 'the events reconcile with the truth') or diag explain $v;
 is("$v->{checked}{insert}/$v->{checked}{update}/$v->{checked}{delete}", "$s->{inserts}/$s->{updates}/$s->{deletes}",
@@ -72,12 +73,53 @@ is($v->{repeats}, 0, 'no event repeated');
 is($v->{tombstones}, $s->{deletes}, 'a tombstone after each delete');
 ok($v->{final_rows} > 0, "the state the events build is the expected state ($v->{final_rows} rows)");
 
+# Two writers, and the consumer restarted twice while the run writes, on
+# the same offsets: stopped cleanly after 1,500 events, then killed
+# (SIGKILL, offsets flushed at most a second before) after 1,500 more, then
+# run until the stream is idle. Nothing is lost; what the kill makes the
+# engine send again is counted as repeats.
+my $two = start_run($node, table_name => "'dbzw'", total_records => 8000, batch_size => 100, seed => 201,
+    writers => 2, evolve => 'false', update_kinds => "'{column,columns,same_value}'", changes_per_second => 800);
+my @capture = ('java', '-cp', $classpath, 'cdccraft.CaptureRun', '127.0.0.1', $node->port, 'postgres', $user,
+    'dbzw_slot', 'dbzw_pub', "$work/offsets2.dat");
+IPC::Run::run([ @capture, "$work/events2a.jsonl", 'no_data', '10', '1500' ], '>', \$out, '2>', \$err)
+  or die "the first capture failed: $err";
+my $first = $out + 0;
+is(state_of($node, $two), 'running', "the first capture stopped while the run wrote ($first events)");
+my $killed = IPC::Run::start([ @capture, "$work/events2b.jsonl", 'no_data', '10' ], '>', \$out, '2>', \$err);
+my $lines = sub { -e "$work/events2b.jsonl" ? scalar(my @l = split /\n/, slurp_file("$work/events2b.jsonl")) : 0 };
+my $deadline = time + 120;
+sleep 0.2 while $lines->() < 1500 && time < $deadline;
+is(state_of($node, $two), 'running', 'the second was killed while the run wrote');
+$killed->signal('KILL');
+$killed->finish;
+IPC::Run::run([ @capture, "$work/events2c.jsonl", 'no_data', '10' ], '>', \$out, '2>', \$err)
+  or die "the last capture failed: $err";
+$node->safe_psql('postgres', "CALL cdccraft_wait($two)");
+is(state_of($node, $two), 'completed', 'the run of two writers completes');
+my $s2 = decode_json($node->safe_psql('postgres', "SELECT cdccraft_summary($two)"));
+for my $export ([ 'truth2', "SELECT row_to_json(c) FROM cdccraft_changes($two) c" ],
+    [ 'expected2', "SELECT row_to_json(e) FROM cdccraft_expected_state($two) e" ]) {
+    my ($name, $query) = @$export;
+    my $rows = $node->safe_psql('postgres',
+        "COPY ($query) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')");
+    open(my $fh, '>', "$work/$name.jsonl") or die $!;
+    print $fh $rows, "\n";
+    close $fh;
+}
+IPC::Run::run([ 'python3', "$harness/reconcile.py", "$work/truth2.jsonl", "$work/expected2.jsonl",
+        map { "$work/events2$_.jsonl" } qw(a b c) ], '>', \$out, '2>', \$err);
+my $v2 = decode_json($out);
+ok($v2->{ok}, "across two restarts nothing is lost ($v2->{repeats} events sent again, counted)") or diag explain $v2;
+is("$v2->{checked}{insert}/$v2->{checked}{update}/$v2->{checked}{delete}",
+    "$s2->{inserts}/$s2->{updates}/$s2->{deletes}", 'every change of the two writers checked');
+
 # The reconciler finds a lost event and a changed value.
 my @events = split /\n/, slurp_file("$work/events.jsonl");
 open(my $lost, '>', "$work/lost.jsonl") or die $!;
 print $lost join("\n", @events[ 0 .. 99 ], @events[ 101 .. $#events ]), "\n";
 close $lost;
-IPC::Run::run([ 'python3', "$harness/reconcile.py", "$work/lost.jsonl", "$work/truth.jsonl",
-        "$work/expected.jsonl" ], '>', \$out, '2>', \$err);
+IPC::Run::run([ 'python3', "$harness/reconcile.py", "$work/truth.jsonl", "$work/expected.jsonl",
+        "$work/lost.jsonl" ], '>', \$out, '2>', \$err);
 ok(!decode_json($out)->{ok}, 'an event lost is a difference');
 done_testing();

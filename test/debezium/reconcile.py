@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Reconciles Debezium's change events of a cdccraft run with the run's truth.
 
-Usage: reconcile.py EVENTS TRUTH EXPECTED
-  EVENTS    the capture's lines: {"key": ..., "value": ...} (CaptureRun, JSON converter without schemas)
+Usage: reconcile.py TRUTH EXPECTED EVENTS...
   TRUTH     cdccraft_changes(run) as JSON lines
   EXPECTED  cdccraft_expected_state(run) as JSON lines
+  EVENTS    the captures' lines, {"key": ..., "value": ...} (CaptureRun, JSON converter without
+            schemas), one file per capture, in order; a capture killed mid-line leaves its last line
+            unterminated, which is passed over (the engine had not committed that event: it comes
+            again)
 
 The capture starts at the run's slot (snapshot.mode no_data), which was made after the snapshot rows:
 the truth's batch 0 stands in for an initial load. Each insert, update and delete of the truth must be
@@ -33,9 +36,12 @@ TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 OPS = {"insert": "c", "update": "u", "delete": "d"}
 
 
-def lines(path):
+def lines(path, cut=None):
     with open(path, encoding="utf-8") as f:
         for line in f:
+            if not line.endswith("\n") and cut is not None:
+                cut.append(path)
+                continue
             if line.strip():
                 yield json.loads(line)
 
@@ -72,8 +78,14 @@ class Verdict:
             self.first.append({"what": what, "expected": expected, "actual": actual})
 
 
-def main(events_path, truth_path, expected_path):
+def events_of(paths, cut):
+    for path in paths:
+        yield from lines(path, cut)
+
+
+def main(truth_path, expected_path, *events_paths):
     verdict = Verdict()
+    cut = []
     truth = list(lines(truth_path))
     snapshot = {c["key"]: dict(c["data"]) for c in truth if c["batch"] == 0 and c["op"] == "insert"}
 
@@ -86,7 +98,7 @@ def main(events_path, truth_path, expected_path):
 
     state = {key: dict(row) for key, row in snapshot.items()}
     seen = {}
-    for event in lines(events_path):
+    for event in events_of(events_paths, cut):
         value = event["value"]
         if value is None:
             verdict.tombstones += 1
@@ -146,14 +158,14 @@ def main(events_path, truth_path, expected_path):
             verdict.difference("final state: an extra row", None, key)
 
     result = {"ok": verdict.differences == 0, "checked": verdict.checked, "repeats": verdict.repeats,
-              "tombstones": verdict.tombstones, "final_rows": len(expected_rows),
+              "tombstones": verdict.tombstones, "cut_lines": len(cut), "final_rows": len(expected_rows),
               "differences": verdict.differences, "first_differences": verdict.first}
     print(json.dumps(result))
     return 0 if result["ok"] else 1
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) < 4:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     sys.exit(main(*sys.argv[1:]))

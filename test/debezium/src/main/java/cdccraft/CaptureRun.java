@@ -25,11 +25,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * that .ci/run runs are still to come.
  *
  * Arguments: host port database user slot publication offsets_file out_file snapshot_mode idle_seconds
+ * [max_events]: with max_events, the engine is stopped once that many events have come (a consumer
+ * restarted mid-run: run it again on the same offsets file to go on).
  */
 public final class CaptureRun {
     public static void main(String[] args) throws Exception {
-        if (args.length != 10) {
-            System.err.println("usage: host port database user slot publication offsets out snapshot_mode idle_seconds");
+        if (args.length != 10 && args.length != 11) {
+            System.err.println(
+                    "usage: host port database user slot publication offsets out snapshot_mode idle_seconds [max_events]");
             System.exit(2);
         }
         Properties p = new Properties();
@@ -59,6 +62,7 @@ public final class CaptureRun {
         p.setProperty("value.converter.schemas.enable", "false");
 
         final long idleMillis = Long.parseLong(args[9]) * 1000;
+        final long maxEvents = args.length == 11 ? Long.parseLong(args[10]) : Long.MAX_VALUE;
         final AtomicLong lastEvent = new AtomicLong(System.currentTimeMillis());
         final AtomicLong events = new AtomicLong();
         try (BufferedWriter out = Files.newBufferedWriter(Path.of(args[7]), StandardCharsets.UTF_8,
@@ -67,8 +71,13 @@ public final class CaptureRun {
                     .using(p)
                     .notifying(event -> {
                         try {
+                            // Written through before the handler returns: the engine
+                            // commits the offsets of events handled, and an event
+                            // still in a buffer when the process dies would be lost
+                            // (t/200 saw it, after a SIGKILL).
                             synchronized (out) {
                                 out.write("{\"key\": " + event.key() + ", \"value\": " + event.value() + "}\n");
+                                out.flush();
                             }
                         } catch (IOException e) {
                             throw new RuntimeException(e);
@@ -85,7 +94,8 @@ public final class CaptureRun {
                     .build();
             ExecutorService executor = Executors.newSingleThreadExecutor();
             executor.execute(engine);
-            while (System.currentTimeMillis() - lastEvent.get() < idleMillis) Thread.sleep(200);
+            while (System.currentTimeMillis() - lastEvent.get() < idleMillis && events.get() < maxEvents)
+                Thread.sleep(50);
             engine.close();
             executor.shutdown();
             executor.awaitTermination(60, TimeUnit.SECONDS);
