@@ -67,15 +67,16 @@ is(join('/', map { $ops{$_} // 0 } qw(insert update delete)), "$s->{inserts}/$s-
     'test_decoding decodes exactly the run\'s changes');
 
 # A huge transaction stays open across others' commits: between its first
-# change and its commit, other writers commit.
+# change and its commit, other writers commit (not each one: a writer's last
+# may run when the others have written their shares).
 my $spans = $node->safe_psql('postgres', q{
     WITH c AS (SELECT lsn, xid, data FROM pg_logical_slot_peek_changes('many_td', NULL, NULL, 'include-xids', '1')),
     huge AS (SELECT xid, min(lsn) AS first FROM c WHERE data LIKE 'table public.many: INSERT%'
               GROUP BY xid HAVING count(*) >= 3000),
     ends AS (SELECT xid, lsn FROM c WHERE data LIKE 'COMMIT%')
-    SELECT min((SELECT count(*) FROM ends o WHERE o.xid <> h.xid AND o.lsn > h.first AND o.lsn < e.lsn))
+    SELECT max((SELECT count(*) FROM ends o WHERE o.xid <> h.xid AND o.lsn > h.first AND o.lsn < e.lsn))
       FROM huge h JOIN ends e ON e.xid = h.xid});
-ok($spans > 0, "each huge transaction stays open across other writers' commits (at least $spans)");
+ok($spans > 0, "a huge transaction stays open across other writers' commits ($spans of them)");
 
 # A stop ends every writer, mid-run; the account stays exact.
 my $stopped = start_run($node, table_name => "'halted'", total_records => 0, batch_size => 100, seed => 194,
