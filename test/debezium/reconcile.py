@@ -19,7 +19,11 @@ Debezium's conversions (decimal.handling.mode string, time.precision.mode adapti
   numbers        JSON numbers, equal to the truth's text read as a number
   text, uuid     strings
 
-A tombstone (a null value after a delete) is counted, not compared. An event equal to one already seen
+A snapshot read (op r, snapshot.mode initial) is the row as the connector's snapshot saw it: counted and
+put into the state, not matched to a change. After a snapshot the connector streams from where its
+snapshot stood: the truth's changes before the first transaction it streamed are the snapshot's to
+carry, and the state the reads and the changes build is what must equal the expected state. A tombstone (a null value after a delete) is counted, not
+compared. An event equal to one already seen
 for its key (same operation, transaction, LSN and row) is a repeat, as at-least-once delivery allows
 across a restart. The
 state the events build (from the truth's snapshot rows) must equal the expected state, column by column
@@ -69,6 +73,7 @@ class Verdict:
         self.checked = {"insert": 0, "update": 0, "delete": 0}
         self.repeats = 0
         self.tombstones = 0
+        self.reads = 0
         self.differences = 0
         self.first = []
 
@@ -76,6 +81,11 @@ class Verdict:
         self.differences += 1
         if len(self.first) < 10:
             self.first.append({"what": what, "expected": expected, "actual": actual})
+
+
+def lsn_of(text):
+    high, low = text.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
 
 
 def events_of(paths, cut):
@@ -89,21 +99,38 @@ def main(truth_path, expected_path, *events_paths):
     truth = list(lines(truth_path))
     snapshot = {c["key"]: dict(c["data"]) for c in truth if c["batch"] == 0 and c["op"] == "insert"}
 
+    events = list(events_of(events_paths, cut))
+    handoff = None
+    if any(e["value"] is not None and e["value"]["op"] == "r" for e in events):
+        streamed = {str(e["value"]["source"].get("txId")) for e in events
+                    if e["value"] is not None and e["value"]["op"] != "r"}
+        commits = [lsn_of(c["commit_lsn"]) for c in truth if c["xid"] in streamed and c["commit_lsn"]]
+        handoff = min(commits) if commits else float("inf")
+
     # Each key's truth, in commit order (cdccraft_changes' order) and seq.
     by_key = {}
     for c in truth:
         if c["batch"] > 0 and c["op"] in OPS:
+            if handoff is not None and (not c["commit_lsn"] or lsn_of(c["commit_lsn"]) < handoff):
+                continue
             by_key.setdefault(c["key"], []).append(c)
     position = {key: 0 for key in by_key}
 
-    state = {key: dict(row) for key, row in snapshot.items()}
+    # The connector's own snapshot reads, when it made one, stand for the rows before its stream;
+    # else the truth's snapshot rows do.
+    state = {} if handoff is not None else {key: dict(row) for key, row in snapshot.items()}
+    state_seed = dict(state)
     seen = {}
-    for event in events_of(events_paths, cut):
+    for event in events:
         value = event["value"]
         if value is None:
             verdict.tombstones += 1
             continue
         op, before, after, source = value["op"], value.get("before"), value.get("after"), value["source"]
+        if op == "r":
+            verdict.reads += 1
+            state[after["id"]] = after
+            continue
         key = (before or after)["id"] if op != "c" else after["id"]
         stamp = (op, source.get("txId"), source.get("lsn"), json.dumps(after, sort_keys=True))
         if stamp in seen.setdefault(key, set()):
@@ -149,7 +176,7 @@ def main(truth_path, expected_path, *events_paths):
             verdict.difference("final state: a row missing", key, None)
             continue
         wrong = {name: [text, got.get(name)] for name, text in row.items()
-                 if not (as_debezium(text, got.get(name)) if key not in snapshot or got is not snapshot[key]
+                 if not (as_debezium(text, got.get(name)) if key not in snapshot or got is not state_seed.get(key)
                          else text == got.get(name))}
         if wrong:
             verdict.difference("final state: values", key, wrong)
@@ -158,7 +185,7 @@ def main(truth_path, expected_path, *events_paths):
             verdict.difference("final state: an extra row", None, key)
 
     result = {"ok": verdict.differences == 0, "checked": verdict.checked, "repeats": verdict.repeats,
-              "tombstones": verdict.tombstones, "cut_lines": len(cut), "final_rows": len(expected_rows),
+              "tombstones": verdict.tombstones, "reads": verdict.reads, "cut_lines": len(cut), "final_rows": len(expected_rows),
               "differences": verdict.differences, "first_differences": verdict.first}
     print(json.dumps(result))
     return 0 if result["ok"] else 1

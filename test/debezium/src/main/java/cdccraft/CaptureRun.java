@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Arguments: host port database user slot publication offsets_file out_file snapshot_mode idle_seconds
  * [max_events]: with max_events, the engine is stopped once that many events have come (a consumer
- * restarted mid-run: run it again on the same offsets file to go on).
+ * restarted mid-run: run it again on the same offsets file to go on). The system property
+ * cdccraft.tables (schema.table, comma-separated) is the connector's table.include.list: without
+ * one, an initial snapshot reads every table the role may read, cdccraft's own catalog too.
  */
 public final class CaptureRun {
     public static void main(String[] args) throws Exception {
@@ -56,6 +58,8 @@ public final class CaptureRun {
         // The default skips truncates.
         p.setProperty("skipped.operations", "none");
         p.setProperty("snapshot.mode", args[8]);
+        final String tables = System.getProperty("cdccraft.tables");
+        if (tables != null) p.setProperty("table.include.list", tables);
         p.setProperty("decimal.handling.mode", "string");
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("key.converter.schemas.enable", "false");
