@@ -33,45 +33,31 @@ is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extna
 is($node->safe_psql('postgres', "SELECT pg_get_function_identity_arguments('cdccraft.cdccraft_start_0_2_0'::regproc) <> ''"),
     't', 'the old cdccraft_start is kept aside for the function that depends on it');
 
-# The same from 0.3.0: the dependent keeps 0.3.0's function, moved aside.
-$node->safe_psql('postgres', q{
-    DROP FUNCTION public.hold();
-    DROP EXTENSION cdccraft;
-    CREATE EXTENSION cdccraft VERSION '0.3.0';
-});
-($rc, $out, $err) = $node->psql('postgres',
-    'CREATE FUNCTION public.hold() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT public.cdccraft_start(); END',
-    extra_params => [ '-U', 'mallory' ]);
-is($rc, 0, 'mallory makes a function that depends on 0.3.0\'s cdccraft_start');
-($rc, $out, $err) = $node->psql('postgres', 'ALTER EXTENSION cdccraft UPDATE');
-is($err, '', 'the update from 0.3.0 succeeds all the same');
-is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.5.0',
-    'the extension is at 0.5.0');
-is($node->safe_psql('postgres',
-        "SELECT pronargs FROM pg_proc WHERE oid = 'cdccraft.cdccraft_start_0_3_0'::regproc"),
-    '25', '0.3.0\'s cdccraft_start, 25 arguments, is kept aside');
-($rc, $out, $err) = $node->psql('postgres', 'SELECT public.hold()');
-like($err, qr/cdccraft_start has 25 arguments, but the cdccraft library expects 41/,
-    'and the library refuses its calls');
-
-# And from 0.4.0.
-$node->safe_psql('postgres', q{
-    DROP FUNCTION public.hold();
-    DROP EXTENSION cdccraft;
-    CREATE EXTENSION cdccraft VERSION '0.4.0';
-});
-($rc, $out, $err) = $node->psql('postgres',
-    'CREATE FUNCTION public.hold() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT public.cdccraft_start(); END',
-    extra_params => [ '-U', 'mallory' ]);
-is($rc, 0, 'mallory makes a function that depends on 0.4.0\'s cdccraft_start');
-($rc, $out, $err) = $node->psql('postgres', 'ALTER EXTENSION cdccraft UPDATE');
-is($err, '', 'the update from 0.4.0 succeeds all the same');
-is($node->safe_psql('postgres',
-        "SELECT pronargs FROM pg_proc WHERE oid = 'cdccraft.cdccraft_start_0_4_0'::regproc"),
-    '31', '0.4.0\'s cdccraft_start, 31 arguments, is kept aside');
-($rc, $out, $err) = $node->psql('postgres', 'SELECT public.hold()');
-like($err, qr/cdccraft_start has 31 arguments, but the cdccraft library expects 41/,
-    'and the library refuses its calls');
+# The same from 0.3.0 and from 0.4.0: the dependent keeps that version's
+# function, moved aside, which the library refuses.
+for my $from ([ '0.3.0', 25 ], [ '0.4.0', 31 ]) {
+    my ($version, $arguments) = @$from;
+    (my $suffix = $version) =~ tr/./_/;
+    my $aside = "cdccraft.cdccraft_start_$suffix";
+    $node->safe_psql('postgres', qq{
+        DROP FUNCTION public.hold();
+        DROP EXTENSION cdccraft;
+        CREATE EXTENSION cdccraft VERSION '$version';
+    });
+    ($rc, $out, $err) = $node->psql('postgres',
+        'CREATE FUNCTION public.hold() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT public.cdccraft_start(); END',
+        extra_params => [ '-U', 'mallory' ]);
+    is($rc, 0, "mallory makes a function that depends on ${version}'s cdccraft_start");
+    ($rc, $out, $err) = $node->psql('postgres', 'ALTER EXTENSION cdccraft UPDATE');
+    is($err, '', "the update from $version succeeds all the same");
+    is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.5.0',
+        'the extension is at 0.5.0');
+    is($node->safe_psql('postgres', "SELECT pronargs FROM pg_proc WHERE oid = '$aside'::regproc"),
+        $arguments, "${version}'s cdccraft_start, $arguments arguments, is kept aside");
+    ($rc, $out, $err) = $node->psql('postgres', 'SELECT public.hold()');
+    like($err, qr/cdccraft_start has $arguments arguments, but the cdccraft library expects 41/,
+        'and the library refuses its calls');
+}
 is($node->safe_psql('postgres', "SELECT pronargs FROM pg_proc WHERE oid = 'public.cdccraft_start'::regproc"),
     '41', 'cdccraft_start has its 0.5.0 arguments');
 done_testing();

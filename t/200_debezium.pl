@@ -38,6 +38,25 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
 my $user = $node->safe_psql('postgres', 'SELECT current_user');
 
+# The run's truth and expected state exported as JSON lines ($tag names the
+# files), then the reconciler's verdict on the captures' event files, in order.
+sub reconcile {
+    my ($run_id, $tag, @events) = @_;
+    for my $export ([ "truth$tag", "SELECT row_to_json(c) FROM cdccraft_changes($run_id) c" ],
+        [ "expected$tag", "SELECT row_to_json(e) FROM cdccraft_expected_state($run_id) e" ]) {
+        my ($name, $query) = @$export;
+        my $rows = $node->safe_psql('postgres',
+            "COPY ($query) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')");
+        open(my $fh, '>', "$work/$name.jsonl") or die $!;
+        print $fh $rows, "\n";
+        close $fh;
+    }
+    my ($verdict, $error);
+    IPC::Run::run([ 'python3', "$harness/reconcile.py", "$work/truth$tag.jsonl", "$work/expected$tag.jsonl", @events ],
+        '>', \$verdict, '2>', \$error);
+    return decode_json($verdict);
+}
+
 my $run = start_run($node, table_name => "'dbz'", total_records => 5000, batch_size => 100, seed => 200,
     evolution_interval => 5, evolution_probability => 0.5);
 $node->safe_psql('postgres', "CALL cdccraft_wait($run)");
@@ -54,18 +73,7 @@ chomp $out;
 is($out, $s->{inserts} + $s->{updates} + 2 * $s->{deletes},
     'Debezium emits an event per change and a tombstone per delete');
 
-for my $export ([ 'truth', "SELECT row_to_json(c) FROM cdccraft_changes($run) c" ],
-    [ 'expected', "SELECT row_to_json(e) FROM cdccraft_expected_state($run) e" ]) {
-    my ($name, $query) = @$export;
-    my $lines = $node->safe_psql('postgres',
-        "COPY ($query) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')");
-    open(my $fh, '>', "$work/$name.jsonl") or die $!;
-    print $fh $lines, "\n";
-    close $fh;
-}
-IPC::Run::run([ 'python3', "$harness/reconcile.py", "$work/truth.jsonl", "$work/expected.jsonl",
-        "$work/events.jsonl" ], '>', \$out, '2>', \$err);
-my $v = decode_json($out);
+my $v = reconcile($run, '', "$work/events.jsonl");
 ok($v->{ok}, 'the events reconcile with the truth') or diag explain $v;
 is("$v->{checked}{insert}/$v->{checked}{update}/$v->{checked}{delete}", "$s->{inserts}/$s->{updates}/$s->{deletes}",
     'every change checked');
@@ -98,18 +106,7 @@ IPC::Run::run([ @capture, "$work/events2c.jsonl", 'no_data', '10' ], '>', \$out,
 $node->safe_psql('postgres', "CALL cdccraft_wait($two)");
 is(state_of($node, $two), 'completed', 'the run of two writers completes');
 my $s2 = decode_json($node->safe_psql('postgres', "SELECT cdccraft_summary($two)"));
-for my $export ([ 'truth2', "SELECT row_to_json(c) FROM cdccraft_changes($two) c" ],
-    [ 'expected2', "SELECT row_to_json(e) FROM cdccraft_expected_state($two) e" ]) {
-    my ($name, $query) = @$export;
-    my $rows = $node->safe_psql('postgres',
-        "COPY ($query) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')");
-    open(my $fh, '>', "$work/$name.jsonl") or die $!;
-    print $fh $rows, "\n";
-    close $fh;
-}
-IPC::Run::run([ 'python3', "$harness/reconcile.py", "$work/truth2.jsonl", "$work/expected2.jsonl",
-        map { "$work/events2$_.jsonl" } qw(a b c) ], '>', \$out, '2>', \$err);
-my $v2 = decode_json($out);
+my $v2 = reconcile($two, '2', map { "$work/events2$_.jsonl" } qw(a b c));
 ok($v2->{ok}, "across two restarts nothing is lost ($v2->{repeats} events sent again, counted)") or diag explain $v2;
 is("$v2->{checked}{insert}/$v2->{checked}{update}/$v2->{checked}{delete}",
     "$s2->{inserts}/$s2->{updates}/$s2->{deletes}", 'every change of the two writers checked');
@@ -130,18 +127,7 @@ IPC::Run::run([ 'java', '-Dcdccraft.tables=public.dbzi', '-cp', $classpath, 'cdc
   or die "the capture failed: $err";
 $node->safe_psql('postgres', "CALL cdccraft_wait($late)");
 my $s3 = decode_json($node->safe_psql('postgres', "SELECT cdccraft_summary($late)"));
-for my $export ([ 'truth3', "SELECT row_to_json(c) FROM cdccraft_changes($late) c" ],
-    [ 'expected3', "SELECT row_to_json(e) FROM cdccraft_expected_state($late) e" ]) {
-    my ($name, $query) = @$export;
-    my $rows = $node->safe_psql('postgres',
-        "COPY ($query) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')");
-    open(my $fh, '>', "$work/$name.jsonl") or die $!;
-    print $fh $rows, "\n";
-    close $fh;
-}
-IPC::Run::run([ 'python3', "$harness/reconcile.py", "$work/truth3.jsonl", "$work/expected3.jsonl",
-        "$work/events3.jsonl" ], '>', \$out, '2>', \$err);
-my $v3 = decode_json($out);
+my $v3 = reconcile($late, '3', "$work/events3.jsonl");
 ok($v3->{reads} > $s3->{snapshot_rows}, "the initial snapshot read the table mid-run ($v3->{reads} rows)");
 ok($v3->{ok}, 'after it, the changes reconcile and the state is the expected state') or diag explain $v3;
 ok($v3->{checked}{insert} > 0 && $v3->{checked}{insert} < $s3->{inserts},

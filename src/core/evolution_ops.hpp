@@ -4,9 +4,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
+
+#include "core/name_set.hpp"
 
 namespace cdccraft {
 
@@ -53,37 +54,7 @@ std::string_view evolution_op_name(EvolutionOp op);
 bool adds_column(EvolutionOp op);
 std::string_view evolution_op_description(EvolutionOp op);
 
-class EvolutionOps {
-public:
-    constexpr EvolutionOps() = default;
-    static constexpr EvolutionOps of(std::initializer_list<EvolutionOp> ops) {
-        EvolutionOps set;
-        for (EvolutionOp op : ops) set.bits_ |= bit(op);
-        return set;
-    }
-    static constexpr EvolutionOps all() {
-        EvolutionOps set;
-        set.bits_ = (uint32_t{1} << kEvolutionOpCount) - 1;
-        return set;
-    }
-    static constexpr EvolutionOps from_bits(uint32_t bits) {
-        EvolutionOps set;
-        set.bits_ = bits;
-        return set;
-    }
-    constexpr uint32_t bits() const { return bits_; }
-    constexpr bool has(EvolutionOp op) const { return (bits_ & bit(op)) != 0; }
-    constexpr bool empty() const { return bits_ == 0; }
-    constexpr bool operator==(const EvolutionOps& other) const { return bits_ == other.bits_; }
-    constexpr EvolutionOps operator|(EvolutionOps other) const {
-        other.bits_ |= bits_;
-        return other;
-    }
-
-private:
-    static constexpr uint32_t bit(EvolutionOp op) { return uint32_t{1} << static_cast<unsigned>(op); }
-    uint32_t bits_ = 0;
-};
+using EvolutionOps = ChoiceSet<EvolutionOp, kEvolutionOpCount>;
 
 inline constexpr EvolutionOps kOriginalEvolutionOps = EvolutionOps::of({EvolutionOp::Add, EvolutionOp::Drop});
 

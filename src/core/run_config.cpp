@@ -316,28 +316,21 @@ void append_json(std::string& j, ReplicaIdentity v) { append_json_string(j, repl
 void append_json(std::string& j, KeyOrder v) { append_json_string(j, key_order_name(v)); }
 void append_json(std::string& j, ColumnProfile v) { append_json_string(j, column_profile_name(v)); }
 void append_json(std::string& j, Partitioning v) { append_json_string(j, partitioning_name(v)); }
-void append_json(std::string& j, EvolutionOps v) {
+// A set of named choices as a JSON array of its names, from its text form
+// (names separated by commas, none holding one).
+void append_json_names(std::string& j, std::string_view names) {
     j += "[";
-    bool first = true;
-    for (size_t i = 0; i < kEvolutionOpCount; ++i) {
-        const auto op = static_cast<EvolutionOp>(i);
-        if (!v.has(op)) continue;
-        j += first ? "" : ", ";
-        append_json_string(j, evolution_op_name(op));
-        first = false;
+    for (size_t at = 0; at < names.size();) {
+        size_t end = names.find(',', at);
+        if (end == std::string_view::npos) end = names.size();
+        j += at == 0 ? "" : ", ";
+        append_json_string(j, names.substr(at, end - at));
+        at = end + 1;
     }
     j += "]";
 }
-void append_json(std::string& j, UpdateKinds v) {
-    j += "[";
-    for (size_t i = 0; i < kUpdateKindCount; ++i) {
-        const auto kind = static_cast<UpdateKind>(i);
-        if (!v.has(kind)) continue;
-        j += j.back() == '[' ? "" : ", ";
-        append_json_string(j, update_kind_name(kind));
-    }
-    j += "]";
-}
+void append_json(std::string& j, EvolutionOps v) { append_json_names(j, evolution_ops_text(v)); }
+void append_json(std::string& j, UpdateKinds v) { append_json_names(j, update_kinds_text(v)); }
 void append_json(std::string& j, const std::optional<int64_t>& v) { j += v ? std::to_string(*v) : "null"; }
 void append_json(std::string& j, bool v) { j += v ? "true" : "false"; }
 void append_json(std::string& j, uint64_t v) { j += std::to_string(static_cast<int64_t>(v)); }

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/name_set.hpp"
+
 namespace cdccraft {
 
 // clang-format off
@@ -32,32 +34,9 @@ inline constexpr size_t kUpdateKindCount = 0
 std::string_view update_kind_name(UpdateKind kind);
 std::string_view update_kind_description(UpdateKind kind);
 
-class UpdateKinds {
-public:
-    constexpr UpdateKinds() = default;
-    static constexpr UpdateKinds from_bits(uint32_t bits) {
-        UpdateKinds set;
-        set.bits_ = bits;
-        return set;
-    }
-    constexpr uint32_t bits() const { return bits_; }
-    constexpr bool has(UpdateKind kind) const { return (bits_ & bit(kind)) != 0; }
-    constexpr bool empty() const { return bits_ == 0; }
-    constexpr bool operator==(const UpdateKinds& other) const { return bits_ == other.bits_; }
-    // The enabled kinds, in the table's order; n is how many.
-    size_t list(UpdateKind* out) const {
-        size_t n = 0;
-        for (size_t i = 0; i < kUpdateKindCount; ++i)
-            if (has(static_cast<UpdateKind>(i))) out[n++] = static_cast<UpdateKind>(i);
-        return n;
-    }
+using UpdateKinds = ChoiceSet<UpdateKind, kUpdateKindCount>;
 
-private:
-    static constexpr uint32_t bit(UpdateKind kind) { return uint32_t{1} << static_cast<unsigned>(kind); }
-    uint32_t bits_ = 0;
-};
-
-inline constexpr UpdateKinds kColumnUpdates = UpdateKinds::from_bits(1);
+inline constexpr UpdateKinds kColumnUpdates = UpdateKinds::of({UpdateKind::Column});
 
 std::string update_kinds_text(UpdateKinds kinds);
 // Names separated by commas, "all" for every one. Throws ConfigError.

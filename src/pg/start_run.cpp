@@ -15,6 +15,7 @@ extern "C" {
 #include "pg/launch_handoff.hpp"
 #include "pg/settings.hpp"
 #include "pg/start_arguments.hpp"
+#include "pg/worker_launch.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(cdccraft_start);
@@ -97,16 +98,8 @@ void check_max_slot_lag(const StartArgument* arguments) {
 
 BackgroundWorkerHandle* launch_worker(dsm_segment* segment) {
     BackgroundWorker worker;
-    memset(&worker, 0, sizeof worker);
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    worker.bgw_restart_time = BGW_NEVER_RESTART;
-    strlcpy(worker.bgw_library_name, "cdccraft", BGW_MAXLEN);
-    strlcpy(worker.bgw_function_name, "cdccraft_worker_main", BGW_MAXLEN);
+    prepare_worker_launch(&worker, "cdccraft_worker_main", "cdccraft worker", segment);
     snprintf(worker.bgw_name, BGW_MAXLEN, "cdccraft worker started by PID %d", MyProcPid);
-    strlcpy(worker.bgw_type, "cdccraft worker", BGW_MAXLEN);
-    worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(segment));
-    worker.bgw_notify_pid = MyProcPid;
     WorkerLaunchArgs args{MyDatabaseId, GetUserId()};
     memcpy(worker.bgw_extra, &args, sizeof args);
 

@@ -2,6 +2,7 @@
 
 #include "pg/catalog_access.hpp"
 #include "pg/run_outcome.hpp"
+#include "pg/worker_launch.hpp"
 #include "pg/worker_signals.hpp"
 
 extern "C" {
@@ -58,17 +59,9 @@ void fill_board(WorkerRun* run, WriterBoard* board) {
 // must still leave end_writers a handle to stop and wait for.
 void launch_writer(WorkerRun* run, int writer) {
     BackgroundWorker worker;
-    memset(&worker, 0, sizeof worker);
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    worker.bgw_restart_time = BGW_NEVER_RESTART;
-    strlcpy(worker.bgw_library_name, "cdccraft", BGW_MAXLEN);
-    strlcpy(worker.bgw_function_name, "cdccraft_writer_main", BGW_MAXLEN);
-    snprintf(worker.bgw_name, BGW_MAXLEN, "cdccraft run %lld writer %d", (long long)run->run_id, writer);
-    strlcpy(worker.bgw_type, "cdccraft writer", BGW_MAXLEN);
-    worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(run->team->segment));
     // The postmaster sets the leader's latch when a writer starts or ends.
-    worker.bgw_notify_pid = MyProcPid;
+    prepare_worker_launch(&worker, "cdccraft_writer_main", "cdccraft writer", run->team->segment);
+    snprintf(worker.bgw_name, BGW_MAXLEN, "cdccraft run %lld writer %d", (long long)run->run_id, writer);
     memcpy(worker.bgw_extra, &writer, sizeof writer);
     BackgroundWorkerHandle* handle = nullptr;
     if (!RegisterDynamicBackgroundWorker(&worker, &handle))
