@@ -97,4 +97,16 @@ my $nv = decode_json($node->safe_psql('postgres', "SELECT cdccraft_verify($nt)")
 ok($nv->{ok}, 'the canary agrees') or diag explain $nv->{first_differences};
 is($nv->{checked}{nontransactional_message}, $ns->{batches} + 0,
     'and checked every batch\'s non-transactional message, the rolled-back ones\' too');
+
+# Long runs of rolled-back batches between commits: each one's message is
+# accounted for, however many come in a row.
+my $long = start_run($node, table_name => "'mostly_aborted'", total_records => 200, batch_size => 10, seed => 198,
+    rollback_fraction => 0.99, nontransactional_messages => 'true', evolve => 'false', verify => 'true');
+$node->safe_psql('postgres', "CALL cdccraft_wait($long)");
+my $ls = decode_json($node->safe_psql('postgres', "SELECT cdccraft_summary($long)"));
+ok($ls->{rolled_back}{batches} > 20 * 65, "batches were rolled back by the thousand ($ls->{rolled_back}{batches})");
+my $lv = decode_json($node->safe_psql('postgres', "SELECT cdccraft_verify($long)"));
+ok($lv->{ok}, 'the canary agrees') or diag explain $lv->{first_differences};
+is($lv->{checked}{nontransactional_message}, $ls->{batches} + 0,
+    'and checked the message of every batch, rolled back or not');
 done_testing();

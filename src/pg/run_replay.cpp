@@ -29,9 +29,8 @@ struct RunReplay {
     BatchPlanner* planners[kMaxWriters];
     BatchPlanner* planner;  // the one replay_next used last
     // The rolled-back batches the last replay_next passed over that emitted
-    // a non-transactional message.
-    int64 passed_over[64];
-    int passed_over_count;
+    // a non-transactional message, however many in a row.
+    std::vector<int64_t>* passed_over;
     BatchPlan* plan;
     BatchChanges* changes;
     MemoryContextCallback on_reset;
@@ -44,6 +43,7 @@ void free_replay(void* arg) {
     delete replay->changes;
     delete replay->plan;
     for (BatchPlanner* planner : replay->planners) delete planner;
+    delete replay->passed_over;
 }
 
 Timestamp local_time(TimestampTz t, pg_tz* zone) {
@@ -175,6 +175,7 @@ RunReplay* open_replay(int64 run_id, MemoryContext query_context) {
         for (int w = 0; w < replay->writers; ++w) replay->planners[w] = new BatchPlanner(config, w);
         replay->plan = new BatchPlan();
         replay->changes = new BatchChanges();
+        replay->passed_over = new std::vector<int64_t>();
     });
     replay->planner = replay->planners[0];
     for (int w = 0; w < replay->writers; ++w) spell_names_for_database(replay->planners[w]);
@@ -198,7 +199,7 @@ bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector
         const LoggedBatch& b = replay->batches[replay->next];
         *batch = &b;
         replay->planner = replay->planners[b.writer];
-        replay->passed_over_count = 0;
+        replay->passed_over->clear();
         BatchPlanner& planner = *replay->planner;
         if (b.batch == 0) {
             // The snapshot's chunks are one transaction.
@@ -227,9 +228,7 @@ bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector
             while (follows && planner.next_batch_number() < b.batch && !planner.finished()) {
                 planner.plan_batch(plan);
                 follows = plan.rolled_back;
-                if (follows && plan.emits_nontransactional_message &&
-                    replay->passed_over_count < static_cast<int>(std::size(replay->passed_over)))
-                    replay->passed_over[replay->passed_over_count++] = plan.batch_number;
+                if (follows && plan.emits_nontransactional_message) replay->passed_over->push_back(plan.batch_number);
             }
             follows = follows && b.batch == planner.next_batch_number() && !planner.finished();
             if (follows) {
@@ -245,9 +244,9 @@ bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector
     }
 }
 
-const int64* replay_passed_over(const RunReplay* replay, int* count) {
-    *count = replay->passed_over_count;
-    return replay->passed_over;
+const int64_t* replay_passed_over(const RunReplay* replay, size_t* count) {
+    *count = replay->passed_over->size();
+    return replay->passed_over->data();
 }
 
 XLogRecPtr replay_last_known_commit(const RunReplay* replay) {

@@ -37,8 +37,8 @@ RunReplay* open_replay(int64 run_id, MemoryContext query_context);
 bool replay_next(RunReplay* replay, const LoggedBatch** batch, const std::vector<PlannedChange>** changes);
 
 // The batches rolled back that the last replay_next passed over (the ones
-// that emitted a non-transactional message; the first 64 of a run of them).
-const int64* replay_passed_over(const RunReplay* replay, int* count);
+// that emitted a non-transactional message), valid until the next call.
+const int64_t* replay_passed_over(const RunReplay* replay, size_t* count);
 
 // The position up to which the truth knows every commit after the snapshot:
 // the newest known commit, or, with several writers, the last known commit

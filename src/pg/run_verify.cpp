@@ -128,9 +128,9 @@ bool feed_batch(RunReplay* replay, StreamVerifier* verifier, ValuePrinter* print
         if (!replay_next(replay, &batch, &changes)) return false;
         // The snapshot predates the canary.
         if (batch->batch == 0) continue;
-        int passed = 0;
-        const int64* rolled_back = replay_passed_over(replay, &passed);
-        for (int i = 0; i < passed && batch->commit_lsn > from; ++i)
+        size_t passed = 0;
+        const int64_t* rolled_back = replay_passed_over(replay, &passed);
+        for (size_t i = 0; i < passed && batch->commit_lsn > from; ++i)
             CDCCRAFT_CORE(verifier->rolled_back_message(rolled_back[i]));
         if (XLogRecPtrIsInvalid(batch->commit_lsn) || batch->commit_lsn > upto) return false;
         if (batch->commit_lsn <= from) continue;
