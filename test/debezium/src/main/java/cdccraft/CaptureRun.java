@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * restarted mid-run: run it again on the same offsets file to go on). The system property
  * cdccraft.tables (schema.table, comma-separated) is the connector's table.include.list: without
  * one, an initial snapshot reads every table the role may read, cdccraft's own catalog too.
+ * cdccraft.stop_after_messages=n stops the engine once n transactional logical decoding messages
+ * have come (on a paced run, right after a transaction's last event: t/200's restart there).
  */
 public final class CaptureRun {
     public static void main(String[] args) throws Exception {
@@ -64,11 +66,18 @@ public final class CaptureRun {
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("key.converter.schemas.enable", "false");
         p.setProperty("value.converter.schemas.enable", "false");
+        // The JSON converter's default (true) sends a NULL as the column's DEFAULT, and the DEFAULT
+        // Debezium knows is the catalog's when it read the schema, even for changes made before
+        // that DEFAULT was set. -Dcdccraft.replace_null_with_default=true shows it (t/200).
+        p.setProperty("value.converter.replace.null.with.default",
+                System.getProperty("cdccraft.replace_null_with_default", "false"));
 
         final long idleMillis = Long.parseLong(args[9]) * 1000;
         final long maxEvents = args.length == 11 ? Long.parseLong(args[10]) : Long.MAX_VALUE;
         final AtomicLong lastEvent = new AtomicLong(System.currentTimeMillis());
         final AtomicLong events = new AtomicLong();
+        final long stopAfterMessages = Long.getLong("cdccraft.stop_after_messages", Long.MAX_VALUE);
+        final AtomicLong messages = new AtomicLong();
         try (BufferedWriter out = Files.newBufferedWriter(Path.of(args[7]), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             DebeziumEngine<ChangeEvent<String, String>> engine = DebeziumEngine.create(Json.class)
@@ -86,6 +95,9 @@ public final class CaptureRun {
                         } catch (IOException e) {
                             throw new RuntimeException(e);
                         }
+                        final String value = event.value();
+                        if (value != null && value.contains("\"op\":\"m\"") && !value.contains("\"txId\":null"))
+                            messages.incrementAndGet();
                         events.incrementAndGet();
                         lastEvent.set(System.currentTimeMillis());
                     })
@@ -98,7 +110,8 @@ public final class CaptureRun {
                     .build();
             ExecutorService executor = Executors.newSingleThreadExecutor();
             executor.execute(engine);
-            while (System.currentTimeMillis() - lastEvent.get() < idleMillis && events.get() < maxEvents)
+            while (System.currentTimeMillis() - lastEvent.get() < idleMillis && events.get() < maxEvents
+                    && messages.get() < stopAfterMessages)
                 Thread.sleep(50);
             engine.close();
             executor.shutdown();
