@@ -1,9 +1,9 @@
 # A stop reaches the run even when code of the run's role catches it: a
 # trigger on the run's table that catches the cancel a stop sends (as
 # PL/pgSQL can) and sleeps on. The step is terminated after the stop's grace
-# (ten seconds), in a writer (the run is then stopped, and says so) and in
-# the leader (which cannot record its outcome: the run is interrupted), and
-# a fast shutdown is not held up. With several writers, a writer that has
+# (ten seconds), in a writer and in the leader (whose exit callback records
+# the run stopped, as a stop made FATAL by exit_on_error), and a fast
+# shutdown is not held up. With several writers, a writer that has
 # written its share records its last commit position at once: mid-run no
 # finished writer's last batch is without one, and the canary agrees.
 use strict;
@@ -33,6 +33,12 @@ $node->safe_psql('postgres', q{
                 END;
             END LOOP;
         END IF;
+        RETURN NULL;
+    END $$;
+    CREATE FUNCTION public.exit_on_error_then_wait() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_catalog.set_config('exit_on_error', 'on', false);
+        PERFORM pg_advisory_lock(4242);
         RETURN NULL;
     END $$;
     CREATE FUNCTION public.slow_down() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -71,8 +77,28 @@ ok($node->log_contains(qr/terminating background worker "cdccraft writer" due to
     'the writer was terminated');
 
 $run = trapped_stop('caught_in_leader', '^cdccraft run \\d+$', 'cdccraft worker');
-is(state_of($node, $run), 'interrupted', 'caught in the leader: the run is interrupted, its outcome unrecorded');
+is(state_of($node, $run), 'stopped', 'caught in the leader: the run is recorded stopped as the leader exits');
 assert_exact($node, $run, 'caught in the leader');
+
+# A trigger that turns exit_on_error on and then waits: the stop's cancel
+# is then a FATAL, and the leader exits at once, recording the run stopped
+# on its way out (t/100 met this once as a race: interrupted).
+my $held = $node->background_psql('postgres');
+$held->query_safe('SELECT pg_advisory_lock(4242)');
+my $fatal = start_run($node, table_name => "'exit_on_error'", total_records => 0, evolve => 'false',
+    changes_per_second => 2000);
+wait_for_batches($node, $fatal, 3);
+$node->safe_psql('postgres', 'CREATE TRIGGER fatal AFTER INSERT ON exit_on_error FOR EACH STATEMENT '
+      . 'EXECUTE FUNCTION public.exit_on_error_then_wait()');
+$node->poll_query_until('postgres', "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+  or die 'the trigger never waited';
+$node->safe_psql('postgres', "SELECT cdccraft_stop($fatal)");
+ok($node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'cdccraft worker'"),
+    'exit_on_error: the worker is gone');
+is($node->safe_psql('postgres', "SELECT state || ' ' || coalesce(last_error, '-') FROM cdccraft_runs WHERE run_id = $fatal"),
+    'stopped -', 'a stop made FATAL by exit_on_error: the run is recorded stopped, with no error');
+assert_exact($node, $fatal, 'exit_on_error');
+$held->quit;
 
 # A prepared batch's deferred trigger fires in the batch's own step, which
 # the stop ends, not at its PREPARE, where the cancel is held.

@@ -59,6 +59,7 @@ const char* describe_failure(const WorkerRun* run, const ErrorData* error) {
 // NULL) records why it came; a second stop signal meanwhile changes nothing,
 // since the cancel is held.
 void record_final_state(WorkerRun* run, const char* state, const ErrorData* error) {
+    run->outcome_recording = true;
     // The other writers end first: their last commits belong in the outcome.
     end_writers(run);
     run->recording_state = state;
@@ -76,6 +77,33 @@ void record_final_state(WorkerRun* run, const char* state, const ErrorData* erro
                          (long long)run->deletes),
                   run->recording_error ? errdetail("%s", run->recording_error) : 0));
 }
+
+namespace {
+
+// A stop can end the leader with a FATAL, after which no code of the worker's
+// runs: a trigger of the run's role turned exit_on_error on, so that the
+// stop's cancel became a FATAL, or the watchdog terminated a step that would
+// not end. The run was stopped all the same, and is recorded so on the way
+// out. Any other exit without an outcome (an ERROR outside every step, a
+// crash) leaves the run to show as interrupted.
+void record_stop_on_exit(int, Datum arg) {
+    auto* run = reinterpret_cast<WorkerRun*>(DatumGetPointer(arg));
+    if (run->outcome_recording || run->run_id == 0 || !stop_requested()) return;
+    // Exiting already: the interrupts that brought the worker here have done
+    // their work, and the trigger's setting must not make a FATAL of any
+    // ERROR while the outcome is recorded.
+    QueryCancelPending = false;
+    ProcDiePending = false;
+    ExitOnAnyError = false;
+    set_in_cancellable_step(false);
+    AbortOutOfAnyTransaction();
+    if (QueryCancelHoldoffCount == 0) HOLD_CANCEL_INTERRUPTS();
+    record_final_state(run, "stopped", nullptr);
+}
+
+}  // namespace
+
+void record_stop_at_exit(WorkerRun* run) { before_shmem_exit(record_stop_on_exit, PointerGetDatum(run)); }
 
 [[noreturn]] void finish(WorkerRun* run, const char* state, const ErrorData* error) {
     record_final_state(run, state, error);

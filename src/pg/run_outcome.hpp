@@ -8,6 +8,9 @@
 namespace cdccraft::pg {
 
 void record_final_state(WorkerRun* run, const char* state, const ErrorData* error);
+// Registers the leader's exit callback, which records a stop whose FATAL ended
+// the worker before it could (see run_outcome.cpp).
+void record_stop_at_exit(WorkerRun* run);
 // Records the outcome and exits the worker.
 [[noreturn]] void finish(WorkerRun* run, const char* state, const ErrorData* error);
 // After a step failed: a stop's cancel (or any failure once a stop came)

@@ -45,6 +45,8 @@ void cdccraft_worker_main(Datum main_arg) {
     if (!attach_start_handoff(run, main_arg)) proc_exit(0);
 
     BackgroundWorkerInitializeConnectionByOid(args.database, args.role, 0);
+    // After InitPostgres's own callbacks, so that it runs before them.
+    record_stop_at_exit(run);
     start_stop_watchdog();
     pin_worker_settings(run->lock_timeout_ms);
     SetConfigOption("application_name", "cdccraft run (starting)", PGC_USERSET, PGC_S_SESSION);

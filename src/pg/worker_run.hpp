@@ -64,6 +64,8 @@ struct WorkerRun {
     // What the next outcome or state record writes (record steps, like every
     // step, take only the run).
     const char* recording_state = nullptr;
+    // Set once record_final_state has begun: the exit callback records no second outcome.
+    bool outcome_recording = false;
     const char* recording_error = nullptr;
 
     // What setup created, and the proofs that it did (see
