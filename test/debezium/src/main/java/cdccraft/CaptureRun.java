@@ -65,7 +65,9 @@ public final class CaptureRun {
         p.setProperty("decimal.handling.mode", "string");
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("key.converter.schemas.enable", "false");
-        p.setProperty("value.converter.schemas.enable", "false");
+        // -Dcdccraft.schemas=true writes each value with its schema ({"schema": ..., "payload": ...}):
+        // what Debezium declares of a column, an enum's allowed labels among it (t/200).
+        p.setProperty("value.converter.schemas.enable", System.getProperty("cdccraft.schemas", "false"));
         // The JSON converter's default (true) sends a NULL as the column's DEFAULT, and the DEFAULT
         // Debezium knows is the catalog's when it read the schema, even for changes made before
         // that DEFAULT was set. -Dcdccraft.replace_null_with_default=true shows it (t/200).
