@@ -100,6 +100,61 @@ is($node->safe_psql('postgres', "SELECT state || ' ' || coalesce(last_error, '-'
 assert_exact($node, $fatal, 'exit_on_error');
 $held->quit;
 
+# The run's row is its worker's while the run is active: release_claims
+# would lock it, and a transaction left open holding that lock would hold up
+# the run's outcome, and a server shutdown with it.
+my $claimed = start_run($node, table_name => "'claimed'", total_records => 0, evolve => 'false',
+    changes_per_second => 2000);
+wait_for_batches($node, $claimed, 2);
+my ($rc, $out, $err) = $node->psql('postgres', "SELECT cdccraft.release_claims($claimed)");
+like($err, qr/ERROR:  cdccraft run $claimed is still active/, 'release_claims refuses an active run');
+$node->safe_psql('postgres', "SELECT cdccraft_stop($claimed)");
+is(state_of($node, $claimed), 'stopped', 'and the run stops as ever');
+
+# A role's deferred trigger that catches the stop in a prepared batch, then
+# makes its transaction another role's (SET LOCAL role) and turns
+# exit_on_error on: the batch rolls back in its own step, before any PREPARE,
+# so no prepared transaction is left behind that the run's role could not
+# end, and the run is recorded stopped.
+$node->safe_psql('postgres', q{
+    CREATE ROLE eve LOGIN REPLICATION;
+    CREATE ROLE other;
+    GRANT other TO eve;
+    GRANT EXECUTE ON FUNCTION cdccraft_start TO eve;
+    GRANT CREATE ON SCHEMA public TO eve;
+    GRANT CREATE ON DATABASE postgres TO eve;
+});
+my ($erc, $eout, $eerr) = $node->psql('postgres', q{
+    CREATE FUNCTION public.strand() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_setting('application_name') ~ '^cdccraft run \d+$'
+           AND coalesce(current_setting('eve.done', true), '') = '' THEN
+            PERFORM set_config('eve.done', 'y', true);
+            BEGIN
+                PERFORM pg_sleep(60);
+            EXCEPTION WHEN query_canceled THEN
+                PERFORM set_config('role', 'other', true);
+                PERFORM set_config('exit_on_error', 'on', false);
+            END;
+        END IF;
+        RETURN NULL;
+    END $$;}, extra_params => [ '-U', 'eve' ]);
+is($erc, 0, 'eve makes her trigger function') or diag $eerr;
+my $stranded = $node->safe_psql('postgres', "SELECT cdccraft_start(table_name => 'stranded', total_records => 0, "
+      . "evolve => false, prepare_fraction => 1, changes_per_second => 2000)", extra_params => [ '-U', 'eve' ]);
+wait_for_batches($node, $stranded, 3);
+$node->safe_psql('postgres', 'CREATE CONSTRAINT TRIGGER strand AFTER INSERT ON stranded DEFERRABLE INITIALLY DEFERRED '
+      . 'FOR EACH ROW EXECUTE FUNCTION public.strand()', extra_params => [ '-U', 'eve' ]);
+$node->poll_query_until('postgres',
+    "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND backend_type = 'cdccraft worker'")
+  or die 'the deferred trigger never caught the run';
+$node->safe_psql('postgres', "SELECT cdccraft_stop($stranded)", extra_params => [ '-U', 'eve' ]);
+ok($node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'cdccraft worker'"),
+    'the stranding trigger: the worker is gone');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_prepared_xacts'), '0', 'no prepared transaction is left behind');
+is(state_of($node, $stranded), 'stopped', 'the run is recorded stopped');
+assert_exact($node, $stranded, 'the stranding trigger');
+
 # A prepared batch's deferred trigger fires in the batch's own step, which
 # the stop ends, not at its PREPARE, where the cancel is held.
 my $deferred = start_run($node, table_name => "'deferred'", total_records => 0, evolve => 'false',

@@ -101,8 +101,15 @@ extern "C" Datum cdccraft_release_claims(PG_FUNCTION_ARGS) {
                   "canary_proof_lsn = CASE WHEN s.holds_canary THEN r.canary_proof_lsn END, "
                   "type_oids = CASE WHEN pg_catalog.cardinality(s.held_types) OPERATOR(pg_catalog.>) 0 "
                   "THEN s.held_types END "
-                  "FROM cdccraft.run_state s WHERE s.id OPERATOR(pg_catalog.=) r.id AND r.id OPERATOR(pg_catalog.=) $1",
+                  "FROM cdccraft.run_state s WHERE s.id OPERATOR(pg_catalog.=) r.id AND r.id OPERATOR(pg_catalog.=) $1 "
+                  "AND NOT (cdccraft.state_is_active(s.state) AND s.worker_alive)",
                   1, types, values, nullptr, SPI_OK_UPDATE);
+    // An active run's row is its worker's to update: a lock held on it from
+    // here, in a transaction left open, would hold up the run's outcome and,
+    // with it, a server shutdown.
+    if (SPI_processed == 0)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_IN_USE), errmsg("cdccraft run %lld is still active", (long long)run_id),
+                        errhint("Stop it first with cdccraft_stop(%lld).", (long long)run_id)));
     SPI_finish();
     PG_RETURN_VOID();
 }

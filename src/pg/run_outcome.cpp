@@ -2,9 +2,16 @@
 
 #include "pg/run_catalog.hpp"
 #include "pg/stop_lock.hpp"
+#include "pg/worker_batch.hpp"
 #include "pg/worker_handoff.hpp"
 #include "pg/worker_signals.hpp"
 #include "pg/writer_team.hpp"
+
+extern "C" {
+#include "storage/bufmgr.h"
+#include "storage/condition_variable.h"
+#include "storage/lwlock.h"
+}
 
 namespace cdccraft::pg {
 namespace {
@@ -85,19 +92,28 @@ namespace {
 // stop's cancel became a FATAL, or the watchdog terminated a step that would
 // not end. The run was stopped all the same, and is recorded so on the way
 // out. Any other exit without an outcome (an ERROR outside every step, a
-// crash) leaves the run to show as interrupted.
-void record_stop_on_exit(int, Datum arg) {
+// crash) leaves the run to show as interrupted, and so does a prepared batch
+// that could not be ended: someone may yet commit it, and its counts with it.
+// Every ERROR here is a FATAL (proc_exit has begun): the run then shows as
+// interrupted too.
+void record_stop_on_exit(int code, Datum arg) {
     auto* run = reinterpret_cast<WorkerRun*>(DatumGetPointer(arg));
-    if (run->outcome_recording || run->run_id == 0 || !stop_requested()) return;
-    // Exiting already: the interrupts that brought the worker here have done
-    // their work, and the trigger's setting must not make a FATAL of any
-    // ERROR while the outcome is recorded.
+    if (code == 0 || run->outcome_recording || run->run_id == 0 || !stop_requested()) return;
+    if (run->prepared) {
+        warn_prepared_left(run);
+        return;
+    }
+    // The interrupts that brought the worker here have done their work.
     QueryCancelPending = false;
     ProcDiePending = false;
-    ExitOnAnyError = false;
     set_in_cancellable_step(false);
+    // What an error recovery releases, then the transaction the FATAL left.
+    LWLockReleaseAll();
+    ConditionVariableCancelSleep();
+    UnlockBuffers();
     AbortOutOfAnyTransaction();
     if (QueryCancelHoldoffCount == 0) HOLD_CANCEL_INTERRUPTS();
+    ereport(LOG, (errmsg("cdccraft run %lld: recording the stop that ended the worker", (long long)run->run_id)));
     record_final_state(run, "stopped", nullptr);
 }
 

@@ -5,6 +5,7 @@
 #include "pg/run_catalog.hpp"
 #include "pg/run_integrity.hpp"
 #include "pg/run_partitions.hpp"
+#include "pg/worker_settings.hpp"
 
 namespace cdccraft::pg {
 namespace {
@@ -27,7 +28,18 @@ void count_batch(WorkerRun* run, XLogRecPtr commit_end) {
 
 // The role's deferred triggers would fire at PREPARE, in a step that holds
 // the cancel: they fire here, in the batch's own step, which a stop ends.
-void fire_deferred_triggers() { spi_run("SET CONSTRAINTS ALL IMMEDIATE", SPI_OK_UTILITY); }
+// What they may have changed is undone while the batch can still roll back:
+// exit_on_error would make any error of the PREPARE step a FATAL, and a
+// transaction-local role another owner of the prepared transaction than the
+// run's role, which could then not end it.
+void fire_deferred_triggers(const WorkerRun* run) {
+    spi_run("SET CONSTRAINTS ALL IMMEDIATE", SPI_OK_UTILITY);
+    restore_worker_settings();
+    if (GetUserId() != run->role)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("cdccraft run %lld: a trigger changed the batch's role", (long long)run->run_id),
+                        errdetail("A prepared batch must be prepared by the run's own role.")));
+}
 
 // PREPARE TRANSACTION, then COMMIT PREPARED (or ROLLBACK PREPARED) at once,
 // with the cancel held: a stop must not leave the prepared transaction
@@ -58,12 +70,15 @@ bool write_batch(WorkerRun* run, ErrorData** error) {
     if (!run_cancellable_step(run_batch, run, error)) return false;
     if (!run->prepare_pending) return true;
     if (run_step(end_prepared_batch, run, error)) return true;
-    if (run->prepared)
-        ereport(WARNING,
-                (errmsg("cdccraft run %lld left its prepared transaction \"%s\"", (long long)run->run_id,
-                        run->prepared_gid),
-                 errhint("It holds locks on the run's table: end it with ROLLBACK PREPARED '%s'.", run->prepared_gid)));
+    if (run->prepared) warn_prepared_left(run);
     return false;
+}
+
+void warn_prepared_left(const WorkerRun* run) {
+    ereport(
+        WARNING,
+        (errmsg("cdccraft run %lld left its prepared transaction \"%s\"", (long long)run->run_id, run->prepared_gid),
+         errhint("It holds locks on the run's table: end it with ROLLBACK PREPARED '%s'.", run->prepared_gid)));
 }
 
 // Planning needs no transaction; the batch's transaction then starts with
@@ -103,7 +118,7 @@ void run_batch(WorkerRun* run) {
         // counts say so with the next committed batch. A prepared one is
         // rolled back once prepared (end_prepared_batch).
         if (plan.prepared) {
-            fire_deferred_triggers();
+            fire_deferred_triggers(run);
             run->prepare_pending = true;
             return;
         }
@@ -118,7 +133,7 @@ void run_batch(WorkerRun* run) {
     check_run_objects_intact(run);
     catalog_record_batch(run, run->pending.inserts, updates, deletes);
     if (plan.prepared) {
-        fire_deferred_triggers();
+        fire_deferred_triggers(run);
         run->prepare_pending = true;
         return;
     }

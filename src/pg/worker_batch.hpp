@@ -15,6 +15,9 @@ bool write_batch(WorkerRun* run, ErrorData** error);
 // The batch's own step; a prepared batch leaves its transaction open for
 // write_batch to prepare.
 void run_batch(WorkerRun* run);
+// The WARNING for a prepared batch that could not be ended: its transaction
+// holds the table's locks until someone ends it.
+void warn_prepared_left(const WorkerRun* run);
 // The original's progress line every 10 batches, and a line per schema change.
 void log_batch(const WorkerRun* run);
 

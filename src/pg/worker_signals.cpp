@@ -32,8 +32,10 @@ void stop_watchdog() {
 
 void handle_stop_signal(SIGNAL_ARGS) {
     const int save_errno = errno;
-    stop_flag = true;
+    // A stop that comes once the worker exits for another reason is not why
+    // it exits (the exit callback records only a stop that came first).
     if (!proc_exit_inprogress) {
+        stop_flag = true;
         InterruptPending = true;
         QueryCancelPending = true;
     }
