@@ -87,7 +87,7 @@ sub summary_of { decode_json($node->safe_psql('postgres', "SELECT cdccraft_summa
 sub checked_all {
     my ($v, $s, $what) = @_;
     is("$v->{checked}{insert}/$v->{checked}{update}/$v->{checked}{delete}", "$s->{inserts}/$s->{updates}/$s->{deletes}",
-        "$what: every change checked");
+        "$what: every change checked ($s->{inserts} inserts, $s->{updates} updates, $s->{deletes} deletes)");
 }
 
 # A copy of an event file with one event's value changed by $edit.
