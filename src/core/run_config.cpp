@@ -155,6 +155,15 @@ Partitioning parse_partitioning(std::string_view text) {
                       "range partitions the table by range of created_at.");
 }
 
+std::string_view insert_method_name(InsertMethod method) { return method == InsertMethod::Copy ? "copy" : "insert"; }
+
+InsertMethod parse_insert_method(std::string_view text) {
+    if (text == "copy") return InsertMethod::Copy;
+    if (text == "insert") return InsertMethod::Insert;
+    throw ConfigError(ConfigErrorKind::InvalidValue, "insert_method must be copy or insert, not " + quoted(text),
+                      "copy writes a batch's rows through COPY FROM; insert through INSERT ... SELECT.");
+}
+
 KeyOrder parse_key_order(std::string_view text) {
     if (text == "random") return KeyOrder::Random;
     if (text == "time") return KeyOrder::Time;
@@ -197,6 +206,7 @@ void check_parameter(const ParameterSpec&, ReplicaIdentity, bool) {}
 void check_parameter(const ParameterSpec&, KeyOrder, bool) {}
 void check_parameter(const ParameterSpec&, ColumnProfile, bool) {}
 void check_parameter(const ParameterSpec&, Partitioning, bool) {}
+void check_parameter(const ParameterSpec&, InsertMethod, bool) {}
 void check_parameter(const ParameterSpec&, EvolutionOps, bool) {}
 
 }  // namespace
@@ -260,6 +270,7 @@ std::string to_text(ReplicaIdentity v) { return std::string(replica_identity_nam
 std::string to_text(KeyOrder v) { return std::string(key_order_name(v)); }
 std::string to_text(ColumnProfile v) { return std::string(column_profile_name(v)); }
 std::string to_text(Partitioning v) { return std::string(partitioning_name(v)); }
+std::string to_text(InsertMethod v) { return std::string(insert_method_name(v)); }
 std::string to_text(EvolutionOps v) { return evolution_ops_text(v); }
 std::string to_text(UpdateKinds v) { return update_kinds_text(v); }
 std::string to_text(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : ""; }
@@ -292,6 +303,10 @@ void from_text(std::string_view key, const std::string& text, Partitioning& v) {
     (void)key;
     v = parse_partitioning(text);
 }
+void from_text(std::string_view key, const std::string& text, InsertMethod& v) {
+    (void)key;
+    v = parse_insert_method(text);
+}
 void from_text(std::string_view key, const std::string& text, ColumnProfile& v) {
     (void)key;
     v = parse_column_profile(text);
@@ -316,6 +331,7 @@ void append_json(std::string& j, ReplicaIdentity v) { append_json_string(j, repl
 void append_json(std::string& j, KeyOrder v) { append_json_string(j, key_order_name(v)); }
 void append_json(std::string& j, ColumnProfile v) { append_json_string(j, column_profile_name(v)); }
 void append_json(std::string& j, Partitioning v) { append_json_string(j, partitioning_name(v)); }
+void append_json(std::string& j, InsertMethod v) { append_json_string(j, insert_method_name(v)); }
 // A set of named choices as a JSON array of its names, from its text form
 // (names separated by commas, none holding one).
 void append_json_names(std::string& j, std::string_view names) {
@@ -591,6 +607,10 @@ void from_json_value(std::string_view key, const std::string& v, JsonForm form, 
 void from_json_value(std::string_view key, const std::string& v, JsonForm form, Partitioning& member) {
     if (form != JsonForm::String) malformed(key);
     member = parse_partitioning(v);
+}
+void from_json_value(std::string_view key, const std::string& v, JsonForm form, InsertMethod& member) {
+    if (form != JsonForm::String) malformed(key);
+    member = parse_insert_method(v);
 }
 void from_json_value(std::string_view key, const std::string& v, JsonForm form, ColumnProfile& member) {
     if (form != JsonForm::String) malformed(key);

@@ -43,6 +43,8 @@ std::string_view column_profile_name(ColumnProfile profile);
 ColumnProfile parse_column_profile(std::string_view text);  // throws ConfigError
 std::string_view partitioning_name(Partitioning partitioning);
 Partitioning parse_partitioning(std::string_view text);  // throws ConfigError
+std::string_view insert_method_name(InsertMethod method);
+InsertMethod parse_insert_method(std::string_view text);  // throws ConfigError
 // The longest table_name a partitioned run may have: its partitions are
 // named <table>_p<n>.
 inline constexpr size_t kMaxPartitionedTableNameBytes = 51;

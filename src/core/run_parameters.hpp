@@ -39,6 +39,9 @@ enum class ColumnProfile : uint8_t { Basic, AllTypes };
 // none: a plain table; range: partitioned by range of created_at, the newest
 // partition split off every partition_every batches.
 enum class Partitioning : uint8_t { None, Range };
+// copy: a batch's rows through COPY FROM (the server's multi-insert: many rows
+// to a WAL record); insert: INSERT ... SELECT, a WAL record a row.
+enum class InsertMethod : uint8_t { Copy, Insert };
 
 // The most rows a run inserts (snapshot included). Far beyond any practical
 // run, and well inside what keys can encode (time-ordered keys' 48-bit clock
@@ -136,7 +139,9 @@ inline constexpr int64_t kMaxWriters = 16;
     X(nontransactional_messages, bool, false, Boolean, "false", None, 0, 0, "", "",                                \
       "begin each batch with a non-transactional logical decoding message: decoded at once, rolled back or not")  \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
-      "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")
+      "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")                      \
+    X(insert_method, InsertMethod, InsertMethod::Copy, None, "", None, 0, 0, "", "cdccraft.insert_method",         \
+      "copy: a batch's rows through COPY FROM, many rows to a WAL record; insert: INSERT ... SELECT, one a row")
 // clang-format on
 
 enum class SqlType : uint8_t { None, Text, Bigint, Integer, Boolean, DoublePrecision, TextArray };

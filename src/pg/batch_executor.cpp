@@ -1,7 +1,19 @@
 #include "pg/batch_executor.hpp"
 
 #include "core/batch_message.hpp"
+#include "core/copy_text.hpp"
 #include "pg/core_guard.hpp"
+
+extern "C" {
+#include "access/table.h"
+#include "commands/copy.h"
+#include "mb/pg_wchar.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_node.h"
+#include "parser/parse_relation.h"
+#include "utils/acl.h"
+#include "utils/rls.h"
+}
 
 namespace cdccraft::pg {
 namespace {
@@ -91,15 +103,19 @@ SPIPlanPtr keep(const char* sql, int nargs, Oid* types) {
     return plan;
 }
 
-void check_rows(const char* what, int ret, int expected_ret, uint64 expected_rows, const WorkerRun* run) {
-    if (ret != expected_ret) elog(ERROR, "cdccraft %s returned %s", what, SPI_result_code_string(ret));
-    if (SPI_processed != expected_rows)
+void check_row_count(const char* what, uint64 rows, uint64 expected_rows, const WorkerRun* run) {
+    if (rows != expected_rows)
         ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
                         errmsg("cdccraft %s of batch %lld touched %llu rows of %s, not %llu", what,
-                               (long long)run->plan->batch_number, (unsigned long long)SPI_processed,
-                               run->qualified_table, (unsigned long long)expected_rows),
+                               (long long)run->plan->batch_number, (unsigned long long)rows, run->qualified_table,
+                               (unsigned long long)expected_rows),
                         errdetail("Another session changed the simulated table's rows."),
                         errhint("Leave the table to cdccraft while a run is active.")));
+}
+
+void check_rows(const char* what, int ret, int expected_ret, uint64 expected_rows, const WorkerRun* run) {
+    if (ret != expected_ret) elog(ERROR, "cdccraft %s returned %s", what, SPI_result_code_string(ret));
+    check_row_count(what, SPI_processed, expected_rows, run);
 }
 
 SPIPlanPtr insert_plan(WorkerRun* run) {
@@ -271,9 +287,79 @@ void execute_evolution(WorkerRun* run) {
     forget_table_plans(run);
 }
 
+namespace {
+
+// The COPY FROM of a batch's rows reads them from here: its data source
+// callback takes no argument of its own.
+struct CopySource {
+    const std::string* rows = nullptr;
+    size_t offset = 0;
+} copy_source;
+
+int read_copy_source(void* outbuf, int, int maxread) {
+    const size_t left = copy_source.rows->size() - copy_source.offset;
+    const size_t n = Min(left, static_cast<size_t>(maxread));
+    memcpy(outbuf, copy_source.rows->data() + copy_source.offset, n);
+    copy_source.offset += n;
+    return static_cast<int>(n);
+}
+
+// Whether COPY FROM takes the rows as INSERT would: COPY needs the INSERT
+// privilege on the whole table, and refuses row-level security, which INSERT
+// applies. Where it would not, the batch inserts as INSERT does.
+bool copy_behaves_as_insert(Oid relid) {
+    return pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) == ACLCHECK_OK &&
+           check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED;
+}
+
+// The batch's rows through COPY FROM in text form (core/copy_text), as
+// logical replication's table sync feeds COPY: BeginCopyFrom() with a data
+// source, then CopyFrom(), which fires the table's triggers, checks its
+// constraints, fills its defaults, routes to partitions and writes the rows
+// with the multi-insert (many to a WAL record) where it can. The rows are in
+// the database's encoding already, as the INSERT's arrays carry them.
+uint64 copy_inserts(WorkerRun* run) {
+    const BatchPlan& plan = *run->plan;
+    const SchemaState& schema = run->planner->schema();
+    CDCCRAFT_CORE({
+        run->copy_rows.clear();
+        append_copy_text_rows(plan, run->anchor, run->copy_rows);
+    });
+    List* columns = list_make1(makeString(pstrdup("id")));
+    for (ColumnId id : plan.insert_columns) {
+        const std::string_view name = schema.shape(id).name;
+        columns = lappend(columns, makeString(pnstrdup(name.data(), name.size())));
+    }
+    List* options = list_make2(
+        makeDefElem(pstrdup("format"), reinterpret_cast<Node*>(makeString(pstrdup("text"))), -1),
+        makeDefElem(pstrdup("encoding"), reinterpret_cast<Node*>(makeString(pstrdup(GetDatabaseEncodingName()))), -1));
+    Relation rel = table_open(run->relid, RowExclusiveLock);
+    ParseState* pstate = make_parsestate(nullptr);
+    // The range table CopyFrom() opens the table from (as DoCopy() makes it).
+    addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false)->p_rte->requiredPerms =
+        ACL_INSERT;
+    copy_source = CopySource{&run->copy_rows, 0};
+    PushActiveSnapshot(GetTransactionSnapshot());
+    CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, read_copy_source, columns, options);
+    const uint64 rows = CopyFrom(cstate);
+    EndCopyFrom(cstate);
+    PopActiveSnapshot();
+    free_parsestate(pstate);
+    table_close(rel, NoLock);
+    CommandCounterIncrement();
+    return rows;
+}
+
+}  // namespace
+
 void execute_inserts(WorkerRun* run) {
     const BatchPlan& plan = *run->plan;
     if (plan.insert_keys.empty()) return;
+    if (run->config->insert_method == InsertMethod::Copy && copy_behaves_as_insert(run->relid)) {
+        const uint64 rows = copy_inserts(run);
+        check_row_count("insert", rows, plan.insert_keys.size(), run);
+        return;
+    }
     Datum values[kColumnCount + 1];
     values[0] = uuid_array(plan.insert_keys);
     int nargs = 1;

@@ -6,6 +6,8 @@ namespace {
 
 int lock_timeout_ms = 10000;
 int max_slot_lag_kb = 0;
+int insert_method = 0;  // kInsertMethods' index
+const config_enum_entry kInsertMethods[] = {{"copy", 0, false}, {"insert", 1, false}, {nullptr, 0, false}};
 
 // The run's own commits and other databases' WAL count as lag too: a bound
 // below one segment might never let a paused run resume. Refused when it is
@@ -22,8 +24,16 @@ bool check_max_slot_lag(int* newval, void** extra, GucSource source) {
 
 int lock_timeout_setting_ms() { return lock_timeout_ms; }
 int64 max_slot_lag_bytes() { return static_cast<int64>(max_slot_lag_kb) * 1024; }
+const char* insert_method_setting() { return kInsertMethods[insert_method].name; }
 
 void define_settings() {
+    // PGC_USERSET: it chooses only how the caller's own run writes its rows.
+    DefineCustomEnumVariable("cdccraft.insert_method", "How a run's batches insert their rows.",
+                             "copy: through COPY FROM, the server's multi-insert (many rows to a WAL record, sharing "
+                             "its position); insert: INSERT ... SELECT, a WAL record a row. Triggers, constraints, "
+                             "defaults and the publication see either as any insert. cdccraft_start reads it in the "
+                             "calling session; the run keeps that value.",
+                             &insert_method, 0, kInsertMethods, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     // PGC_USERSET: it bounds only the waits of the caller's own run (on its
     // own table and its own catalog rows); any role may already wait as long,
     // or as briefly, in its own sessions.

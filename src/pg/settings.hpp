@@ -13,5 +13,7 @@ void define_settings();
 int lock_timeout_setting_ms();
 // cdccraft.max_slot_lag, in bytes: the default bound of a run's slot lag.
 int64 max_slot_lag_bytes();
+// cdccraft.insert_method (copy or insert), as the calling session has it.
+const char* insert_method_setting();
 
 }  // namespace cdccraft::pg

@@ -20,6 +20,8 @@ StartArgument from_setting(const ParameterSpec& p, const StartArgument* argument
     StartArgument a{};
     if (p.setting == "cdccraft.lock_timeout") {
         a.integer = lock_timeout_setting_ms();
+    } else if (p.setting == "cdccraft.insert_method") {
+        a.text = insert_method_setting();
     } else if (p.setting == "cdccraft.max_slot_lag") {
         // It bounds only runs with a slot.
         a.integer = argument_of(arguments, Parameter::create_slot).flag ? max_slot_lag_bytes() : 0;
@@ -91,6 +93,7 @@ void assign(ReplicaIdentity& member, const StartArgument& a) { member = parse_re
 void assign(KeyOrder& member, const StartArgument& a) { member = parse_key_order(a.text); }
 void assign(ColumnProfile& member, const StartArgument& a) { member = parse_column_profile(a.text); }
 void assign(Partitioning& member, const StartArgument& a) { member = parse_partitioning(a.text); }
+void assign(InsertMethod& member, const StartArgument& a) { member = parse_insert_method(a.text); }
 void assign(EvolutionOps& member, const StartArgument& a) { member = parse_evolution_ops(a.text); }
 void assign(UpdateKinds& member, const StartArgument& a) { member = parse_update_kinds(a.text); }
 void assign(std::optional<int64_t>& member, const StartArgument& a) { member = a.integer; }

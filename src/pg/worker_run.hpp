@@ -94,6 +94,9 @@ struct WorkerRun {
 
     // Prepared statements, kept across transactions; rebuilt after DDL.
     SPIPlanPtr insert_plan = nullptr;
+    // A batch's rows in COPY's text form (insert_method copy); its capacity
+    // kept from batch to batch.
+    std::string copy_rows;
     SPIPlanPtr delete_plan = nullptr;
     SPIPlanPtr update_plans[kColumnCount] = {};
     SPIPlanPtr record_progress_plan = nullptr;

@@ -81,7 +81,7 @@ TEST(RunConfig, CarriesTheCallersLockTimeout) {
     c.lock_timeout_ms = 1234;
     validate(c);
     EXPECT_EQ(from_wire(to_wire(c)).lock_timeout_ms, 1234);
-    EXPECT_NE(to_json(c).find("\"lock_timeout_ms\": 1234}"), std::string::npos) << to_json(c);
+    EXPECT_NE(to_json(c).find("\"lock_timeout_ms\": 1234,"), std::string::npos) << to_json(c);
     // A configuration written before the field existed reads as the old default.
     EXPECT_EQ(from_wire("batch_size=7\n").lock_timeout_ms, 10000);
 }
@@ -106,6 +106,7 @@ std::string default_text(ReplicaIdentity v) { return std::string(replica_identit
 std::string default_text(KeyOrder v) { return std::string(key_order_name(v)); }
 std::string default_text(ColumnProfile v) { return std::string(column_profile_name(v)); }
 std::string default_text(Partitioning v) { return std::string(partitioning_name(v)); }
+std::string default_text(InsertMethod v) { return std::string(insert_method_name(v)); }
 std::string default_text(EvolutionOps v) { return "{" + evolution_ops_text(v) + "}"; }
 std::string default_text(UpdateKinds v) { return "{" + update_kinds_text(v) + "}"; }
 std::string default_text(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "NULL"; }
@@ -122,6 +123,15 @@ TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
     // An optional count's NULL is its C++ default too.
     EXPECT_EQ(default_text(c.updates_per_batch), "NULL");
     EXPECT_EQ(default_text(c.deletes_per_batch), "NULL");
+}
+
+TEST(RunConfig, InsertMethodTravelsAndIsChecked) {
+    RunConfig c;
+    EXPECT_EQ(c.insert_method, InsertMethod::Copy);
+    c.insert_method = InsertMethod::Insert;
+    EXPECT_EQ(from_wire(to_wire(c)).insert_method, InsertMethod::Insert);
+    EXPECT_EQ(from_json(to_json(c)).insert_method, InsertMethod::Insert);
+    EXPECT_THROW(parse_insert_method("multi"), ConfigError);
 }
 
 // NULL (the draw decides) and 0 (none) are different mixes, and both must

@@ -1,0 +1,85 @@
+-- cdccraft.insert_method: copy (COPY FROM, the default) and insert (INSERT
+-- ... SELECT) write the same rows. One seed's all_types run on each path:
+-- each table is its expected state, every column as text, and the two hold
+-- the same keys and values but for the clock's columns. A row trigger fires,
+-- and changes what it inserts, on both; a CHECK constraint fails the run
+-- alike on both.
+SET client_min_messages = warning;
+\set SHOW_CONTEXT never
+CREATE EXTENSION IF NOT EXISTS hstore;
+
+SET cdccraft.insert_method = insert;
+SELECT cdccraft_start(table_name => 'by_insert', total_records => 3000, batch_size => 250, seed => 18,
+                      column_profile => 'all_types', null_fraction => 0.2, create_slot => false,
+                      evolution_interval => 3, evolution_probability => 0.5) AS by_insert \gset
+SET cdccraft.insert_method = copy;
+SELECT cdccraft_start(table_name => 'by_copy', total_records => 3000, batch_size => 250, seed => 18,
+                      column_profile => 'all_types', null_fraction => 0.2, create_slot => false,
+                      evolution_interval => 3, evolution_probability => 0.5) AS by_copy \gset
+CALL cdccraft_wait(:by_insert) \gset
+CALL cdccraft_wait(:by_copy) \gset
+SELECT run_id = :by_copy AS by_copy, state, parameters->>'insert_method' AS insert_method
+  FROM cdccraft_runs WHERE run_id IN (:by_insert, :by_copy) ORDER BY run_id;
+RESET cdccraft.insert_method;
+SHOW cdccraft.insert_method;
+SET cdccraft.insert_method = bulk;
+
+-- Each table is its expected state, every column as text.
+SELECT count(*) FILTER (WHERE t.key IS NULL) AS only_expected, count(*) FILTER (WHERE e.key IS NULL) AS only_in_table,
+       count(*) FILTER (WHERE t.row <> e.row) AS different, count(*) AS rows
+  FROM (SELECT s.id::text AS key, hstore_to_jsonb(hstore(s)) AS row FROM by_insert s) t
+  FULL JOIN cdccraft_expected_state(:by_insert) e ON e.key = t.key;
+SELECT count(*) FILTER (WHERE t.key IS NULL) AS only_expected, count(*) FILTER (WHERE e.key IS NULL) AS only_in_table,
+       count(*) FILTER (WHERE t.row <> e.row) AS different, count(*) AS rows
+  FROM (SELECT s.id::text AS key, hstore_to_jsonb(hstore(s)) AS row FROM by_copy s) t
+  FULL JOIN cdccraft_expected_state(:by_copy) e ON e.key = t.key;
+
+-- The same keys and values on both paths, but for the clock's columns.
+SELECT count(*) AS rows_apart
+  FROM (SELECT to_jsonb(b) - '{created_at,updated_at,purchased_at}'::text[] AS j FROM by_insert b) i
+  FULL JOIN (SELECT to_jsonb(c) - '{created_at,updated_at,purchased_at}'::text[] AS j FROM by_copy c) c USING (j)
+ WHERE i.j IS NULL OR c.j IS NULL;
+SELECT cdccraft_cleanup(:by_insert) IS NOT NULL AS cleaned, cdccraft_cleanup(:by_copy) IS NOT NULL AS cleaned;
+
+-- A row trigger that rewrites a value, then a CHECK constraint no row meets.
+CREATE FUNCTION public.mark_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.customer_name := 'set by the trigger';
+    RETURN NEW;
+END $$;
+\set method copy
+SET cdccraft.insert_method = :method;
+SELECT cdccraft_start(table_name => 'shaped_' || :'method', total_records => 0, batch_size => 50, seed => 19,
+                      evolve => false, create_slot => false, changes_per_second => 2000) AS run \gset
+CALL cdccraft_wait(:run, '60s', until_batch => 2) \gset
+SELECT format('CREATE TRIGGER mark BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION public.mark_row()',
+              'shaped_' || :'method') \gexec
+SELECT batches + 3 AS marked_until FROM cdccraft_runs WHERE run_id = :run \gset
+CALL cdccraft_wait(:run, '60s', until_batch => :marked_until) \gset
+SELECT format('ALTER TABLE %I ADD CONSTRAINT none_meets CHECK (quantity < 0) NOT VALID', 'shaped_' || :'method') \gexec
+CALL cdccraft_wait(:run, '60s') \gset
+SELECT :'method' AS method, state, replace(split_part(last_error, ' (Failing', 1), 'shaped_' || :'method', 'shaped_*')
+       AS last_error
+  FROM cdccraft_runs WHERE run_id = :run;
+SELECT format('SELECT count(*) FILTER (WHERE customer_name = %L) >= 150 AS marked_by_the_trigger FROM %I',
+              'set by the trigger', 'shaped_' || :'method') \gexec
+SELECT cdccraft_cleanup(:run) IS NOT NULL AS cleaned;
+
+\set method insert
+SET cdccraft.insert_method = :method;
+SELECT cdccraft_start(table_name => 'shaped_' || :'method', total_records => 0, batch_size => 50, seed => 19,
+                      evolve => false, create_slot => false, changes_per_second => 2000) AS run \gset
+CALL cdccraft_wait(:run, '60s', until_batch => 2) \gset
+SELECT format('CREATE TRIGGER mark BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION public.mark_row()',
+              'shaped_' || :'method') \gexec
+SELECT batches + 3 AS marked_until FROM cdccraft_runs WHERE run_id = :run \gset
+CALL cdccraft_wait(:run, '60s', until_batch => :marked_until) \gset
+SELECT format('ALTER TABLE %I ADD CONSTRAINT none_meets CHECK (quantity < 0) NOT VALID', 'shaped_' || :'method') \gexec
+CALL cdccraft_wait(:run, '60s') \gset
+SELECT :'method' AS method, state, replace(split_part(last_error, ' (Failing', 1), 'shaped_' || :'method', 'shaped_*')
+       AS last_error
+  FROM cdccraft_runs WHERE run_id = :run;
+SELECT format('SELECT count(*) FILTER (WHERE customer_name = %L) >= 150 AS marked_by_the_trigger FROM %I',
+              'set by the trigger', 'shaped_' || :'method') \gexec
+SELECT cdccraft_cleanup(:run) IS NOT NULL AS cleaned;
+RESET cdccraft.insert_method;

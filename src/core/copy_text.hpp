@@ -1,0 +1,25 @@
+// A batch's inserted rows in COPY's text format, for the insert path that
+// goes through COPY FROM (insert_method copy): a line per row, the key and
+// then each insert column's value (plan.insert_columns order), separated by
+// tabs, NULL as \N. Each value is written so that its column's input function
+// gives back the very value the INSERT path's arrays carry: a double in 17
+// significant digits, a timestamp to the microsecond, text escaped as COPY
+// reads it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/batch_planner.hpp"
+
+namespace cdccraft {
+
+// anchor: the run's anchor time as a PostgreSQL timestamp (microseconds since
+// 2000-01-01); a Timestamp value is that many microseconds before it.
+void append_copy_text_rows(const BatchPlan& plan, int64_t anchor, std::string& out);
+
+// A PostgreSQL timestamp (microseconds since 2000-01-01, years 1 to 9999) in
+// ISO form, which timestamp_in reads whatever the DateStyle.
+void append_timestamp_text(int64_t micros, std::string& out);
+
+}  // namespace cdccraft

@@ -1,0 +1,73 @@
+#include "core/copy_text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace cdccraft;
+
+namespace {
+
+std::string timestamp_text(int64_t micros) {
+    std::string out;
+    append_timestamp_text(micros, out);
+    return out;
+}
+
+void push_text(ColumnValues& v, std::string_view text) {
+    v.text_arena.append(text);
+    v.text_ends.push_back(static_cast<uint32_t>(v.text_arena.size()));
+}
+
+}  // namespace
+
+TEST(CopyText, TimestampsAsTimestampInReadsThem) {
+    EXPECT_EQ(timestamp_text(0), "2000-01-01 00:00:00.000000");
+    EXPECT_EQ(timestamp_text(-1), "1999-12-31 23:59:59.999999");
+    // SELECT extract(epoch FROM '2026-12-01 17:45:37.123456'::timestamp - '2000-01-01') * 1e6
+    EXPECT_EQ(timestamp_text(849462337123456), "2026-12-01 17:45:37.123456");
+    EXPECT_EQ(timestamp_text(-946684800000000), "1970-01-01 00:00:00.000000");
+    EXPECT_EQ(timestamp_text(5097600000000), "2000-02-29 00:00:00.000000");
+    EXPECT_EQ(timestamp_text(5184000000000), "2000-03-01 00:00:00.000000");
+    EXPECT_EQ(timestamp_text(-63082281600000000), "0001-01-01 00:00:00.000000");
+    EXPECT_THROW(timestamp_text(-63082281600000001), std::logic_error);  // before year 1
+}
+
+TEST(CopyText, RowsInInsertColumnOrderTabSeparatedNullsAndEscapes) {
+    BatchPlan plan;
+    Uuid key{};
+    for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i * 17);
+    plan.insert_keys = {key, key};
+    const ColumnId name = 1, amount = 2, flag = 3, at = 4;
+    plan.insert_columns = {name, amount, flag, at};
+    plan.insert_values[name].reset(ValueKind::Text);
+    push_text(plan.insert_values[name], "tab\there \\ and\nnewline\r");
+    push_text(plan.insert_values[name], "");
+    plan.insert_values[amount].reset(ValueKind::Float8);
+    plan.insert_values[amount].floats = {0.1, -1e300};
+    plan.insert_values[flag].reset(ValueKind::Bool);
+    plan.insert_values[flag].bools = {1, 0};
+    plan.insert_values[flag].nulls = {0, 1};
+    plan.insert_values[at].reset(ValueKind::Timestamp);
+    plan.insert_values[at].ints = {1, 0};
+    std::string out;
+    append_copy_text_rows(plan, 0, out);
+    const std::string row_key = "00112233-4455-6677-8899-aabbccddeeff";
+    EXPECT_EQ(out, row_key +
+                       "\ttab\\there \\\\ and\\nnewline\\r\t0.10000000000000001\tt\t1999-12-31 23:59:59.999999\n" +
+                       row_key + "\t\t-1.0000000000000001e+300\t\\N\t2000-01-01 00:00:00.000000\n");
+}
+
+TEST(CopyText, SpecialDoublesInFloat8InputSyntax) {
+    BatchPlan plan;
+    plan.insert_keys = {Uuid{}, Uuid{}, Uuid{}};
+    plan.insert_columns = {2};
+    plan.insert_values[2].reset(ValueKind::Float8);
+    plan.insert_values[2].floats = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                                    -std::numeric_limits<double>::infinity()};
+    std::string out;
+    append_copy_text_rows(plan, 0, out);
+    EXPECT_NE(out.find("\tNaN\n"), std::string::npos);
+    EXPECT_NE(out.find("\tInfinity\n"), std::string::npos);
+    EXPECT_NE(out.find("\t-Infinity\n"), std::string::npos);
+}
