@@ -2,8 +2,9 @@
 -- ... SELECT) write the same rows. One seed's all_types run on each path:
 -- each table is its expected state, every column as text, and the two hold
 -- the same keys and values but for the clock's columns. A row trigger fires,
--- and changes what it inserts, on both; a CHECK constraint fails the run
--- alike on both.
+-- and changes what it inserts, on both; a rule runs on both (COPY ignores
+-- rules: a table with one inserts as INSERT does); a CHECK constraint fails
+-- the run alike on both.
 SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 CREATE EXTENSION IF NOT EXISTS hstore;
@@ -54,6 +55,9 @@ SELECT cdccraft_start(table_name => 'shaped_' || :'method', total_records => 0, 
 CALL cdccraft_wait(:run, '60s', until_batch => 2) \gset
 SELECT format('CREATE TRIGGER mark BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION public.mark_row()',
               'shaped_' || :'method') \gexec
+SELECT format('CREATE TABLE %I (id uuid)', 'ruled_' || :'method') \gexec
+SELECT format('CREATE RULE keep_ids AS ON INSERT TO %I DO ALSO INSERT INTO %I VALUES (NEW.id)',
+              'shaped_' || :'method', 'ruled_' || :'method') \gexec
 SELECT batches + 3 AS marked_until FROM cdccraft_runs WHERE run_id = :run \gset
 CALL cdccraft_wait(:run, '60s', until_batch => :marked_until) \gset
 SELECT format('ALTER TABLE %I ADD CONSTRAINT none_meets CHECK (quantity < 0) NOT VALID', 'shaped_' || :'method') \gexec
@@ -63,6 +67,8 @@ SELECT :'method' AS method, state, replace(split_part(last_error, ' (Failing', 1
   FROM cdccraft_runs WHERE run_id = :run;
 SELECT format('SELECT count(*) FILTER (WHERE customer_name = %L) >= 150 AS marked_by_the_trigger FROM %I',
               'set by the trigger', 'shaped_' || :'method') \gexec
+SELECT format('SELECT count(*) >= 150 AS kept_by_the_rule, count(*) = count(DISTINCT id) AS each_once FROM %I',
+              'ruled_' || :'method') \gexec
 SELECT cdccraft_cleanup(:run) IS NOT NULL AS cleaned;
 
 \set method insert
@@ -72,6 +78,9 @@ SELECT cdccraft_start(table_name => 'shaped_' || :'method', total_records => 0, 
 CALL cdccraft_wait(:run, '60s', until_batch => 2) \gset
 SELECT format('CREATE TRIGGER mark BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION public.mark_row()',
               'shaped_' || :'method') \gexec
+SELECT format('CREATE TABLE %I (id uuid)', 'ruled_' || :'method') \gexec
+SELECT format('CREATE RULE keep_ids AS ON INSERT TO %I DO ALSO INSERT INTO %I VALUES (NEW.id)',
+              'shaped_' || :'method', 'ruled_' || :'method') \gexec
 SELECT batches + 3 AS marked_until FROM cdccraft_runs WHERE run_id = :run \gset
 CALL cdccraft_wait(:run, '60s', until_batch => :marked_until) \gset
 SELECT format('ALTER TABLE %I ADD CONSTRAINT none_meets CHECK (quantity < 0) NOT VALID', 'shaped_' || :'method') \gexec
@@ -81,5 +90,8 @@ SELECT :'method' AS method, state, replace(split_part(last_error, ' (Failing', 1
   FROM cdccraft_runs WHERE run_id = :run;
 SELECT format('SELECT count(*) FILTER (WHERE customer_name = %L) >= 150 AS marked_by_the_trigger FROM %I',
               'set by the trigger', 'shaped_' || :'method') \gexec
+SELECT format('SELECT count(*) >= 150 AS kept_by_the_rule, count(*) = count(DISTINCT id) AS each_once FROM %I',
+              'ruled_' || :'method') \gexec
 SELECT cdccraft_cleanup(:run) IS NOT NULL AS cleaned;
 RESET cdccraft.insert_method;
+DROP TABLE ruled_copy, ruled_insert;

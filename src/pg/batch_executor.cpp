@@ -305,11 +305,17 @@ int read_copy_source(void* outbuf, int, int maxread) {
 }
 
 // Whether COPY FROM takes the rows as INSERT would: COPY needs the INSERT
-// privilege on the whole table, and refuses row-level security, which INSERT
-// applies. Where it would not, the batch inserts as INSERT does.
+// privilege on the whole table, refuses row-level security, which INSERT
+// applies, and ignores rules, which INSERT obeys. Where it would not, the
+// batch inserts as INSERT does.
 bool copy_behaves_as_insert(Oid relid) {
-    return pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) == ACLCHECK_OK &&
-           check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED;
+    if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK) return false;
+    if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED) return false;
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tuple)) return false;
+    const bool has_rules = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relhasrules;
+    ReleaseSysCache(tuple);
+    return !has_rules;
 }
 
 // The batch's rows through COPY FROM in text form (core/copy_text), as
