@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cdccraft's insert-only runs against binary COPY FROM of the very same rows
 # (issue 15's reference), side by side on one throwaway cluster. For each
-# batch size: a seeded insert-only run, its rows exported in insertion order
+# batch size: the seeded insert-only run through COPY (insert_method copy),
+# then through INSERT (the default), its rows exported in insertion order
 # as binary COPY files of one batch each (and of 20,000 rows), then COPY FROM
 # of each file in a transaction of its own into a fresh table of the same
 # shape (LIKE ... INCLUDING ALL) with REPLICA IDENTITY FULL, a publication
@@ -26,8 +27,9 @@ as_os_user "mkdir -p '$files'"
 
 # A seeded insert-only run, kept: its rows per second from the end of setup
 # to the last commit, and its id (on stderr's side channel, the run file).
-run_cdccraft() {  # batch size
+run_cdccraft() {  # batch size, insert method
     sql <<SQL
+SET cdccraft.insert_method = $2;
 SELECT cdccraft_start(table_name => 'bench', total_records => $records, batch_size => $1, seed => 7,
                       evolve => false, mutation_probability => 0) AS id \gset
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
@@ -93,7 +95,9 @@ m() { echo "${results[$1]}" | median; }
 echo "== $records rows per run, batch sizes $batch_sizes, median of $repeat"
 for b in $batch_sizes; do
     for ((i = 1; i <= repeat; i++)); do
-        results[cdccraft_$b]+="$(run_cdccraft "$b" | tail -n 1) "
+        results[cdccraft_copy_$b]+="$(run_cdccraft "$b" copy | tail -n 1) "
+        clean_run
+        results[cdccraft_$b]+="$(run_cdccraft "$b" insert | tail -n 1) "
         export_rows "$b" batch
         export_rows "$big" big
         results[copy_$b]+="$(copy_back "$b" batch) "
@@ -102,10 +106,12 @@ for b in $batch_sizes; do
     done
 done
 
-printf '\n%-12s %14s %16s %7s %20s %7s\n' "batch size" "cdccraft /s" "COPY, same /s" "ratio" "COPY, 20,000 /s" "ratio"
+printf '\n%-12s %14s %16s %7s %20s %7s %18s %7s\n' "batch size" "cdccraft /s" "COPY, same /s" "ratio" \
+    "COPY, 20,000 /s" "ratio" "cdccraft copy /s" "ratio"
 for b in $batch_sizes; do
-    printf '%-12s %14s %16s %7s %20s %7s\n' "$b" "$(m cdccraft_$b)" "$(m copy_$b)" \
-        "$(ratio "$(m cdccraft_$b)" "$(m copy_$b)")" "$(m copy_big_$b)" "$(ratio "$(m cdccraft_$b)" "$(m copy_big_$b)")"
+    printf '%-12s %14s %16s %7s %20s %7s %18s %7s\n' "$b" "$(m cdccraft_$b)" "$(m copy_$b)" \
+        "$(ratio "$(m cdccraft_$b)" "$(m copy_$b)")" "$(m copy_big_$b)" "$(ratio "$(m cdccraft_$b)" "$(m copy_big_$b)")" \
+        "$(m cdccraft_copy_$b)" "$(ratio "$(m cdccraft_copy_$b)" "$(m copy_$b)")"
 done
 echo
 for k in "${!results[@]}"; do printf 'runs %-16s [%s]\n' "$k" "${results[$k]% }"; done | sort

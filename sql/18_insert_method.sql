@@ -1,5 +1,5 @@
--- cdccraft.insert_method: copy (COPY FROM, the default) and insert (INSERT
--- ... SELECT) write the same rows. One seed's all_types run on each path:
+-- cdccraft.insert_method: insert (INSERT ... SELECT, the default) and copy
+-- (COPY FROM) write the same rows. One seed's all_types run on each path:
 -- each table is its expected state, every column as text, and the two hold
 -- the same keys and values but for the clock's columns. A row trigger fires,
 -- and changes what it inserts, on both; a rule runs on both (COPY ignores

@@ -168,13 +168,21 @@ sub assert_none {
     ok(!@$bad, $what) or diag join("\n", grep {defined} @$bad[ 0 .. 9 ]);
 }
 
+# Both insert methods: INSERT ... SELECT (a WAL record a row) and COPY FROM
+# (multi-insert records of many rows); the method is the database's setting.
 my $seed = 140;
-for my $identity ('full', 'default') {
-    my $table = "changes_$identity";
+for my $case ([ 'full', 'insert' ], [ 'default', 'insert' ], [ 'full', 'copy' ]) {
+    my ($identity, $method) = @$case;
+    my $table = $method eq 'insert' ? "changes_$identity" : "changes_${identity}_$method";
     $seed++;
+    $node->safe_psql('postgres', "ALTER DATABASE postgres SET cdccraft.insert_method = $method");
     my $run = start_run($node, table_name => "'$table'", total_records => 3000, batch_size => 100,
         snapshot_rows => 200, seed => $seed, evolution_interval => 3, evolution_probability => 1,
         replica_identity => "'$identity'", null_fraction => 0.2);
+    $node->safe_psql('postgres', 'ALTER DATABASE postgres RESET cdccraft.insert_method');
+    is($node->safe_psql('postgres', "SELECT parameters->>'insert_method' FROM cdccraft_runs WHERE run_id = $run"),
+        $method, "$identity: the run inserts by $method");
+    $identity = "$identity, $method" if $method ne 'insert';
     $node->safe_psql('postgres', "CALL cdccraft_wait($run)");
     is(state_of($node, $run), 'completed', "$identity: the run completes");
 
@@ -198,7 +206,7 @@ for my $identity ('full', 'default') {
     my $td = test_decoding_transactions($node, "${table}_td", "public.$table");
     for my $decoder ([ 'pgoutput', $pgoutput, relations => 1 ], [ 'test_decoding', $td, old_omits_nulls => 1 ]) {
         my ($name, $decoded, %how) = @$decoder;
-        my ($bad, $permuted) = compare($decoded, $snapshot, $truth, %how, full => $identity eq 'full');
+        my ($bad, $permuted) = compare($decoded, $snapshot, $truth, %how, full => $identity =~ /^full/);
         my %emitted;
         $emitted{ $_->{op} }++ for map { @{ $_->{changes} } } @$decoded;
         is(scalar @$decoded, scalar @$truth, "$identity, $name: one transaction per batch");

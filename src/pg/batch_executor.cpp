@@ -7,11 +7,13 @@
 extern "C" {
 #include "access/table.h"
 #include "commands/copy.h"
+#include "executor/executor.h"
 #include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_node.h"
 #include "parser/parse_relation.h"
 #include "utils/acl.h"
+#include "utils/lsyscache.h"
 #include "utils/rls.h"
 }
 
@@ -304,18 +306,26 @@ int read_copy_source(void* outbuf, int, int maxread) {
     return static_cast<int>(n);
 }
 
-// Whether COPY FROM takes the rows as INSERT would: COPY needs the INSERT
-// privilege on the whole table, refuses row-level security, which INSERT
-// applies, and ignores rules, which INSERT obeys. Where it would not, the
-// batch inserts as INSERT does.
-bool copy_behaves_as_insert(Oid relid) {
-    if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK) return false;
-    if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED) return false;
-    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-    if (!HeapTupleIsValid(tuple)) return false;
-    const bool has_rules = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relhasrules;
-    ReleaseSysCache(tuple);
-    return !has_rules;
+// Whether COPY FROM takes the rows as INSERT would. COPY ignores rules,
+// refuses row-level security, overrides GENERATED ALWAYS identities, and
+// writes only plain and partitioned tables; and the permission check must be
+// the one DoCopy() makes, ExecCheckRTPerms(), since its hook is where
+// security modules (sepgsql) and auditing (pgaudit) see an insert. Where COPY
+// would not behave as INSERT, the batch inserts as INSERT does (which raises
+// INSERT's own error if it is refused).
+bool copy_behaves_as_insert(Relation rel, ParseState* pstate, RangeTblEntry* rte, List* columns) {
+    const char relkind = rel->rd_rel->relkind;
+    if (rel->rd_rel->relhasrules || (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)) return false;
+    if (check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED) return false;
+    rte->requiredPerms = ACL_INSERT;
+    ListCell* lc;
+    foreach (lc, columns) {
+        const AttrNumber attno = attnameAttNum(rel, strVal(lfirst(lc)), false);
+        if (attno <= 0 || TupleDescAttr(RelationGetDescr(rel), attno - 1)->attidentity == ATTRIBUTE_IDENTITY_ALWAYS)
+            return false;
+        rte->insertedCols = bms_add_member(rte->insertedCols, attno - FirstLowInvalidHeapAttributeNumber);
+    }
+    return ExecCheckRTPerms(pstate->p_rtable, false);
 }
 
 // The batch's rows through COPY FROM in text form (core/copy_text), as
@@ -323,37 +333,44 @@ bool copy_behaves_as_insert(Oid relid) {
 // source, then CopyFrom(), which fires the table's triggers, checks its
 // constraints, fills its defaults, routes to partitions and writes the rows
 // with the multi-insert (many to a WAL record) where it can. The rows are in
-// the database's encoding already, as the INSERT's arrays carry them.
-uint64 copy_inserts(WorkerRun* run) {
+// the database's encoding already, as the INSERT's arrays carry them. false,
+// having written nothing, where COPY would not behave as INSERT.
+bool copy_inserts(WorkerRun* run, uint64* rows) {
     const BatchPlan& plan = *run->plan;
     const SchemaState& schema = run->planner->schema();
-    CDCCRAFT_CORE({
-        run->copy_rows.clear();
-        append_copy_text_rows(plan, run->anchor, run->copy_rows);
-    });
     List* columns = list_make1(makeString(pstrdup("id")));
     for (ColumnId id : plan.insert_columns) {
         const std::string_view name = schema.shape(id).name;
         columns = lappend(columns, makeString(pnstrdup(name.data(), name.size())));
     }
+    Relation rel = table_open(run->relid, RowExclusiveLock);
+    ParseState* pstate = make_parsestate(nullptr);
+    // The range table CopyFrom() opens the table from, as DoCopy() makes it.
+    RangeTblEntry* rte = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false)->p_rte;
+    if (!copy_behaves_as_insert(rel, pstate, rte, columns)) {
+        free_parsestate(pstate);
+        table_close(rel, NoLock);
+        return false;
+    }
+    CDCCRAFT_CORE({
+        run->copy_rows.clear();
+        append_copy_text_rows(plan, run->anchor, run->copy_rows);
+    });
     List* options = list_make2(
         makeDefElem(pstrdup("format"), reinterpret_cast<Node*>(makeString(pstrdup("text"))), -1),
         makeDefElem(pstrdup("encoding"), reinterpret_cast<Node*>(makeString(pstrdup(GetDatabaseEncodingName()))), -1));
-    Relation rel = table_open(run->relid, RowExclusiveLock);
-    ParseState* pstate = make_parsestate(nullptr);
-    // The range table CopyFrom() opens the table from (as DoCopy() makes it).
-    addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false)->p_rte->requiredPerms =
-        ACL_INSERT;
     copy_source = CopySource{&run->copy_rows, 0};
     PushActiveSnapshot(GetTransactionSnapshot());
     CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, read_copy_source, columns, options);
-    const uint64 rows = CopyFrom(cstate);
+    *rows = CopyFrom(cstate);
     EndCopyFrom(cstate);
     PopActiveSnapshot();
     free_parsestate(pstate);
     table_close(rel, NoLock);
     CommandCounterIncrement();
-    return rows;
+    // A huge batch's buffer is not kept for the batches after it.
+    if (run->copy_rows.capacity() > (size_t{64} << 20)) std::string().swap(run->copy_rows);
+    return true;
 }
 
 }  // namespace
@@ -361,8 +378,8 @@ uint64 copy_inserts(WorkerRun* run) {
 void execute_inserts(WorkerRun* run) {
     const BatchPlan& plan = *run->plan;
     if (plan.insert_keys.empty()) return;
-    if (run->config->insert_method == InsertMethod::Copy && copy_behaves_as_insert(run->relid)) {
-        const uint64 rows = copy_inserts(run);
+    uint64 rows = 0;
+    if (run->config->insert_method == InsertMethod::Copy && copy_inserts(run, &rows)) {
         check_row_count("insert", rows, plan.insert_keys.size(), run);
         return;
     }
