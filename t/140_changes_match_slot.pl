@@ -191,6 +191,14 @@ for my $case ([ 'full', 'insert' ], [ 'default', 'insert' ], [ 'full', 'copy' ])
     $node->safe_psql('postgres',
         "SELECT pg_copy_logical_replication_slot('${table}_slot', '${table}_td', false, 'test_decoding')");
 
+    # COPY's multi-insert gives the rows of a heap page one WAL record, and so
+    # one LSN; INSERT gives each row its own.
+    my ($rows, $positions) = split /\|/, $node->safe_psql('postgres',
+        "SELECT count(*), count(DISTINCT lsn) FROM pg_logical_slot_peek_changes('${table}_td', NULL, NULL) "
+          . "WHERE data LIKE 'table public.$table: INSERT:%'");
+    ok($method eq 'copy' ? $positions * 10 < $rows : $positions == $rows,
+        "$identity: $rows inserts at $positions WAL positions");
+
     my ($snapshot, $truth) = truth($run);
     my %ops;
     $ops{ $_->{op} }++ for map { @{ $_->{changes} } } @$truth;
