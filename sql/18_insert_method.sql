@@ -1,5 +1,5 @@
--- cdccraft.insert_method: insert (INSERT ... SELECT, the default) and copy
--- (COPY FROM) write the same rows. One seed's all_types run on each path:
+-- cdccraft.insert_method: copy (COPY FROM, the default) and insert (INSERT
+-- ... SELECT) write the same rows. One seed's all_types run on each path:
 -- each table is its expected state, every column as text, and the two hold
 -- the same keys and values but for the clock's columns. A row trigger fires,
 -- and changes what it inserts, on both; a rule runs on both (COPY ignores
@@ -41,6 +41,31 @@ SELECT count(*) AS rows_apart
   FULL JOIN (SELECT to_jsonb(c) - '{created_at,updated_at,purchased_at}'::text[] AS j FROM by_copy c) c USING (j)
  WHERE i.j IS NULL OR c.j IS NULL;
 SELECT cdccraft_cleanup(:by_insert) IS NOT NULL AS cleaned, cdccraft_cleanup(:by_copy) IS NOT NULL AS cleaned;
+
+-- The basic profile's rows go through COPY in binary (every value's bytes
+-- the core's own), NULLs among them: the table is its expected state, and
+-- the INSERT path's rows are the same.
+SET cdccraft.insert_method = copy;
+SELECT cdccraft_start(table_name => 'basic_copy', total_records => 3000, batch_size => 250, seed => 20,
+                      null_fraction => 0.2, create_slot => false, evolution_interval => 3,
+                      evolution_probability => 0.5) AS basic_copy \gset
+SET cdccraft.insert_method = insert;
+SELECT cdccraft_start(table_name => 'basic_insert', total_records => 3000, batch_size => 250, seed => 20,
+                      null_fraction => 0.2, create_slot => false, evolution_interval => 3,
+                      evolution_probability => 0.5) AS basic_insert \gset
+RESET cdccraft.insert_method;
+CALL cdccraft_wait(:basic_copy) \gset
+CALL cdccraft_wait(:basic_insert) \gset
+SELECT count(*) FILTER (WHERE t.key IS NULL) AS only_expected, count(*) FILTER (WHERE e.key IS NULL) AS only_in_table,
+       count(*) FILTER (WHERE t.row <> e.row) AS different, count(*) AS rows
+  FROM (SELECT s.id::text AS key, hstore_to_jsonb(hstore(s)) AS row FROM basic_copy s) t
+  FULL JOIN cdccraft_expected_state(:basic_copy) e ON e.key = t.key;
+SELECT count(*) AS rows_apart
+  FROM (SELECT to_jsonb(b) - '{created_at,updated_at,purchased_at}'::text[] AS j FROM basic_insert b) i
+  FULL JOIN (SELECT to_jsonb(c) - '{created_at,updated_at,purchased_at}'::text[] AS j FROM basic_copy c) c USING (j)
+ WHERE i.j IS NULL OR c.j IS NULL;
+SELECT count(*) FILTER (WHERE quantity IS NULL) > 0 AS nulls_written FROM basic_copy;
+SELECT cdccraft_cleanup(:basic_copy) IS NOT NULL AS cleaned, cdccraft_cleanup(:basic_insert) IS NOT NULL AS cleaned;
 
 -- A row trigger that rewrites a value, then a CHECK constraint no row meets.
 CREATE FUNCTION public.mark_row() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace cdccraft {
@@ -61,7 +62,70 @@ void append_value(const ColumnValues& v, size_t row, int64_t anchor, std::string
     throw std::logic_error("a column kind COPY's text form does not have");
 }
 
+void append_big_endian(uint64_t v, int bytes, std::string& out) {
+    for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
+}
+
+void append_binary_value(const ColumnValues& v, size_t row, int64_t anchor, std::string& out) {
+    if (v.is_null(row)) {
+        append_big_endian(0xffffffffu, 4, out);  // -1: NULL
+        return;
+    }
+    switch (v.kind) {
+        case ValueKind::Text: {
+            const std::string_view text = v.text(row);
+            append_big_endian(text.size(), 4, out);
+            out.append(text);
+            return;
+        }
+        case ValueKind::Int4:
+            append_big_endian(4, 4, out);
+            append_big_endian(static_cast<uint32_t>(static_cast<int32_t>(v.ints[row])), 4, out);
+            return;
+        case ValueKind::Float8: {
+            uint64_t bits = 0;
+            static_assert(sizeof bits == sizeof(double));
+            std::memcpy(&bits, &v.floats[row], sizeof bits);
+            append_big_endian(8, 4, out);
+            append_big_endian(bits, 8, out);
+            return;
+        }
+        case ValueKind::Bool:
+            append_big_endian(1, 4, out);
+            out += static_cast<char>(v.bools[row] != 0 ? 1 : 0);
+            return;
+        case ValueKind::Timestamp:
+            append_big_endian(8, 4, out);
+            append_big_endian(static_cast<uint64_t>(anchor - v.ints[row]), 8, out);
+            return;
+        case ValueKind::Typed:
+        case ValueKind::Uuid: break;
+    }
+    throw std::logic_error("a column kind COPY's binary form is not written for");
+}
+
 }  // namespace
+
+bool binary_copy_possible(const BatchPlan& plan) {
+    for (ColumnId id : plan.insert_columns)
+        if (plan.values_of(id).kind == ValueKind::Typed || plan.values_of(id).kind == ValueKind::Uuid) return false;
+    return true;
+}
+
+void append_copy_binary_rows(const BatchPlan& plan, int64_t anchor, std::string& out) {
+    static constexpr char kSignature[] = "PGCOPY\n\377\r\n";
+    out.append(kSignature, 11);    // with its NUL
+    append_big_endian(0, 4, out);  // flags
+    append_big_endian(0, 4, out);  // no header extension
+    const size_t fields = plan.insert_columns.size() + 1;
+    for (size_t row = 0; row < plan.insert_keys.size(); ++row) {
+        append_big_endian(fields, 2, out);
+        append_big_endian(16, 4, out);
+        out.append(reinterpret_cast<const char*>(plan.insert_keys[row].data()), plan.insert_keys[row].size());
+        for (ColumnId id : plan.insert_columns) append_binary_value(plan.values_of(id), row, anchor, out);
+    }
+    append_big_endian(0xffff, 2, out);  // -1: the end
+}
 
 void append_timestamp_text(int64_t micros, std::string& out) {
     int64_t days = micros / kMicrosPerDay;

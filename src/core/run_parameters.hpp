@@ -39,9 +39,9 @@ enum class ColumnProfile : uint8_t { Basic, AllTypes };
 // none: a plain table; range: partitioned by range of created_at, the newest
 // partition split off every partition_every batches.
 enum class Partitioning : uint8_t { None, Range };
-// insert: INSERT ... SELECT, a WAL record a row; copy: a batch's rows through
-// COPY FROM (the server's multi-insert: many rows to a WAL record, sharing its
-// position), slower for now in text form (bench/copy.sh).
+// copy: a batch's rows through COPY FROM (the server's multi-insert: many rows
+// to a WAL record, sharing its position), binary where the core writes every
+// value's bytes; insert: INSERT ... SELECT, a WAL record a row.
 enum class InsertMethod : uint8_t { Copy, Insert };
 
 // The most rows a run inserts (snapshot included). Far beyond any practical
@@ -141,7 +141,7 @@ inline constexpr int64_t kMaxWriters = 16;
       "begin each batch with a non-transactional logical decoding message: decoded at once, rolled back or not")  \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")                      \
-    X(insert_method, InsertMethod, InsertMethod::Insert, None, "", None, 0, 0, "", "cdccraft.insert_method",         \
+    X(insert_method, InsertMethod, InsertMethod::Copy, None, "", None, 0, 0, "", "cdccraft.insert_method",         \
       "copy: a batch's rows through COPY FROM, many rows to a WAL record; insert: INSERT ... SELECT, one a row")
 // clang-format on
 

@@ -328,12 +328,12 @@ bool copy_behaves_as_insert(Relation rel, ParseState* pstate, RangeTblEntry* rte
     return ExecCheckRTPerms(pstate->p_rtable, false);
 }
 
-// The batch's rows through COPY FROM in text form (core/copy_text), as
+// The batch's rows through COPY FROM (core/copy_text), as
 // logical replication's table sync feeds COPY: BeginCopyFrom() with a data
 // source, then CopyFrom(), which fires the table's triggers, checks its
 // constraints, fills its defaults, routes to partitions and writes the rows
-// with the multi-insert (many to a WAL record) where it can. The rows are in
-// the database's encoding already, as the INSERT's arrays carry them. false,
+// with the multi-insert (many to a WAL record) where it can. Text is in the
+// database's encoding already, as the INSERT's arrays carry it. false,
 // having written nothing, where COPY would not behave as INSERT.
 bool copy_inserts(WorkerRun* run, uint64* rows) {
     const BatchPlan& plan = *run->plan;
@@ -352,13 +352,27 @@ bool copy_inserts(WorkerRun* run, uint64* rows) {
         table_close(rel, NoLock);
         return false;
     }
+    // Binary where every value's bytes are the core's to write: nothing to
+    // parse. Typed (all_types) values are text in their types' input syntax.
+    // text's receive function converts from the session's client encoding,
+    // which a role's setting may make another than the database's, where
+    // the text form's ENCODING option says what the bytes are.
+    const int client_encoding = pg_get_client_encoding();
+    const bool unconverted = client_encoding == GetDatabaseEncoding() || client_encoding == PG_SQL_ASCII;
+    bool binary = false;
     CDCCRAFT_CORE({
         run->copy_rows.clear();
-        append_copy_text_rows(plan, run->anchor, run->copy_rows);
+        binary = unconverted && binary_copy_possible(plan);
+        if (binary)
+            append_copy_binary_rows(plan, run->anchor, run->copy_rows);
+        else
+            append_copy_text_rows(plan, run->anchor, run->copy_rows);
     });
-    List* options = list_make2(
-        makeDefElem(pstrdup("format"), reinterpret_cast<Node*>(makeString(pstrdup("text"))), -1),
-        makeDefElem(pstrdup("encoding"), reinterpret_cast<Node*>(makeString(pstrdup(GetDatabaseEncodingName()))), -1));
+    List* options =
+        binary ? list_make1(makeDefElem(pstrdup("format"), reinterpret_cast<Node*>(makeString(pstrdup("binary"))), -1))
+               : list_make2(makeDefElem(pstrdup("format"), reinterpret_cast<Node*>(makeString(pstrdup("text"))), -1),
+                            makeDefElem(pstrdup("encoding"),
+                                        reinterpret_cast<Node*>(makeString(pstrdup(GetDatabaseEncodingName()))), -1));
     copy_source = CopySource{&run->copy_rows, 0};
     PushActiveSnapshot(GetTransactionSnapshot());
     CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, read_copy_source, columns, options);

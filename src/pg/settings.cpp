@@ -6,7 +6,7 @@ namespace {
 
 int lock_timeout_ms = 10000;
 int max_slot_lag_kb = 0;
-int insert_method = 1;  // kInsertMethods' index: insert
+int insert_method = 0;  // kInsertMethods' index: copy
 const config_enum_entry kInsertMethods[] = {{"copy", 0, false}, {"insert", 1, false}, {nullptr, 0, false}};
 
 // The run's own commits and other databases' WAL count as lag too: a bound
@@ -30,11 +30,11 @@ void define_settings() {
     // PGC_USERSET: it chooses only how the caller's own run writes its rows.
     DefineCustomEnumVariable(
         "cdccraft.insert_method", "How a run's batches insert their rows.",
-        "insert (the default): INSERT ... SELECT, a WAL record a row; copy: through COPY FROM, "
-        "the server's multi-insert (many rows to a WAL record, sharing its position). Triggers, constraints, "
+        "copy (the default): through COPY FROM, the server's multi-insert (many rows to a WAL record, "
+        "sharing its position); insert: INSERT ... SELECT, a WAL record a row. Triggers, constraints, "
         "defaults and the publication see either as any insert. cdccraft_start reads it in the "
         "calling session; the run keeps that value.",
-        &insert_method, 1, kInsertMethods, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+        &insert_method, 0, kInsertMethods, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     // PGC_USERSET: it bounds only the waits of the caller's own run (on its
     // own table and its own catalog rows); any role may already wait as long,
     // or as briefly, in its own sessions.

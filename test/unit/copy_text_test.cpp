@@ -71,3 +71,44 @@ TEST(CopyText, SpecialDoublesInFloat8InputSyntax) {
     EXPECT_NE(out.find("\tInfinity\n"), std::string::npos);
     EXPECT_NE(out.find("\t-Infinity\n"), std::string::npos);
 }
+
+TEST(CopyBinary, HeaderRowsAndTrailerAsCopyReadsThem) {
+    BatchPlan plan;
+    Uuid key{};
+    key[0] = 0xab;
+    key[15] = 0x01;
+    plan.insert_keys = {key};
+    plan.insert_columns = {1, 2, 3, 4, 5};
+    plan.insert_values[1].reset(ValueKind::Text);
+    push_text(plan.insert_values[1], "Zoë");
+    plan.insert_values[2].reset(ValueKind::Int4);
+    plan.insert_values[2].ints = {-2};
+    plan.insert_values[3].reset(ValueKind::Float8);
+    plan.insert_values[3].floats = {1.0};
+    plan.insert_values[4].reset(ValueKind::Bool);
+    plan.insert_values[4].bools = {1};
+    plan.insert_values[4].nulls = {1};
+    plan.insert_values[5].reset(ValueKind::Timestamp);
+    plan.insert_values[5].ints = {1};
+    ASSERT_TRUE(binary_copy_possible(plan));
+    std::string out;
+    append_copy_binary_rows(plan, 0x0102, out);
+    const std::string expected = std::string("PGCOPY\n\377\r\n\0", 11) + std::string(8, '\0') +  // header
+                                 std::string("\0\6", 2) +                                        // 6 fields
+                                 std::string("\0\0\0\x10", 4) +
+                                 std::string(reinterpret_cast<const char*>(key.data()), 16) +
+                                 std::string("\0\0\0\4", 4) + "Zo\xc3\xab" +          // text
+                                 std::string("\0\0\0\4\xff\xff\xff\xfe", 8) +         // int4 -2
+                                 std::string("\0\0\0\x08\x3f\xf0\0\0\0\0\0\0", 12) +  // 1.0
+                                 std::string("\xff\xff\xff\xff", 4) +                 // NULL
+                                 std::string("\0\0\0\x08\0\0\0\0\0\0\x01\x01", 12) +  // 0x0102 - 1
+                                 std::string("\xff\xff", 2);                          // trailer
+    EXPECT_EQ(out, expected);
+}
+
+TEST(CopyBinary, NotForTypedValues) {
+    BatchPlan plan;
+    plan.insert_columns = {1};
+    plan.insert_values[1].reset(ValueKind::Typed);
+    EXPECT_FALSE(binary_copy_possible(plan));
+}

@@ -127,10 +127,10 @@ TEST(RunParameters, CppDefaultsAreTheSqlDefaults) {
 
 TEST(RunConfig, InsertMethodTravelsAndIsChecked) {
     RunConfig c;
-    EXPECT_EQ(c.insert_method, InsertMethod::Insert);
-    c.insert_method = InsertMethod::Copy;
-    EXPECT_EQ(from_wire(to_wire(c)).insert_method, InsertMethod::Copy);
-    EXPECT_EQ(from_json(to_json(c)).insert_method, InsertMethod::Copy);
+    EXPECT_EQ(c.insert_method, InsertMethod::Copy);
+    c.insert_method = InsertMethod::Insert;
+    EXPECT_EQ(from_wire(to_wire(c)).insert_method, InsertMethod::Insert);
+    EXPECT_EQ(from_json(to_json(c)).insert_method, InsertMethod::Insert);
     EXPECT_THROW(parse_insert_method("multi"), ConfigError);
 }
 
