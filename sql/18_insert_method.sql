@@ -67,6 +67,22 @@ SELECT count(*) AS rows_apart
 SELECT count(*) FILTER (WHERE quantity IS NULL) > 0 AS nulls_written FROM basic_copy;
 SELECT cdccraft_cleanup(:basic_copy) IS NOT NULL AS cleaned, cdccraft_cleanup(:basic_insert) IS NOT NULL AS cleaned;
 
+-- Columns another session alters mid-run (integer to bigint, timestamp to
+-- timestamptz) take COPY's text form, through their input functions, as
+-- INSERT's casts take them: the run goes on, every row counted.
+SET cdccraft.insert_method = copy;
+SELECT cdccraft_start(table_name => 'altered', total_records => 0, batch_size => 50, seed => 21, evolve => false,
+                      create_slot => false, changes_per_second => 2000) AS altered \gset
+RESET cdccraft.insert_method;
+CALL cdccraft_wait(:altered, '60s', until_batch => 2) \gset
+ALTER TABLE altered ALTER COLUMN quantity TYPE bigint, ALTER COLUMN purchased_at TYPE timestamptz;
+SELECT batches + 5 AS later FROM cdccraft_runs WHERE run_id = :altered \gset
+CALL cdccraft_wait(:altered, '60s', until_batch => :later) \gset
+SELECT cdccraft_stop(:altered) IS NOT NULL AS stopped;
+SELECT state, last_error, (SELECT count(*) FROM altered) = snapshot_rows + inserts - deletes AS every_row_counted
+  FROM cdccraft_runs WHERE run_id = :altered;
+SELECT cdccraft_cleanup(:altered) IS NOT NULL AS cleaned;
+
 -- A row trigger that rewrites a value, then a CHECK constraint no row meets.
 CREATE FUNCTION public.mark_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

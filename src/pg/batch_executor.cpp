@@ -328,6 +328,31 @@ bool copy_behaves_as_insert(Relation rel, ParseState* pstate, RangeTblEntry* rte
     return ExecCheckRTPerms(pstate->p_rtable, false);
 }
 
+// Whether each column is of the very type whose binary form the core writes
+// for its kind: a column another session altered (integer to bigint,
+// timestamp to timestamptz) takes its values through its input function, as
+// INSERT's implicit casts would, never as bytes of another type.
+bool binary_types_match(Relation rel, const BatchPlan& plan, const SchemaState& schema) {
+    static constexpr std::pair<ValueKind, Oid> kTypes[] = {{ValueKind::Text, TEXTOID},
+                                                           {ValueKind::Int4, INT4OID},
+                                                           {ValueKind::Float8, FLOAT8OID},
+                                                           {ValueKind::Bool, BOOLOID},
+                                                           {ValueKind::Timestamp, TIMESTAMPOID}};
+    const TupleDesc desc = RelationGetDescr(rel);
+    const AttrNumber key = attnameAttNum(rel, "id", false);
+    if (key <= 0 || TupleDescAttr(desc, key - 1)->atttypid != UUIDOID) return false;
+    for (ColumnId id : plan.insert_columns) {
+        const ColumnSpec spec = schema.shape(id);
+        const AttrNumber attno = attnameAttNum(rel, pnstrdup(spec.name.data(), spec.name.size()), false);
+        if (attno <= 0) return false;
+        Oid expected = InvalidOid;
+        for (const auto& [kind, type] : kTypes)
+            if (kind == spec.kind) expected = type;
+        if (TupleDescAttr(desc, attno - 1)->atttypid != expected) return false;
+    }
+    return true;
+}
+
 // The batch's rows through COPY FROM (core/copy_text), as
 // logical replication's table sync feeds COPY: BeginCopyFrom() with a data
 // source, then CopyFrom(), which fires the table's triggers, checks its
@@ -359,10 +384,11 @@ bool copy_inserts(WorkerRun* run, uint64* rows) {
     // the text form's ENCODING option says what the bytes are.
     const int client_encoding = pg_get_client_encoding();
     const bool unconverted = client_encoding == GetDatabaseEncoding() || client_encoding == PG_SQL_ASCII;
+    const bool types_match = binary_types_match(rel, plan, schema);
     bool binary = false;
     CDCCRAFT_CORE({
         run->copy_rows.clear();
-        binary = unconverted && binary_copy_possible(plan);
+        binary = unconverted && types_match && binary_copy_possible(plan);
         if (binary)
             append_copy_binary_rows(plan, run->anchor, run->copy_rows);
         else
