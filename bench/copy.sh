@@ -87,10 +87,9 @@ copy_back() {  # rows per file, file name prefix
 
 clean_run() { sql <<<"SELECT cdccraft_cleanup($(cat "$files/run_id")) IS NOT NULL;" >/dev/null; as_os_user "rm -f '$files'/*"; }
 
-declare -A results
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-m() { echo "${results[$1]}" | median; }
+# results, median, ratio and m; the runs are interleaved per repetition
+# (each COPY line needs its run's export), so measure() is not used.
+source "$(dirname "$0")/measure.sh"
 
 echo "== $records rows per run, batch sizes $batch_sizes, median of $repeat"
 for b in $batch_sizes; do

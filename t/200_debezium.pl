@@ -30,13 +30,7 @@ IPC::Run::run([ 'mvn', '-q', '-B', '-f', "$harness/pom.xml", 'dependency:build-c
   or BAIL_OUT("no classpath for the Debezium harness: $out $err");
 my $classpath = "$harness/target/debezium-harness-0.1.0.jar:" . slurp_file("$work/classpath");
 
-# Debezium connects over TCP.
-my $node = PostgreSQL::Test::Cluster->new('debezium');
-$node->init(allows_streaming => 'logical');
-$node->append_conf('postgresql.conf', "listen_addresses = '127.0.0.1'");
-$node->append_conf('pg_hba.conf', "host all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust");
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
+my $node = tcp_node('debezium');
 my $user = $node->safe_psql('postgres', 'SELECT current_user');
 
 # The run's summary, truth and expected state exported as JSON lines ($tag

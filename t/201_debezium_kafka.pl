@@ -22,13 +22,7 @@ my $example = "$FindBin::RealBin/../examples/debezium-kafka";
 my $reconciler = "$FindBin::RealBin/../test/debezium/reconcile.py";
 my $work = PostgreSQL::Test::Utils::tempdir;
 
-# Debezium connects over TCP.
-my $node = PostgreSQL::Test::Cluster->new('kafka');
-$node->init(allows_streaming => 'logical');
-$node->append_conf('postgresql.conf', "listen_addresses = '127.0.0.1'");
-$node->append_conf('pg_hba.conf', "host all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust");
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
+my $node = tcp_node('kafka');
 my $user = $node->safe_psql('postgres', 'SELECT current_user');
 
 # run.sh on $table with %settings (its environment); returns its exit status, the verdict, the

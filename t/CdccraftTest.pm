@@ -6,10 +6,24 @@ package CdccraftTest;
 use strict;
 use warnings;
 use Exporter 'import';
+use PostgreSQL::Test::Cluster;
 use Test::More;
 
 our @EXPORT = qw(start_run wait_for_batches state_of assert_exact assert_no_worker assert_nothing_left block_worker
-  assert_interference_fails_run trap_sql);
+  assert_interference_fails_run trap_sql tcp_node);
+
+# A started cluster with cdccraft, reached over TCP on 127.0.0.1 as well
+# (Debezium connects no other way), replication included.
+sub tcp_node {
+    my ($name) = @_;
+    my $node = PostgreSQL::Test::Cluster->new($name);
+    $node->init(allows_streaming => 'logical');
+    $node->append_conf('postgresql.conf', "listen_addresses = '127.0.0.1'");
+    $node->append_conf('pg_hba.conf', "host all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust");
+    $node->start;
+    $node->safe_psql('postgres', 'CREATE EXTENSION cdccraft');
+    return $node;
+}
 
 # Starts a run and returns its id; %args are cdccraft_start's, as SQL text.
 sub start_run {

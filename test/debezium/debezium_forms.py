@@ -83,6 +83,17 @@ def split_era(text):
     return (text[:-3], True) if text.endswith(" BC") else (text, False)
 
 
+def split_offset(clock):
+    """A time's text without its UTC offset (+05:30, -04, +05:15:20), and the offset in microseconds
+    (0 when it has none)."""
+    found = re.search(r"[+-]\d\d(:\d\d){0,2}$", clock)
+    if not found:
+        return clock, 0
+    sign, oh, om, osec = OFFSET.match(found.group(0)).groups()
+    offset = (1 if sign == "+" else -1) * ((int(oh) * 60 + int(om or 0)) * 60 + int(osec or 0)) * 1000000
+    return clock[: found.start()], offset
+
+
 def pg_date_days(text):
     text, bc = split_era(text)
     y, m, d = DATE.match(text).groups()
@@ -95,12 +106,7 @@ def pg_timestamp_micros(text):
     text, bc = split_era(text)
     day, clock = text.split(" ")
     y, m, d = DATE.match(day).groups()
-    offset = 0
-    found = re.search(r"[+-]\d\d(:\d\d){0,2}$", clock)
-    if found:
-        sign, oh, om, osec = OFFSET.match(found.group(0)).groups()
-        offset = (1 if sign == "+" else -1) * ((int(oh) * 60 + int(om or 0)) * 60 + int(osec or 0)) * 1000000
-        clock = clock[: found.start()]
+    clock, offset = split_offset(clock)
     year = 1 - int(y) if bc else int(y)
     return (days_from_civil(year, int(m), int(d)) * MICROS_PER_DAY + micros_of_time(*TIME.match(clock).groups())
             - offset)
@@ -112,10 +118,8 @@ def iso_instant_micros(value):
 
 
 def pg_timetz_utc_micros(text):
-    found = re.search(r"[+-]\d\d(:\d\d){0,2}$", text)
-    sign, oh, om, osec = OFFSET.match(found.group(0)).groups()
-    offset = (1 if sign == "+" else -1) * ((int(oh) * 60 + int(om or 0)) * 60 + int(osec or 0)) * 1000000
-    return (micros_of_time(*TIME.match(text[: found.start()]).groups()) - offset) % MICROS_PER_DAY
+    clock, offset = split_offset(text)
+    return (micros_of_time(*TIME.match(clock).groups()) - offset) % MICROS_PER_DAY
 
 
 def pg_interval_micros(text):
