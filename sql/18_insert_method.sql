@@ -45,17 +45,20 @@ SELECT cdccraft_cleanup(:by_insert) IS NOT NULL AS cleaned, cdccraft_cleanup(:by
 -- The basic profile's rows go through COPY in binary (every value's bytes
 -- the core's own), NULLs among them: the table is its expected state, and
 -- the INSERT path's rows are the same.
-SET cdccraft.insert_method = copy;
+-- Here the argument chooses, over the setting.
+SET cdccraft.insert_method = insert;
 SELECT cdccraft_start(table_name => 'basic_copy', total_records => 3000, batch_size => 250, seed => 20,
                       null_fraction => 0.2, create_slot => false, evolution_interval => 3,
-                      evolution_probability => 0.5) AS basic_copy \gset
-SET cdccraft.insert_method = insert;
+                      evolution_probability => 0.5, insert_method => 'copy') AS basic_copy \gset
+SET cdccraft.insert_method = copy;
 SELECT cdccraft_start(table_name => 'basic_insert', total_records => 3000, batch_size => 250, seed => 20,
                       null_fraction => 0.2, create_slot => false, evolution_interval => 3,
-                      evolution_probability => 0.5) AS basic_insert \gset
+                      evolution_probability => 0.5, insert_method => 'insert') AS basic_insert \gset
 RESET cdccraft.insert_method;
 CALL cdccraft_wait(:basic_copy) \gset
 CALL cdccraft_wait(:basic_insert) \gset
+SELECT run_id = :basic_copy AS basic_copy, parameters->>'insert_method' AS insert_method
+  FROM cdccraft_runs WHERE run_id IN (:basic_copy, :basic_insert) ORDER BY run_id;
 SELECT count(*) FILTER (WHERE t.key IS NULL) AS only_expected, count(*) FILTER (WHERE e.key IS NULL) AS only_in_table,
        count(*) FILTER (WHERE t.row <> e.row) AS different, count(*) AS rows
   FROM (SELECT s.id::text AS key, hstore_to_jsonb(hstore(s)) AS row FROM basic_copy s) t

@@ -37,13 +37,13 @@ is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extna
     'the database holds cdccraft 0.1.0');
 
 my ($rc, $out, $err) = $node->psql('postgres', "SELECT cdccraft_start(table_name => 'too_early')");
-like($err, qr/ERROR:  cdccraft_start has 22 arguments, but the cdccraft library expects 41\nHINT:  Update the extension with ALTER EXTENSION cdccraft UPDATE/,
+like($err, qr/ERROR:  cdccraft_start has 22 arguments, but the cdccraft library expects 42\nHINT:  Update the extension with ALTER EXTENSION cdccraft UPDATE/,
     'before the update, a start says the SQL objects are older than the library');
 is($node->safe_psql('postgres', "SELECT count(*) FROM pg_class WHERE relname = 'too_early'"), '0',
     'and creates nothing');
 
 ($rc, $out, $err) = $node->psql('postgres', 'DROP EXTENSION cdccraft');
-like($err, qr/ERROR:  cdccraft's SQL objects are version 0.1.0, but its library is version 0.5.0/,
+like($err, qr/ERROR:  cdccraft's SQL objects are version 0.1.0, but its library is version 0.6.0/,
     'before the update, DROP EXTENSION with runs recorded is refused: the library cannot read 0.1.0\'s catalog');
 # A superuser's grant of cdccraft_start survives its new signature.
 $node->safe_psql('postgres', 'CREATE ROLE starter; GRANT EXECUTE ON FUNCTION cdccraft_start TO starter');
@@ -53,8 +53,8 @@ is($node->safe_psql('postgres',
         "SELECT has_function_privilege('starter', 'cdccraft_start'::regproc, 'EXECUTE'), "
           . "has_function_privilege('public', 'cdccraft_start'::regproc, 'EXECUTE')"),
     't|f', 'the grant on cdccraft_start is kept through the update, and PUBLIC still has none');
-is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.5.0',
-    'ALTER EXTENSION cdccraft UPDATE brings it to 0.5.0');
+is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.6.0',
+    'ALTER EXTENSION cdccraft UPDATE brings it to 0.6.0');
 is( $node->safe_psql(
         'postgres',
         "SELECT state || ' ' || batches || ' ' || holds_table || holds_publication || holds_slot || ' ' || restored "

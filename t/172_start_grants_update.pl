@@ -1,4 +1,4 @@
-# The updates to 0.3.0, 0.4.0 and 0.5.0 drop cdccraft_start and create it anew, giving back
+# The updates to 0.3.0, 0.4.0, 0.5.0 and 0.6.0 drop cdccraft_start and create it anew, giving back
 # the EXECUTE grants the old one had. It must give back no more than there
 # was: a grant made by a holder of the grant option stays that holder's, so
 # that revoking the holder's privilege (CASCADE) still takes it away; and

@@ -1,4 +1,4 @@
-# The updates to 0.3.0, 0.4.0 and 0.5.0 drop cdccraft_start (to give it new
+# The updates to 0.3.0, 0.4.0, 0.5.0 and 0.6.0 drop cdccraft_start (to give it new
 # arguments). Any role that may create a function somewhere, even one that
 # may not execute cdccraft_start, can make an object depend on it, and the
 # update, plain DROP FUNCTION, then fails: the role holds back the update
@@ -28,14 +28,14 @@ is($node->safe_psql('postgres', "SELECT has_function_privilege('mallory', 'cdccr
     'f', 'mallory may not execute cdccraft_start');
 ($rc, $out, $err) = $node->psql('postgres', 'ALTER EXTENSION cdccraft UPDATE');
 is($err, '', 'ALTER EXTENSION cdccraft UPDATE succeeds all the same');
-is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.5.0',
-    'the extension is at 0.5.0');
+is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.6.0',
+    'the extension is at 0.6.0');
 is($node->safe_psql('postgres', "SELECT pg_get_function_identity_arguments('cdccraft.cdccraft_start_0_2_0'::regproc) <> ''"),
     't', 'the old cdccraft_start is kept aside for the function that depends on it');
 
-# The same from 0.3.0 and from 0.4.0: the dependent keeps that version's
+# The same from 0.3.0, 0.4.0 and 0.5.0: the dependent keeps that version's
 # function, moved aside, which the library refuses.
-for my $from ([ '0.3.0', 25 ], [ '0.4.0', 31 ]) {
+for my $from ([ '0.3.0', 25 ], [ '0.4.0', 31 ], [ '0.5.0', 41 ]) {
     my ($version, $arguments) = @$from;
     (my $suffix = $version) =~ tr/./_/;
     my $aside = "cdccraft.cdccraft_start_$suffix";
@@ -50,14 +50,14 @@ for my $from ([ '0.3.0', 25 ], [ '0.4.0', 31 ]) {
     is($rc, 0, "mallory makes a function that depends on ${version}'s cdccraft_start");
     ($rc, $out, $err) = $node->psql('postgres', 'ALTER EXTENSION cdccraft UPDATE');
     is($err, '', "the update from $version succeeds all the same");
-    is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.5.0',
-        'the extension is at 0.5.0');
+    is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'cdccraft'"), '0.6.0',
+        'the extension is at 0.6.0');
     is($node->safe_psql('postgres', "SELECT pronargs FROM pg_proc WHERE oid = '$aside'::regproc"),
         $arguments, "${version}'s cdccraft_start, $arguments arguments, is kept aside");
     ($rc, $out, $err) = $node->psql('postgres', 'SELECT public.hold()');
-    like($err, qr/cdccraft_start has $arguments arguments, but the cdccraft library expects 41/,
+    like($err, qr/cdccraft_start has $arguments arguments, but the cdccraft library expects 42/,
         'and the library refuses its calls');
 }
 is($node->safe_psql('postgres', "SELECT pronargs FROM pg_proc WHERE oid = 'public.cdccraft_start'::regproc"),
-    '41', 'cdccraft_start has its 0.5.0 arguments');
+    '42', 'cdccraft_start has its 0.6.0 arguments');
 done_testing();

@@ -141,8 +141,9 @@ inline constexpr int64_t kMaxWriters = 16;
       "begin each batch with a non-transactional logical decoding message: decoded at once, rolled back or not")  \
     X(lock_timeout_ms, int64_t, 10000, None, "", Range, 1, INT32_MAX, "between 1 and 2147483647 milliseconds",     \
       "cdccraft.lock_timeout", "the longest the worker waits for any lock, in milliseconds")                      \
-    X(insert_method, InsertMethod, InsertMethod::Copy, None, "", None, 0, 0, "", "cdccraft.insert_method",         \
-      "copy: a batch's rows through COPY FROM, many rows to a WAL record; insert: INSERT ... SELECT, one a row")
+    X(insert_method, InsertMethod, InsertMethod::Copy, Text, "NULL::text", None, 0, 0, "", "cdccraft.insert_method", \
+      "copy: a batch's rows through COPY FROM, many rows to a WAL record; insert: INSERT ... SELECT, one a row; "  \
+      "NULL: cdccraft.insert_method")
 // clang-format on
 
 enum class SqlType : uint8_t { None, Text, Bigint, Integer, Boolean, DoublePrecision, TextArray };

@@ -70,7 +70,8 @@ StartArgument from_call(FunctionCallInfo fcinfo, int position, const ParameterSp
         case SqlType::None: elog(ERROR, "cdccraft parameter %s is not an argument", p.name.data());
     }
     // NULL, not '', asks for a derived name.
-    if (p.sql_type == SqlType::Text && takes_null(p) && a.text[0] == '\0')
+    const bool derived_name = p.check == Check::Identifier || p.check == Check::SlotName;
+    if (p.sql_type == SqlType::Text && derived_name && takes_null(p) && a.text[0] == '\0')
         ereport(ERROR, (errcode(ERRCODE_INVALID_NAME), errmsg("%s must not be empty", p.name.data()),
                         errhint("Pass NULL for the default name.")));
     return a;
