@@ -71,14 +71,22 @@ SELECT count(*) FILTER (WHERE quantity IS NULL) > 0 AS nulls_written FROM basic_
 SELECT cdccraft_cleanup(:basic_copy) IS NOT NULL AS cleaned, cdccraft_cleanup(:basic_insert) IS NOT NULL AS cleaned;
 
 -- Columns another session alters mid-run (integer to bigint, timestamp to
--- timestamptz) take COPY's text form, through their input functions, as
--- INSERT's casts take them: the run goes on, every row counted.
+-- timestamptz, double precision to numeric, then to integer) take the
+-- values as INSERT's casts do: a batch into a column of another type than
+-- the run made it inserts as INSERT does. COPY would parse the values'
+-- text with the new type's input function instead: 6638.5900000000001 as a
+-- numeric, and an error for an integer. The run goes on, every row counted.
 SET cdccraft.insert_method = copy;
 SELECT cdccraft_start(table_name => 'altered', total_records => 0, batch_size => 50, seed => 21, evolve => false,
                       create_slot => false, changes_per_second => 2000) AS altered \gset
 RESET cdccraft.insert_method;
 CALL cdccraft_wait(:altered, '60s', until_batch => 2) \gset
-ALTER TABLE altered ALTER COLUMN quantity TYPE bigint, ALTER COLUMN purchased_at TYPE timestamptz;
+ALTER TABLE altered ALTER COLUMN quantity TYPE bigint, ALTER COLUMN purchased_at TYPE timestamptz,
+    ALTER COLUMN total_amount TYPE numeric;
+SELECT batches + 5 AS later FROM cdccraft_runs WHERE run_id = :altered \gset
+CALL cdccraft_wait(:altered, '60s', until_batch => :later) \gset
+SELECT count(*) FILTER (WHERE total_amount <> round(total_amount, 2)) AS more_digits_than_written FROM altered;
+ALTER TABLE altered ALTER COLUMN total_amount TYPE integer;
 SELECT batches + 5 AS later FROM cdccraft_runs WHERE run_id = :altered \gset
 CALL cdccraft_wait(:altered, '60s', until_batch => :later) \gset
 SELECT cdccraft_stop(:altered) IS NOT NULL AS stopped;

@@ -12,6 +12,7 @@ extern "C" {
 #include "nodes/makefuncs.h"
 #include "parser/parse_node.h"
 #include "parser/parse_relation.h"
+#include "parser/parse_type.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
@@ -207,6 +208,7 @@ const char* column_type(const ColumnSpec& spec) {
 }
 
 void forget_table_plans(WorkerRun* run) {
+    for (WorkerRun::PlannedType& t : run->planned_types) t = WorkerRun::PlannedType{};
     free_plan(&run->insert_plan);
     free_plan(&run->delete_plan);
     for (SPIPlanPtr& p : run->update_plans) free_plan(&p);
@@ -315,7 +317,9 @@ int read_copy_source(void* outbuf, int, int maxread) {
 // INSERT's own error if it is refused).
 bool copy_behaves_as_insert(Relation rel, ParseState* pstate, RangeTblEntry* rte, List* columns) {
     const char relkind = rel->rd_rel->relkind;
-    if (rel->rd_rel->relhasrules || (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)) return false;
+    // The rules the rewriter applies: relhasrules stays set after the last
+    // is dropped, until a VACUUM.
+    if (rel->rd_rules != nullptr || (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)) return false;
     if (check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED) return false;
     rte->requiredPerms = ACL_INSERT;
     ListCell* lc;
@@ -328,16 +332,20 @@ bool copy_behaves_as_insert(Relation rel, ParseState* pstate, RangeTblEntry* rte
     return ExecCheckRTPerms(pstate->p_rtable, false);
 }
 
-// Whether each column is of the very type whose binary form the core writes
-// for its kind: a column another session altered (integer to bigint,
-// timestamp to timestamptz) takes its values through its input function, as
-// INSERT's implicit casts would, never as bytes of another type.
-bool binary_types_match(Relation rel, const BatchPlan& plan, const SchemaState& schema) {
-    static constexpr std::pair<ValueKind, Oid> kTypes[] = {{ValueKind::Text, TEXTOID},
-                                                           {ValueKind::Int4, INT4OID},
-                                                           {ValueKind::Float8, FLOAT8OID},
-                                                           {ValueKind::Bool, BOOLOID},
-                                                           {ValueKind::Timestamp, TIMESTAMPOID}};
+const WorkerRun::PlannedType& planned_type(WorkerRun* run, ColumnId id, const ColumnSpec& spec) {
+    WorkerRun::PlannedType& t = run->planned_types[id];
+    if (t.type == InvalidOid) parseTypeString(column_type(spec), &t.type, &t.typmod, false);
+    return t;
+}
+
+// Whether each column is still of the type and typmod the run made it. The
+// values' text is in that type's input syntax, and the core's binary form
+// is that type's: into a column another session altered (double precision
+// to numeric or integer, boolean to text) INSERT casts each value from it,
+// where COPY would parse the text with the new type's input function
+// (6638.5900000000001 as a numeric, an error for an integer), so the batch
+// inserts as INSERT does.
+bool columns_as_planned(WorkerRun* run, Relation rel, const BatchPlan& plan, const SchemaState& schema) {
     const TupleDesc desc = RelationGetDescr(rel);
     const AttrNumber key = attnameAttNum(rel, "id", false);
     if (key <= 0 || TupleDescAttr(desc, key - 1)->atttypid != UUIDOID) return false;
@@ -345,10 +353,9 @@ bool binary_types_match(Relation rel, const BatchPlan& plan, const SchemaState& 
         const ColumnSpec spec = schema.shape(id);
         const AttrNumber attno = attnameAttNum(rel, pnstrdup(spec.name.data(), spec.name.size()), false);
         if (attno <= 0) return false;
-        Oid expected = InvalidOid;
-        for (const auto& [kind, type] : kTypes)
-            if (kind == spec.kind) expected = type;
-        if (TupleDescAttr(desc, attno - 1)->atttypid != expected) return false;
+        const Form_pg_attribute column = TupleDescAttr(desc, attno - 1);
+        const WorkerRun::PlannedType& planned = planned_type(run, id, spec);
+        if (column->atttypid != planned.type || column->atttypmod != planned.typmod) return false;
     }
     return true;
 }
@@ -372,7 +379,7 @@ bool copy_inserts(WorkerRun* run, uint64* rows) {
     ParseState* pstate = make_parsestate(nullptr);
     // The range table CopyFrom() opens the table from, as DoCopy() makes it.
     RangeTblEntry* rte = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false)->p_rte;
-    if (!copy_behaves_as_insert(rel, pstate, rte, columns)) {
+    if (!copy_behaves_as_insert(rel, pstate, rte, columns) || !columns_as_planned(run, rel, plan, schema)) {
         free_parsestate(pstate);
         table_close(rel, NoLock);
         return false;
@@ -380,15 +387,18 @@ bool copy_inserts(WorkerRun* run, uint64* rows) {
     // Binary where every value's bytes are the core's to write: nothing to
     // parse. Typed (all_types) values are text in their types' input syntax.
     // text's receive function converts from the session's client encoding,
-    // which a role's setting may make another than the database's, where
-    // the text form's ENCODING option says what the bytes are.
+    // which a role's setting may make another than the database's, and which
+    // code the table runs for each row may set while COPY reads (a trigger
+    // calling set_config()): the text form's ENCODING option, read once,
+    // says what the bytes are. So a table with triggers takes the text form,
+    // and a client_encoding changed by the end of the batch (a DEFAULT's or
+    // a CHECK's function) fails it.
     const int client_encoding = pg_get_client_encoding();
     const bool unconverted = client_encoding == GetDatabaseEncoding() || client_encoding == PG_SQL_ASCII;
-    const bool types_match = binary_types_match(rel, plan, schema);
     bool binary = false;
     CDCCRAFT_CORE({
         run->copy_rows.clear();
-        binary = unconverted && types_match && binary_copy_possible(plan);
+        binary = unconverted && rel->trigdesc == nullptr && binary_copy_possible(plan);
         if (binary)
             append_copy_binary_rows(plan, run->anchor, run->copy_rows);
         else
@@ -404,6 +414,14 @@ bool copy_inserts(WorkerRun* run, uint64* rows) {
     CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, read_copy_source, columns, options);
     *rows = CopyFrom(cstate);
     EndCopyFrom(cstate);
+    if (binary && pg_get_client_encoding() != client_encoding)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("client_encoding changed while batch %lld of %s was copied in",
+                               static_cast<long long>(plan.batch_number), run->qualified_table),
+                        errdetail("Code the table runs for each row set it from %s to %s; text values in COPY's "
+                                  "binary form are read in the client encoding.",
+                                  pg_encoding_to_char(client_encoding), pg_encoding_to_char(pg_get_client_encoding())),
+                        errhint("Start the run with insert_method => 'insert'.")));
     PopActiveSnapshot();
     free_parsestate(pstate);
     table_close(rel, NoLock);

@@ -94,6 +94,13 @@ struct WorkerRun {
 
     // Prepared statements, kept across transactions; rebuilt after DDL.
     SPIPlanPtr insert_plan = nullptr;
+    // Each column's type and typmod as the run made it (COPY writes only
+    // into columns still of it), found once per schema: forgotten with the
+    // plans.
+    struct PlannedType {
+        Oid type = InvalidOid;
+        int32 typmod = -1;
+    } planned_types[kColumnCount] = {};
     // A batch's rows in COPY's text form (insert_method copy); its capacity
     // kept from batch to batch.
     std::string copy_rows;
