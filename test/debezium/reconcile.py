@@ -129,6 +129,7 @@ class Verdict:
         self.rolled_back_messages = 0
         self.differences = 0
         self.first = []
+        self.missing = []  # every change no event carries, not only the first differences
 
     def difference(self, what, expected, actual):
         self.differences += 1
@@ -321,8 +322,9 @@ def main(summary_path, truth_path, expected_path, *events_paths):
 
     for key, queue in by_key.items():
         for missing in queue[position[key]:]:
-            verdict.difference("a change no event carries",
-                               {"op": missing.op, "key": key, "batch": missing.change["batch"]}, None)
+            lost = {"op": missing.op, "key": key, "batch": missing.change["batch"]}
+            verdict.missing.append(lost)
+            verdict.difference("a change no event carries", lost, None)
     for (prefix, content, tx), left in messages.items():
         if left > 0:
             verdict.difference("a message no event carries", {"content": content, "xid": tx}, left)
@@ -369,7 +371,7 @@ def main(summary_path, truth_path, expected_path, *events_paths):
               "tombstones": verdict.tombstones, "reads": verdict.reads, "placeholders": verdict.placeholders,
               "known_deviations": dict(verdict.known), "rolled_back_messages": verdict.rolled_back_messages,
               "cut_lines": len(cut), "final_rows": len(expected_rows), "differences": verdict.differences,
-              "first_differences": verdict.first}
+              "first_differences": verdict.first, "missing_changes": verdict.missing}
     print(json.dumps(result))
     return 0 if result["ok"] else 1
 

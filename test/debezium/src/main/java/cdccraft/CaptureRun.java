@@ -6,6 +6,7 @@ import io.debezium.engine.format.Json;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,25 +15,75 @@ import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs Debezium's PostgreSQL connector in the embedded engine on a cdccraft run's slot and
  * publication, and writes every change event (key and value) as a line of JSON, until no event
- * has come for idle_seconds. The capture half of the Debezium harness (issue 14), run by hand
- * for now: {@code mvn -q -B package}, then {@code java -cp target/*.jar:<dependencies> cdccraft.CaptureRun ...}
- * ({@code mvn dependency:build-classpath} gives the dependencies). The reconciler and the tests
- * that .ci/run runs are still to come.
+ * has come for idle_seconds. The capture half of the Debezium harness, reconcile.py the other:
+ * {@code mvn -q -B package}, then {@code java -cp target/*.jar:<dependencies> cdccraft.CaptureRun ...}
+ * ({@code mvn dependency:build-classpath} gives the dependencies), as t/200 runs it.
  *
  * Arguments: host port database user slot publication offsets_file out_file snapshot_mode idle_seconds
- * [max_events]: with max_events, the engine is stopped once that many events have come (a consumer
- * restarted mid-run: run it again on the same offsets file to go on). The system property
- * cdccraft.tables (schema.table, comma-separated) is the connector's table.include.list: without
- * one, an initial snapshot reads every table the role may read, cdccraft's own catalog too.
- * cdccraft.stop_after_messages=n stops the engine once n transactional logical decoding messages
- * have come (on a paced run, right after a transaction's last event: t/200's restart there).
+ * [max_events]: with max_events, the engine is stopped right after that many events (a consumer
+ * restarted mid-run: run it again on the same offsets file to go on). Each stop is exact: the
+ * events after it in the engine's batch are neither written nor marked processed, so the offsets
+ * are those of the stop's event, as a consumer's that persisted that far and no further. The
+ * system property cdccraft.tables (schema.table, comma-separated) is the connector's
+ * table.include.list: without one, an initial snapshot reads every table the role may read,
+ * cdccraft's own catalog too. cdccraft.stop_after_messages=n stops right after the n-th
+ * transactional logical decoding message (a transaction's last event: t/200's restart there).
+ * cdccraft.stop_in_lsn_group=k stops right after the k-th change event in a row at one source LSN
+ * (rows one multi-insert wrote: dbz#1554's restart), the first such after
+ * cdccraft.stop_in_lsn_group_after events (default 0).
  */
 public final class CaptureRun {
+    /** Where a capture stops, counted on the engine's one handler thread. */
+    static final class Stop {
+        final long maxEvents, maxMessages, inGroup, groupAfter;
+        volatile long events;
+        long messages, run;
+        String lastLsn;
+        volatile boolean reached;
+
+        Stop(long maxEvents, long maxMessages, long inGroup, long groupAfter) {
+            this.maxEvents = maxEvents;
+            this.maxMessages = maxMessages;
+            this.inGroup = inGroup;
+            this.groupAfter = groupAfter;
+        }
+
+        boolean reached() {
+            return reached;
+        }
+
+        void count(String value) {
+            ++events;
+            if (value != null && value.contains("\"op\":\"m\"") && !value.contains("\"txId\":null")) ++messages;
+            final String lsn = changeLsn(value);
+            run = lsn != null && lsn.equals(lastLsn) ? run + 1 : 1;
+            lastLsn = lsn;
+            reached = events >= maxEvents || messages >= maxMessages
+                    || (lsn != null && run >= inGroup && events > groupAfter);
+        }
+
+        /**
+         * The source LSN of an insert, update or delete, null for any other event. The envelope's
+         * source is its last object field named so: a column's text has its quotes escaped.
+         */
+        static String changeLsn(String value) {
+            if (value == null || !(value.contains("\"op\":\"c\"") || value.contains("\"op\":\"u\"")
+                    || value.contains("\"op\":\"d\""))) return null;
+            final int source = value.lastIndexOf("\"source\":{");
+            final int at = source < 0 ? -1 : value.indexOf("\"lsn\":", source);
+            if (at < 0) return null;
+            int end = at + 6;
+            while (end < value.length() && Character.isDigit(value.charAt(end))) ++end;
+            return value.substring(at + 6, end);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length != 10 && args.length != 11) {
             System.err.println(
@@ -75,53 +126,53 @@ public final class CaptureRun {
                 System.getProperty("cdccraft.replace_null_with_default", "false"));
 
         final long idleMillis = Long.parseLong(args[9]) * 1000;
-        final long maxEvents = args.length == 11 ? Long.parseLong(args[10]) : Long.MAX_VALUE;
+        final Stop stop = new Stop(args.length == 11 ? Long.parseLong(args[10]) : Long.MAX_VALUE,
+                Long.getLong("cdccraft.stop_after_messages", Long.MAX_VALUE),
+                Long.getLong("cdccraft.stop_in_lsn_group", Long.MAX_VALUE),
+                Long.getLong("cdccraft.stop_in_lsn_group_after", 0));
         final AtomicLong lastEvent = new AtomicLong(System.currentTimeMillis());
-        final AtomicLong events = new AtomicLong();
-        final long stopAfterMessages = Long.getLong("cdccraft.stop_after_messages", Long.MAX_VALUE);
-        final AtomicLong messages = new AtomicLong();
+        final AtomicBoolean failed = new AtomicBoolean();
         try (BufferedWriter out = Files.newBufferedWriter(Path.of(args[7]), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             DebeziumEngine<ChangeEvent<String, String>> engine = DebeziumEngine.create(Json.class)
                     .using(p)
-                    .notifying(event -> {
-                        try {
-                            // Written through before the handler returns: the engine
-                            // commits the offsets of events handled, and an event
-                            // still in a buffer when the process dies would be lost
-                            // (t/200 saw it, after a SIGKILL).
-                            synchronized (out) {
+                    .notifying((records, committer) -> {
+                        for (ChangeEvent<String, String> event : records) {
+                            if (stop.reached()) break;
+                            // Written through before it is marked processed: the engine
+                            // commits the offsets of events marked, and an event still in a
+                            // buffer when the process dies would be lost (t/200 saw it, after
+                            // a SIGKILL).
+                            try {
                                 out.write("{\"key\": " + event.key() + ", \"value\": " + event.value() + "}\n");
                                 out.flush();
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
                             }
-                        } catch (IOException e) {
-                            throw new RuntimeException(e);
+                            committer.markProcessed(event);
+                            stop.count(event.value());
+                            lastEvent.set(System.currentTimeMillis());
                         }
-                        final String value = event.value();
-                        if (value != null && value.contains("\"op\":\"m\"") && !value.contains("\"txId\":null"))
-                            messages.incrementAndGet();
-                        events.incrementAndGet();
-                        lastEvent.set(System.currentTimeMillis());
+                        committer.markBatchFinished();
                     })
                     .using((success, message, error) -> {
                         if (!success) {
                             System.err.println("engine stopped: " + message);
                             if (error != null) error.printStackTrace();
+                            failed.set(true);
                         }
                     })
                     .build();
             ExecutorService executor = Executors.newSingleThreadExecutor();
             executor.execute(engine);
-            while (System.currentTimeMillis() - lastEvent.get() < idleMillis && events.get() < maxEvents
-                    && messages.get() < stopAfterMessages)
+            while (System.currentTimeMillis() - lastEvent.get() < idleMillis && !stop.reached() && !failed.get())
                 Thread.sleep(50);
-            engine.close();
+            // An engine that failed has shut itself down: closing it again throws.
+            if (!failed.get()) engine.close();
             executor.shutdown();
             executor.awaitTermination(60, TimeUnit.SECONDS);
-            synchronized (out) {
-                out.flush();
-            }
         }
-        System.out.println(events.get());
+        if (failed.get()) System.exit(1);
+        System.out.println(stop.events);
     }
 }
