@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # cdccraft's insert-only runs against binary COPY FROM of the very same rows
 # (issue 15's reference), side by side on one throwaway cluster. For each
-# batch size: the seeded insert-only run through COPY (insert_method copy),
-# then through INSERT (the default), its rows exported in insertion order
+# batch size: the seeded insert-only run through COPY (insert_method copy,
+# the default), then through INSERT, its rows exported in insertion order
 # as binary COPY files of one batch each (and of 20,000 rows), then COPY FROM
 # of each file in a transaction of its own into a fresh table of the same
 # shape (LIKE ... INCLUDING ALL) with REPLICA IDENTITY FULL, a publication
-# and an unread slot, as the run's table has. REPEAT times each, median.
+# and an unread slot, as the run's table has. Then the default mix (no DDL)
+# by each method: what the inserts gain, the mix should. REPEAT times each,
+# the methods alternating, median.
 #   BENCH_RECORDS  rows inserted per run (default 200000)
 #   BENCH_BATCHES  batch sizes (default "500 5000")
 #   REPEAT         repetitions (default 3)
@@ -38,6 +40,21 @@ CALL cdccraft_wait(:id) \gset
 SELECT :id;
 \o
 SELECT round(inserts / (extract(epoch FROM finished_at) - :t0)) FROM cdccraft_runs WHERE run_id = :id;
+SQL
+}
+
+# A seeded default mix (inserts, updates, deletes; no DDL): its row changes
+# per second, the run cleaned up.
+run_mix() {  # batch size, insert method
+    sql <<SQL
+SELECT cdccraft_start(table_name => 'bench_mix', total_records => $records, batch_size => $1, seed => 7,
+                      evolve => false, insert_method => '$2') AS id \gset
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
+CALL cdccraft_wait(:id) \gset
+SELECT round((inserts + updates + deletes) / (extract(epoch FROM finished_at) - :t0)) AS rate
+  FROM cdccraft_runs WHERE run_id = :id \gset
+SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset
+SELECT :rate;
 SQL
 }
 
@@ -102,6 +119,8 @@ for b in $batch_sizes; do
         results[copy_$b]+="$(copy_back "$b" batch) "
         results[copy_big_$b]+="$(copy_back "$big" big) "
         clean_run
+        results[mix_copy_$b]+="$(run_mix "$b" copy | tail -n 1) "
+        results[mix_insert_$b]+="$(run_mix "$b" insert | tail -n 1) "
     done
 done
 
@@ -111,6 +130,11 @@ for b in $batch_sizes; do
     printf '%-12s %14s %16s %7s %20s %7s %18s %7s\n' "$b" "$(m cdccraft_$b)" "$(m copy_$b)" \
         "$(ratio "$(m cdccraft_$b)" "$(m copy_$b)")" "$(m copy_big_$b)" "$(ratio "$(m cdccraft_$b)" "$(m copy_big_$b)")" \
         "$(m cdccraft_copy_$b)" "$(ratio "$(m cdccraft_copy_$b)" "$(m copy_$b)")"
+done
+printf '\n%-12s %24s %26s %7s\n' "batch size" "default mix, copy /s" "default mix, insert /s" "ratio"
+for b in $batch_sizes; do
+    printf '%-12s %24s %26s %7s\n' "$b" "$(m mix_copy_$b)" "$(m mix_insert_$b)" \
+        "$(ratio "$(m mix_copy_$b)" "$(m mix_insert_$b)")"
 done
 echo
 for k in "${!results[@]}"; do printf 'runs %-16s [%s]\n' "$k" "${results[$k]% }"; done | sort

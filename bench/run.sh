@@ -92,8 +92,10 @@ measure limit_insert run_limit 0
 measure cdccraft_insert run_cdccraft ", mutation_probability => 0, evolve => false"
 measure pgbench_insert run_pgbench 0
 measure cdccraft_insert_time run_cdccraft ", mutation_probability => 0, evolve => false, key_order => 'time'"
+measure cdccraft_insert_sql run_cdccraft ", mutation_probability => 0, evolve => false, insert_method => 'insert'"
 measure limit_mix run_limit 0.5
 measure cdccraft_mix run_cdccraft ", evolve => false"
+measure cdccraft_mix_sql run_cdccraft ", evolve => false, insert_method => 'insert'"
 measure pgbench_mix run_pgbench 1
 measure cdccraft_default run_cdccraft ""
 for ((i = 1; i <= repeat; i++)); do
@@ -107,13 +109,18 @@ printf '%-36s %14s %12s %7s %12s\n' "insert-only, rows" "$(m cdccraft_insert)" "
     "$(ratio "$(m cdccraft_insert)" "$(m limit_insert)")" "$(m pgbench_insert)"
 printf '%-36s %14s %12s %7s %12s\n' "insert-only, time-ordered keys" "$(m cdccraft_insert_time)" "$(m limit_insert)" \
     "$(ratio "$(m cdccraft_insert_time)" "$(m limit_insert)")" ""
+printf '%-36s %14s %12s %7s %12s\n' "insert-only, insert_method insert" "$(m cdccraft_insert_sql)" "$(m limit_insert)" \
+    "$(ratio "$(m cdccraft_insert_sql)" "$(m limit_insert)")" ""
 printf '%-36s %14s %12s %7s %12s\n' "default mix (no DDL), row changes" "$(m cdccraft_mix)" "$(m limit_mix)" \
     "$(ratio "$(m cdccraft_mix)" "$(m limit_mix)")" "$(m pgbench_mix)"
+printf '%-36s %14s %12s %7s %12s\n' "default mix, insert_method insert" "$(m cdccraft_mix_sql)" "$(m limit_mix)" \
+    "$(ratio "$(m cdccraft_mix_sql)" "$(m limit_mix)")" ""
 printf '%-36s %14s %12s %7s %12s\n' "default run (with DDL), row changes" "$(m cdccraft_default)" "" "" ""
 printf '%-36s %14s %12s %7s %12s\n' "insert-only all_types, vs same rows" "$(m cdccraft_typed)" "$(m replay_typed)" \
     "$(ratio "$(m cdccraft_typed)" "$(m replay_typed)")" ""
 echo
-for k in limit_insert cdccraft_insert pgbench_insert cdccraft_insert_time limit_mix cdccraft_mix pgbench_mix cdccraft_default \
+for k in limit_insert cdccraft_insert pgbench_insert cdccraft_insert_time cdccraft_insert_sql limit_mix cdccraft_mix \
+    cdccraft_mix_sql pgbench_mix cdccraft_default \
     cdccraft_typed replay_typed; do
     printf 'runs %-22s [%s]\n' "$k" "${results[$k]% }"
 done
