@@ -3,7 +3,8 @@
 # A row trigger that sets client_encoding mid-batch must not change the
 # bytes a text value arrives as (text's binary receive function converts
 # from the client encoding at each row; the text form's ENCODING option does
-# not). A rule makes a batch insert as INSERT does, and once the rule is
+# not), nor may code that runs for each row switch it between two rows of
+# the binary form. A rule makes a batch insert as INSERT does, and once the rule is
 # dropped the rows share WAL positions again: relhasrules stays set until a
 # VACUUM, the relation's rules do not.
 use strict;
@@ -60,6 +61,35 @@ ok($node->safe_psql('utf8', q{SELECT count(*) FROM public.encoded WHERE customer
     'names beyond ASCII among its rows');
 is(differences($run, 'encoded'), 0,
     'every row is its expected state: a trigger that sets client_encoding changes no text COPY writes');
+
+# A DEFAULT whose function sets client_encoding to LATIN1 at one row and
+# back at the next, on a table without triggers (so the binary form): the
+# batch ends in the encoding it began in, but the rows between were read in
+# another. The first row after a change fails the batch, and the run, with
+# nothing of it written.
+$node->safe_psql('utf8', q{
+    CREATE FUNCTION public.flip_client() RETURNS integer LANGUAGE plpgsql AS $$
+    BEGIN
+        IF pg_catalog.current_setting('client_encoding') = 'LATIN1' THEN
+            RESET client_encoding;
+        ELSE
+            PERFORM pg_catalog.set_config('client_encoding', 'LATIN1', false);
+        END IF;
+        RETURN 1;
+    END $$});
+$run = $node->safe_psql('utf8', q{
+    SELECT cdccraft_start(table_name => 'flipped', total_records => 0, batch_size => 200, seed => 9, evolve => false,
+                          create_slot => false, changes_per_second => 4000, insert_method => 'copy')});
+wait_until_batch($run, 2);
+$node->safe_psql('utf8', 'ALTER TABLE public.flipped ADD COLUMN flips integer DEFAULT public.flip_client()');
+$node->safe_psql('utf8', "CALL cdccraft_wait($run, '180s')");
+like($node->safe_psql('utf8', "SELECT state || ': ' || last_error FROM cdccraft_runs WHERE run_id = $run"),
+    qr/^failed: client_encoding changed while batch \d+ of public\.flipped was copied in \(Code the table runs for each row set it from UTF8 to LATIN1;/,
+    'a DEFAULT that switches client_encoding between two rows fails the run');
+is($node->safe_psql('utf8', qq{
+        SELECT count(*) FROM public.flipped t JOIN cdccraft_expected_state($run) e ON e.key = t.id::text
+         WHERE t.customer_name IS DISTINCT FROM e.row->>'customer_name'}),
+    0, 'and every name written is the one generated');
 
 # A rule, then the rule dropped: test_decoding on the run's slot gives each
 # change's WAL position.

@@ -112,17 +112,19 @@ bool binary_copy_possible(const BatchPlan& plan) {
     return true;
 }
 
-void append_copy_binary_rows(const BatchPlan& plan, int64_t anchor, std::string& out) {
+void append_copy_binary_rows(const BatchPlan& plan, int64_t anchor, std::string& out, std::vector<size_t>* row_ends) {
     static constexpr char kSignature[] = "PGCOPY\n\377\r\n";
     out.append(kSignature, 11);    // with its NUL
     append_big_endian(0, 4, out);  // flags
     append_big_endian(0, 4, out);  // no header extension
+    if (row_ends) row_ends->push_back(out.size());
     const size_t fields = plan.insert_columns.size() + 1;
     for (size_t row = 0; row < plan.insert_keys.size(); ++row) {
         append_big_endian(fields, 2, out);
         append_big_endian(16, 4, out);
         out.append(reinterpret_cast<const char*>(plan.insert_keys[row].data()), plan.insert_keys[row].size());
         for (ColumnId id : plan.insert_columns) append_binary_value(plan.values_of(id), row, anchor, out);
+        if (row_ends) row_ends->push_back(out.size());
     }
     append_big_endian(0xffff, 2, out);  // -1: the end
 }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/batch_planner.hpp"
 
@@ -23,9 +24,11 @@ void append_copy_text_rows(const BatchPlan& plan, int64_t anchor, std::string& o
 // its type's send function writes it (uuid's 16 bytes, int4, float8 and the
 // timestamp's microseconds big-endian, bool's byte, text's bytes in the
 // database's encoding). binary_copy_possible says whether a batch's columns
-// allow it.
+// allow it. row_ends, when given, receives where the header and then each
+// row ends in out.
 bool binary_copy_possible(const BatchPlan& plan);
-void append_copy_binary_rows(const BatchPlan& plan, int64_t anchor, std::string& out);
+void append_copy_binary_rows(const BatchPlan& plan, int64_t anchor, std::string& out,
+                             std::vector<size_t>* row_ends = nullptr);
 
 // A PostgreSQL timestamp (microseconds since 2000-01-01, years 1 to 9999) in
 // ISO form, which timestamp_in reads whatever the DateStyle.

@@ -296,15 +296,39 @@ namespace {
 // The COPY FROM of a batch's rows reads them from here: its data source
 // callback takes no argument of its own.
 struct CopySource {
+    const WorkerRun* run = nullptr;
     const std::string* rows = nullptr;
     size_t offset = 0;
+    // The binary form: where its header and rows end, and the client
+    // encoding its text is in. -1 for the text form.
+    const std::vector<size_t>* row_ends = nullptr;
+    size_t next_end = 0;
+    int client_encoding = -1;
 } copy_source;
 
+// The binary form's rows one at a time: COPY asks for the next row's bytes
+// only once it has parsed, defaulted and checked the row before, and fired
+// its BEFORE ROW triggers, so a client_encoding that code changed there is
+// seen before text's receive function would convert the next row from it.
 int read_copy_source(void* outbuf, int, int maxread) {
-    const size_t left = copy_source.rows->size() - copy_source.offset;
-    const size_t n = Min(left, static_cast<size_t>(maxread));
-    memcpy(outbuf, copy_source.rows->data() + copy_source.offset, n);
-    copy_source.offset += n;
+    CopySource& s = copy_source;
+    size_t end = s.rows->size();
+    if (s.row_ends != nullptr) {
+        if (pg_get_client_encoding() != s.client_encoding)
+            ereport(ERROR,
+                    (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                     errmsg("client_encoding changed while batch %lld of %s was copied in",
+                            static_cast<long long>(s.run->plan->batch_number), s.run->qualified_table),
+                     errdetail("Code the table runs for each row set it from %s to %s; text values in COPY's binary "
+                               "form are read in the client encoding.",
+                               pg_encoding_to_char(s.client_encoding), pg_encoding_to_char(pg_get_client_encoding())),
+                     errhint("Start the run with insert_method => 'insert'.")));
+        while (s.next_end < s.row_ends->size() && (*s.row_ends)[s.next_end] <= s.offset) ++s.next_end;
+        if (s.next_end < s.row_ends->size()) end = (*s.row_ends)[s.next_end];
+    }
+    const size_t n = Min(end - s.offset, static_cast<size_t>(maxread));
+    memcpy(outbuf, s.rows->data() + s.offset, n);
+    s.offset += n;
     return static_cast<int>(n);
 }
 
@@ -391,16 +415,17 @@ bool copy_inserts(WorkerRun* run, uint64* rows) {
     // code the table runs for each row may set while COPY reads (a trigger
     // calling set_config()): the text form's ENCODING option, read once,
     // says what the bytes are. So a table with triggers takes the text form,
-    // and a client_encoding changed by the end of the batch (a DEFAULT's or
-    // a CHECK's function) fails it.
+    // and a client_encoding changed between two rows of the binary form (by
+    // a DEFAULT's or a CHECK's function) fails the batch (read_copy_source).
     const int client_encoding = pg_get_client_encoding();
     const bool unconverted = client_encoding == GetDatabaseEncoding() || client_encoding == PG_SQL_ASCII;
     bool binary = false;
     CDCCRAFT_CORE({
         run->copy_rows.clear();
+        run->copy_row_ends.clear();
         binary = unconverted && rel->trigdesc == nullptr && binary_copy_possible(plan);
         if (binary)
-            append_copy_binary_rows(plan, run->anchor, run->copy_rows);
+            append_copy_binary_rows(plan, run->anchor, run->copy_rows, &run->copy_row_ends);
         else
             append_copy_text_rows(plan, run->anchor, run->copy_rows);
     });
@@ -409,25 +434,20 @@ bool copy_inserts(WorkerRun* run, uint64* rows) {
                : list_make2(makeDefElem(pstrdup("format"), reinterpret_cast<Node*>(makeString(pstrdup("text"))), -1),
                             makeDefElem(pstrdup("encoding"),
                                         reinterpret_cast<Node*>(makeString(pstrdup(GetDatabaseEncodingName()))), -1));
-    copy_source = CopySource{&run->copy_rows, 0};
+    copy_source = CopySource{run, &run->copy_rows, 0, binary ? &run->copy_row_ends : nullptr, 0, client_encoding};
     PushActiveSnapshot(GetTransactionSnapshot());
     CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, read_copy_source, columns, options);
     *rows = CopyFrom(cstate);
     EndCopyFrom(cstate);
-    if (binary && pg_get_client_encoding() != client_encoding)
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("client_encoding changed while batch %lld of %s was copied in",
-                               static_cast<long long>(plan.batch_number), run->qualified_table),
-                        errdetail("Code the table runs for each row set it from %s to %s; text values in COPY's "
-                                  "binary form are read in the client encoding.",
-                                  pg_encoding_to_char(client_encoding), pg_encoding_to_char(pg_get_client_encoding())),
-                        errhint("Start the run with insert_method => 'insert'.")));
     PopActiveSnapshot();
     free_parsestate(pstate);
     table_close(rel, NoLock);
     CommandCounterIncrement();
     // A huge batch's buffer is not kept for the batches after it.
-    if (run->copy_rows.capacity() > (size_t{64} << 20)) std::string().swap(run->copy_rows);
+    if (run->copy_rows.capacity() > (size_t{64} << 20)) {
+        std::string().swap(run->copy_rows);
+        std::vector<size_t>().swap(run->copy_row_ends);
+    }
     return true;
 }
 

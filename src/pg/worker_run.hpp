@@ -104,6 +104,7 @@ struct WorkerRun {
     // A batch's rows in COPY's text form (insert_method copy); its capacity
     // kept from batch to batch.
     std::string copy_rows;
+    std::vector<size_t> copy_row_ends;  // where the binary form's header and rows end
     SPIPlanPtr delete_plan = nullptr;
     SPIPlanPtr update_plans[kColumnCount] = {};
     SPIPlanPtr record_progress_plan = nullptr;

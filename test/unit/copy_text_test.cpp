@@ -104,6 +104,12 @@ TEST(CopyBinary, HeaderRowsAndTrailerAsCopyReadsThem) {
                                  std::string("\0\0\0\x08\0\0\0\0\0\0\x01\x01", 12) +  // 0x0102 - 1
                                  std::string("\xff\xff", 2);                          // trailer
     EXPECT_EQ(out, expected);
+    // Where the header and each row end: here one row, then the trailer.
+    std::vector<size_t> ends;
+    std::string again;
+    append_copy_binary_rows(plan, 0x0102, again, &ends);
+    EXPECT_EQ(again, expected);
+    EXPECT_EQ(ends, (std::vector<size_t>{19, expected.size() - 2}));
 }
 
 TEST(CopyBinary, NotForTypedValues) {
