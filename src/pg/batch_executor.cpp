@@ -332,56 +332,47 @@ int read_copy_source(void* outbuf, int, int maxread) {
     return static_cast<int>(n);
 }
 
+// The type and typmod the run made a column of, parsed once per schema.
+WorkerRun::PlannedType planned_type(WorkerRun* run, ColumnId id) {
+    WorkerRun::PlannedType& t = run->planned_types[id];
+    if (t.type == InvalidOid) parseTypeString(column_type(run->planner->schema().shape(id)), &t.type, &t.typmod, false);
+    return t;
+}
+
 // Whether COPY FROM takes the rows as INSERT would. COPY ignores rules,
 // refuses row-level security, overrides GENERATED ALWAYS identities, and
 // writes only plain and partitioned tables; and the permission check must be
 // the one DoCopy() makes, ExecCheckRTPerms(), since its hook is where
-// security modules (sepgsql) and auditing (pgaudit) see an insert. Where COPY
+// security modules (sepgsql) and auditing (pgaudit) see an insert. Each
+// column must still be of the type and typmod the run made it: the values'
+// text is in that type's input syntax, and the core's binary form is that
+// type's. Into a column another session altered (double precision to
+// numeric or integer, boolean to text) INSERT casts each value from it,
+// where COPY would parse the text with the new type's input function
+// (6638.5900000000001 as a numeric, an error for an integer). Where COPY
 // would not behave as INSERT, the batch inserts as INSERT does (which raises
-// INSERT's own error if it is refused).
-bool copy_behaves_as_insert(Relation rel, ParseState* pstate, RangeTblEntry* rte, List* columns) {
+// INSERT's own error if it is refused). columns: the key, then the plan's
+// insert columns.
+bool copy_behaves_as_insert(WorkerRun* run, Relation rel, ParseState* pstate, RangeTblEntry* rte, List* columns) {
     const char relkind = rel->rd_rel->relkind;
     // The rules the rewriter applies: relhasrules stays set after the last
     // is dropped, until a VACUUM.
     if (rel->rd_rules != nullptr || (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)) return false;
     if (check_enable_rls(RelationGetRelid(rel), InvalidOid, true) == RLS_ENABLED) return false;
     rte->requiredPerms = ACL_INSERT;
-    ListCell* lc;
-    foreach (lc, columns) {
-        const AttrNumber attno = attnameAttNum(rel, strVal(lfirst(lc)), false);
-        if (attno <= 0 || TupleDescAttr(RelationGetDescr(rel), attno - 1)->attidentity == ATTRIBUTE_IDENTITY_ALWAYS)
+    const BatchPlan& plan = *run->plan;
+    for (int i = 0; i < list_length(columns); ++i) {
+        const AttrNumber attno = attnameAttNum(rel, strVal(list_nth(columns, i)), false);
+        if (attno <= 0) return false;
+        const Form_pg_attribute column = TupleDescAttr(RelationGetDescr(rel), attno - 1);
+        const WorkerRun::PlannedType planned =
+            i == 0 ? WorkerRun::PlannedType{UUIDOID, -1} : planned_type(run, plan.insert_columns[i - 1]);
+        if (column->attidentity == ATTRIBUTE_IDENTITY_ALWAYS || column->atttypid != planned.type ||
+            column->atttypmod != planned.typmod)
             return false;
         rte->insertedCols = bms_add_member(rte->insertedCols, attno - FirstLowInvalidHeapAttributeNumber);
     }
     return ExecCheckRTPerms(pstate->p_rtable, false);
-}
-
-const WorkerRun::PlannedType& planned_type(WorkerRun* run, ColumnId id, const ColumnSpec& spec) {
-    WorkerRun::PlannedType& t = run->planned_types[id];
-    if (t.type == InvalidOid) parseTypeString(column_type(spec), &t.type, &t.typmod, false);
-    return t;
-}
-
-// Whether each column is still of the type and typmod the run made it. The
-// values' text is in that type's input syntax, and the core's binary form
-// is that type's: into a column another session altered (double precision
-// to numeric or integer, boolean to text) INSERT casts each value from it,
-// where COPY would parse the text with the new type's input function
-// (6638.5900000000001 as a numeric, an error for an integer), so the batch
-// inserts as INSERT does.
-bool columns_as_planned(WorkerRun* run, Relation rel, const BatchPlan& plan, const SchemaState& schema) {
-    const TupleDesc desc = RelationGetDescr(rel);
-    const AttrNumber key = attnameAttNum(rel, "id", false);
-    if (key <= 0 || TupleDescAttr(desc, key - 1)->atttypid != UUIDOID) return false;
-    for (ColumnId id : plan.insert_columns) {
-        const ColumnSpec spec = schema.shape(id);
-        const AttrNumber attno = attnameAttNum(rel, pnstrdup(spec.name.data(), spec.name.size()), false);
-        if (attno <= 0) return false;
-        const Form_pg_attribute column = TupleDescAttr(desc, attno - 1);
-        const WorkerRun::PlannedType& planned = planned_type(run, id, spec);
-        if (column->atttypid != planned.type || column->atttypmod != planned.typmod) return false;
-    }
-    return true;
 }
 
 // The batch's rows through COPY FROM (core/copy_text), as
@@ -403,7 +394,7 @@ bool copy_inserts(WorkerRun* run, uint64* rows) {
     ParseState* pstate = make_parsestate(nullptr);
     // The range table CopyFrom() opens the table from, as DoCopy() makes it.
     RangeTblEntry* rte = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false)->p_rte;
-    if (!copy_behaves_as_insert(rel, pstate, rte, columns) || !columns_as_planned(run, rel, plan, schema)) {
+    if (!copy_behaves_as_insert(run, rel, pstate, rte, columns)) {
         free_parsestate(pstate);
         table_close(rel, NoLock);
         return false;
