@@ -27,34 +27,21 @@ sql <<<"CREATE EXTENSION IF NOT EXISTS cdccraft;" >/dev/null
 files="$CLUSTER_DIR/copy"
 as_os_user "mkdir -p '$files'"
 
-# A seeded insert-only run, kept: its rows per second from the end of setup
-# to the last commit, and its id (on stderr's side channel, the run file).
-run_cdccraft() {  # batch size, insert method
+# A seeded run without DDL, kept: its row changes per second from the end of
+# setup to the last commit, and its id (on stderr's side channel, the run
+# file). Insert-only unless given a mutation probability (the default mix's
+# is 0.5).
+run_cdccraft() {  # batch size, insert method, mutation probability
     sql <<SQL
-SET cdccraft.insert_method = $2;
 SELECT cdccraft_start(table_name => 'bench', total_records => $records, batch_size => $1, seed => 7,
-                      evolve => false, mutation_probability => 0) AS id \gset
+                      evolve => false, mutation_probability => ${3:-0}, insert_method => '$2') AS id \gset
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
 CALL cdccraft_wait(:id) \gset
 \o $files/run_id
 SELECT :id;
 \o
-SELECT round(inserts / (extract(epoch FROM finished_at) - :t0)) FROM cdccraft_runs WHERE run_id = :id;
-SQL
-}
-
-# A seeded default mix (inserts, updates, deletes; no DDL): its row changes
-# per second, the run cleaned up.
-run_mix() {  # batch size, insert method
-    sql <<SQL
-SELECT cdccraft_start(table_name => 'bench_mix', total_records => $records, batch_size => $1, seed => 7,
-                      evolve => false, insert_method => '$2') AS id \gset
-SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
-CALL cdccraft_wait(:id) \gset
-SELECT round((inserts + updates + deletes) / (extract(epoch FROM finished_at) - :t0)) AS rate
-  FROM cdccraft_runs WHERE run_id = :id \gset
-SELECT cdccraft_cleanup(:id) IS NOT NULL AS cleaned \gset
-SELECT :rate;
+SELECT round((inserts + updates + deletes) / (extract(epoch FROM finished_at) - :t0)) FROM cdccraft_runs
+ WHERE run_id = :id;
 SQL
 }
 
@@ -119,8 +106,10 @@ for b in $batch_sizes; do
         results[copy_$b]+="$(copy_back "$b" batch) "
         results[copy_big_$b]+="$(copy_back "$big" big) "
         clean_run
-        results[mix_copy_$b]+="$(run_mix "$b" copy | tail -n 1) "
-        results[mix_insert_$b]+="$(run_mix "$b" insert | tail -n 1) "
+        results[mix_copy_$b]+="$(run_cdccraft "$b" copy 0.5 | tail -n 1) "
+        clean_run
+        results[mix_insert_$b]+="$(run_cdccraft "$b" insert 0.5 | tail -n 1) "
+        clean_run
     done
 done
 
